@@ -1,0 +1,41 @@
+"""Warnings and errors raised by :mod:`divergences`.
+
+Every error is a subclass of a built-in exception, so callers that catch
+``ValueError`` or ``MemoryError`` keep working; the subclasses exist so that
+callers who care can tell the library's own conditions apart.
+"""
+
+__all__ = [
+    "ConvergenceWarning",
+    "DivergenceError",
+    "InvalidMeasureError",
+    "MethodError",
+    "DenseMemoryError",
+]
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """An iterative solver stopped before meeting its tolerance.
+
+    The result it returned is still the best the solver found, and records
+    ``converged=False``; the warning makes sure the caller hears about it.
+    """
+
+
+class DivergenceError(ValueError):
+    """Base class of the library's input errors (a :class:`ValueError`)."""
+
+
+class InvalidMeasureError(DivergenceError):
+    """An array, weight vector or parameter does not describe a valid measure."""
+
+
+class MethodError(DivergenceError):
+    """An unknown method, or a method that does not apply to the given measures."""
+
+
+class DenseMemoryError(MemoryError):
+    """A dense method would need more memory than allowed.
+
+    The message names the method that works without the dense matrix.
+    """

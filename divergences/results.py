@@ -1,0 +1,155 @@
+"""Result objects: a value, and how it was obtained.
+
+Every divergence returns one of these instead of a bare float, so that the
+method used, the unit, the sample sizes, the standard error and, for the
+iterative solvers, convergence travel with the number. ``float(result)``
+gives the value, so results drop into arithmetic and formatting unchanged.
+"""
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["DivergenceResult", "OTResult", "in_base"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DivergenceResult:
+    """The value of a divergence and the facts of its computation.
+
+    Attributes
+    ----------
+    value : float
+        The divergence, in ``unit``. May be ``inf`` only where the divergence
+        itself is infinite, and then ``note`` says why.
+    divergence : str
+        What was computed: ``"kl"``, ``"js"``, ``"js_distance"``,
+        ``"wasserstein"``, ``"sinkhorn"``.
+    method : str
+        The method that produced the value; with ``method="auto"`` this is the
+        method that was picked.
+    unit : str
+        ``"nats"``, ``"bits"`` (``base=2``), ``"log{base}"`` for another base, or
+        ``"distance"`` (the ground distance's unit) for transport distances.
+    sizes : tuple of (int or None)
+        Number of sample points (or histogram bins) behind each argument;
+        ``None`` for an argument given as a density.
+    stderr : float or None
+        Standard error of an estimate; ``0.0`` for exact values and ``None``
+        where the method cannot tell.
+    converged : bool
+        False when an iterative method stopped before meeting its tolerance.
+    note : str
+        A human-readable remark, e.g. why the value is infinite.
+    details : dict
+        Method-specific extra information (never needed to use ``value``).
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> r = dv.kl_divergence(dv.Histogram([0.5, 0.5]), dv.Histogram([0.9, 0.1]))
+    >>> round(float(r), 6), r.method, r.unit
+    (0.510826, 'exact', 'nats')
+    """
+
+    value: float
+    divergence: str
+    method: str
+    unit: str = "nats"
+    sizes: tuple = (None, None)
+    stderr: float | None = None
+    converged: bool = True
+    note: str = ""
+    details: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", float(self.value))
+        if math.isnan(self.value):
+            # A NaN here is always a bug upstream: refuse to hand it out.
+            raise FloatingPointError(
+                f"{self.divergence} ({self.method}) produced NaN; please report this as a bug."
+            )
+
+    def __float__(self):
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec) if spec else repr(self)
+
+    @property
+    def is_exact(self):
+        """True when the value is exact up to rounding (no sampling error)."""
+        return self.stderr == 0.0
+
+    def __repr__(self):
+        parts = [f"value={self.value!r}", f"method={self.method!r}", f"unit={self.unit!r}"]
+        if self.sizes != (None, None):
+            parts.append(f"sizes={self.sizes}")
+        if self.stderr is not None and self.stderr != 0.0:
+            parts.append(f"stderr={self.stderr:.3g}")
+        if not self.converged:
+            parts.append("converged=False")
+        if self.note:
+            parts.append(f"note={self.note!r}")
+        return f"{type(self).__name__}({self.divergence}: {', '.join(parts)})"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class OTResult(DivergenceResult):
+    """A transport distance, with the solver's certificate.
+
+    Attributes
+    ----------
+    order : float
+        The order ``p`` of W_p; ``value`` is W_p itself, not its p-th power.
+    cost : float
+        The optimal transport cost ``min E|x - y|^p`` (``value ** order`` for
+        exact methods; the regularised cost for entropic ones).
+    plan : ndarray or scipy.sparse matrix or None
+        The optimal coupling, when asked for with ``return_plan=True``.
+    potentials : tuple of ndarray or None
+        Dual potentials ``(f, g)`` where the method has them.
+    n_iter : int or None
+        Iterations used by an iterative solver.
+    marginal_error : float or None
+        L1 violation of the marginal constraints by the returned plan.
+    """
+
+    divergence: str = "wasserstein"
+    unit: str = "distance"
+    order: float = 1.0
+    cost: float = math.nan
+    plan: object = field(default=None, compare=False)
+    potentials: tuple | None = field(default=None, compare=False)
+    n_iter: int | None = None
+    marginal_error: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        if math.isnan(self.cost):
+            object.__setattr__(self, "cost", self.value**self.order)
+        if self.potentials is not None:
+            object.__setattr__(
+                self, "potentials", tuple(np.asarray(f, dtype=np.float64) for f in self.potentials)
+            )
+
+
+def _unit_name(base):
+    if base is None or base == math.e:
+        return "nats"
+    if base == 2:
+        return "bits"
+    return f"log{base:g}"
+
+
+def in_base(result, base):
+    """Express an information-theoretic result, computed in nats, in ``base`` logs."""
+    if base is None or base == math.e:
+        return result
+    divisor = math.log(base)
+    stderr = None if result.stderr is None else result.stderr / divisor
+    return dataclasses.replace(
+        result, value=result.value / divisor, stderr=stderr, unit=_unit_name(base)
+    )
