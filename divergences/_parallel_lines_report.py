@@ -164,83 +164,98 @@ def parallel_lines_json(rows, *, n, seed, n_grid, unit):
     }
 
 
+def _infinite_anywhere(rows, name):
+    return any(math.isinf(row["true"][name]) for row in rows) or any(
+        row[source][name]["status"] == "ok" and math.isinf(row[source][name]["value"])
+        for row in rows
+        for source in ("samples", "grid")
+    )
+
+
 def plot_parallel_lines(rows, path, *, n, unit, base=None):
     """Save a figure of W_1, JS and KL against theta: true curves and library points.
 
-    Infinite values (KL between the lines) are drawn on a band at the top of
-    their panel, labelled with the infinity sign.
+    Infinite values (KL between the lines) are drawn on a dotted line at the
+    top of their panel, labelled with the infinity sign; the methods the
+    library used are named under each panel.
     """
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
+    from .datasets import parallel_lines_truth
+
+    apart_truth = parallel_lines_truth(1.0, base=base)  # the true values at any theta != 0
     thetas = np.array([row["theta"] for row in rows])
-    low, high = min(thetas.min(), -1e-3), max(thetas.max(), 1e-3)
-    dense = np.linspace(low, high, 401)
-    figure = Figure(figsize=(13, 4.2), layout="constrained")
+    dense = np.linspace(min(thetas.min(), -1e-3), max(thetas.max(), 1e-3), 401)
+    figure = Figure(figsize=(13, 4.6), layout="constrained")
     axes = figure.subplots(1, 3)
+    truth_style = dict(color="black", linewidth=1.5, markersize=7)
     styles = {
-        "samples": dict(marker="o", color="tab:blue", linestyle="none", markersize=6),
-        "grid": dict(marker="x", color="tab:red", linestyle="none", markersize=7, mew=2),
+        "samples": dict(marker="o", color="tab:blue", linestyle="none", markersize=6, zorder=4),
+        "grid": dict(marker="x", color="tab:red", linestyle="none", markersize=7, mew=2, zorder=5),
     }
     titles = {
         "wasserstein": "Wasserstein $W_1(P, Q_\\theta)$",
         "js": f"Jensen–Shannon $JS(P, Q_\\theta)$ [{unit}]",
         "kl": f"Kullback–Leibler $KL(P\\,\\|\\,Q_\\theta)$ [{unit}]",
     }
-    from .datasets import parallel_lines_truth
-
-    apart_truth = parallel_lines_truth(1.0, base=base)  # the true values at any theta != 0
     for axis, name in zip(axes, _PL_DIVERGENCES):
-        finite = [0.0]
-        for row in rows:
-            for source in ("samples", "grid"):
-                cell = row[source][name]
-                if cell["status"] == "ok" and math.isfinite(cell["value"]):
-                    finite.append(cell["value"])
+        finite = [0.0, apart_truth[name] if math.isfinite(apart_truth[name]) else 0.0]
+        finite += [
+            row[source][name]["value"]
+            for row in rows
+            for source in ("samples", "grid")
+            if row[source][name]["status"] == "ok" and math.isfinite(row[source][name]["value"])
+        ]
         if name == "wasserstein":
             finite.append(float(np.abs(dense).max()))
-        elif name == "js":
-            finite.append(apart_truth["js"])
         top = max(finite) if max(finite) > 0 else 1.0
-        infinity = 1.2 * top  # where infinite values are drawn
-        axis.set_ylim(-0.06 * top, 1.33 * top)
+        bottom = min(finite)
+        infinity = top + 0.2 * (top - bottom)  # the height at which infinite values are drawn
 
         def shown(value, infinity=infinity):
             return infinity if math.isinf(value) else value
 
-        # The true curve; at theta = 0 JS and KL jump to 0, drawn as an isolated point.
-        truth_kwargs = dict(color="black", linewidth=1.5)
         if name == "wasserstein":
-            axis.plot(dense, np.abs(dense), label="true", **truth_kwargs)
+            axis.plot(dense, np.abs(dense), **truth_style)
         else:
+            # The truth is constant for theta != 0 and jumps to 0 at theta = 0.
             apart = shown(apart_truth[name])
             for side in (dense[dense < 0], dense[dense > 0]):
-                axis.plot(side, np.full(side.shape, apart), **truth_kwargs)
-            axis.plot([0], [apart], marker="o", markersize=8, markerfacecolor="white",
-                      color="black")
-            axis.plot([0], [0], marker="o", markersize=8, color="black", label="true")
+                axis.plot(side, np.full(side.shape, apart), **truth_style)
+            axis.plot([0], [apart], marker="o", markerfacecolor="white", **truth_style)
+            axis.plot([0], [0], marker="o", **truth_style)
+        used = []
         for source in ("samples", "grid"):
-            points = [(r["theta"], shown(r[source][name]["value"])) for r in rows
-                      if r[source][name]["status"] == "ok"]
+            points = [(row["theta"], shown(row[source][name]["value"])) for row in rows
+                      if row[source][name]["status"] == "ok"]
             if points:
-                methods = ", ".join(_column_methods(rows, source, name))
-                what = f"{n} samples" if source == "samples" else "exact laws on a grid"
-                axis.plot(*zip(*points), label=f"library: {what} ({methods})", zorder=4,
-                          **styles[source])
-            elif source == "samples":
-                axis.text(0.5, 0.2, f"from {n} samples: n/a\n(estimator not implemented yet)",
+                axis.plot(*zip(*points), **styles[source])
+                used.append(f"{source}: {', '.join(_column_methods(rows, source, name))}")
+            else:
+                used.append(f"{source}: n/a")
+                axis.text(0.5, 0.35, f"from {source}: n/a\n(not implemented yet)",
                           transform=axis.transAxes, ha="center", va="center", color="grey")
-        if any(math.isinf(r["true"][name]) for r in rows) or any(
-            r[s][name]["status"] == "ok" and math.isinf(r[s][name]["value"])
-            for r in rows for s in ("samples", "grid")
-        ):
+        span = infinity - bottom
+        axis.set_ylim(bottom - 0.06 * span, infinity + 0.1 * span)
+        if _infinite_anywhere(rows, name):
             axis.axhline(infinity, color="grey", linestyle=":", linewidth=1)
-            ticks = [t for t in axis.get_yticks() if -0.06 * top <= t <= top]
+            ticks = [t for t in axis.get_yticks() if bottom - 0.06 * span <= t <= top]
             axis.set_yticks(ticks + [infinity], [f"{t:g}" for t in ticks] + ["$+\\infty$"])
         axis.set_title(titles[name])
-        axis.set_xlabel("$\\theta$")
+        axis.set_xlabel(f"$\\theta$\nlibrary method, {'; '.join(used)}", fontsize=9)
         axis.grid(alpha=0.3)
-        axis.legend(loc="upper center" if name == "wasserstein" else "center right", fontsize=8,
-                    framealpha=0.9)
+    handles = [
+        Line2D([], [], marker="o", **truth_style),
+        Line2D([], [], **styles["samples"]),
+        Line2D([], [], **styles["grid"]),
+    ]
+    labels = [
+        "true (theory)",
+        f"library, from {n} samples of each line",
+        "library, from the exact laws on a grid",
+    ]
+    figure.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     figure.suptitle(
         "Parallel lines: $P$ = law of $(0, Z)$, $Q_\\theta$ = law of $(\\theta, Z)$, "
         "$Z \\sim U[0, 1]$"
