@@ -29,7 +29,8 @@ def load_samples(path, label):
         A ``.npy`` file holding a numeric array of shape ``(n,)`` or
         ``(n, d)``, or a text table: ``.csv`` (commas), ``.tsv`` (tabs) or
         ``.txt`` (whitespace), one sample per row, optionally after one
-        header row of column names.
+        header row of column names; blank lines and ``#`` comments are
+        skipped.
     label : str
         How the file is called in messages (``"X"``, ``"Y"``).
 
@@ -50,9 +51,9 @@ def load_samples(path, label):
         what = "is a directory" if os.path.isdir(path) else "does not exist"
         raise SampleFileError(f"{label} file {path!r} {what}.")
     if extension == ".npy":
-        array, first_row = _load_npy(path, label), 0
+        array, line_numbers = _load_npy(path, label), None
     else:
-        array, first_row = _load_text(path, label, _TEXT_DELIMITERS[extension])
+        array, line_numbers = _load_text(path, label, _TEXT_DELIMITERS[extension])
     if array.ndim == 1:
         array = array[:, None]
     if array.shape[0] == 0 or array.shape[1] == 0:
@@ -60,7 +61,7 @@ def load_samples(path, label):
     finite = np.isfinite(array)
     if not finite.all():
         row = int(np.argwhere(~finite)[0][0])
-        where = f"line {first_row + row}" if extension != ".npy" else f"row {row}"
+        where = f"row {row}" if line_numbers is None else f"line {line_numbers[row]}"
         raise SampleFileError(
             f"{label} file {path!r} contains NaN or infinite values (first at {where}); "
             "remove or impute them first."
@@ -72,7 +73,9 @@ def _load_npy(path, label):
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise SampleFileError(f"{label} file {path!r} is not a readable .npy array ({exc}).") from None
+        raise SampleFileError(
+            f"{label} file {path!r} is not a readable .npy array ({exc})."
+        ) from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
         raise SampleFileError(
             f"{label} file {path!r} must hold a real numeric array, got dtype {array.dtype}."
@@ -86,9 +89,13 @@ def _load_npy(path, label):
 
 
 def _load_text(path, label, delimiter):
-    """Parse a delimited text table; returns the array and the line number of its first row."""
+    """Parse a delimited text table; returns the array and the line number of each row.
+
+    Blank lines and lines starting with ``#`` (numpy's comments) are skipped;
+    a byte-order mark, as spreadsheet programs write, is ignored.
+    """
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             if delimiter is None:
                 lines = [(number, line.split()) for number, line in enumerate(handle, 1)]
             else:
@@ -97,7 +104,9 @@ def _load_text(path, label, delimiter):
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise SampleFileError(f"{label} file {path!r} could not be read ({exc}).") from None
     rows = [(number, [cell.strip() for cell in cells]) for number, cells in lines]
-    rows = [(number, cells) for number, cells in rows if any(cells)]
+    rows = [
+        (number, cells) for number, cells in rows if any(cells) and not cells[0].startswith("#")
+    ]
     if not rows:
         raise SampleFileError(f"{label} file {path!r} is empty; it needs one sample per row.")
     if _parse_row(rows[0][1]) is None:
@@ -120,7 +129,7 @@ def _load_text(path, label, delimiter):
                 f"first row, got {len(parsed)}."
             )
         values.append(parsed)
-    return np.array(values, dtype=np.float64), rows[0][0]
+    return np.array(values, dtype=np.float64), [number for number, _ in rows]
 
 
 def _to_float(text):
@@ -133,7 +142,6 @@ def _to_float(text):
 def _parse_row(cells):
     parsed = [_to_float(cell) for cell in cells]
     return None if any(value is None for value in parsed) else parsed
-
 
 
 def json_number(value):

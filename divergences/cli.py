@@ -133,9 +133,13 @@ def _join_negative_values(argv):
     for token in tokens:
         if token == "--thetas":
             value = next(tokens, None)
-            if value is not None:
+            if value is None or value.startswith("--"):
+                joined.append(token)  # argparse reports the missing value
+                token = value
+            else:
                 token = f"--thetas={value}"
-        joined.append(token)
+        if token is not None:
+            joined.append(token)
     return joined
 
 
@@ -335,7 +339,7 @@ def build_parser():
     compute.add_argument("--method", default="auto",
                          help="method name (default auto; see `divergences methods`)")
     compute.add_argument("--order", type=_finite_float, default=None,
-                         help="order p of W_p (wasserstein, sinkhorn; default 1 / 2)")
+                         help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
     compute.add_argument("--base", type=_finite_float, default=None,
                          help="logarithm base for kl/js (2 for bits; default nats)")
     compute.add_argument("--option", action="append", metavar="KEY=VALUE",
@@ -396,8 +400,8 @@ def main(argv=None):
     Examples
     --------
     >>> from divergences.cli import main
-    >>> main(["--version"])
-    divergences 0.1.0
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    divergences ...
     0
     """
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -101,6 +101,16 @@ class TestCompute:
                            "--kind", "wasserstein", "--json")
         assert code == 0 and json.loads(out)["value"] == pytest.approx(2.0, rel=1e-12)
 
+    def test_byte_order_mark_and_comments(self, capsys, tmp_path):
+        # Without the BOM stripped, "\ufeff0.5" would pass for a header and drop a sample.
+        (tmp_path / "x.csv").write_bytes("\ufeff0.5\n1.5\n".encode("utf-8"))
+        np.savetxt(tmp_path / "y.txt", [[2.0], [4.0]], header="first line\nsecond line")
+        code, out, err = run(capsys, "compute", tmp_path / "x.csv", tmp_path / "y.txt",
+                             "--kind", "wasserstein", "--json")
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["sizes"] == [2, 2] and data["value"] == pytest.approx(2.0, rel=1e-12)
+
     def test_one_dimensional_inputs_agree_with_scipy(self, capsys, tmp_path):
         rng = np.random.default_rng(1)
         x, y = rng.exponential(size=80), rng.normal(size=70)
@@ -188,6 +198,7 @@ class TestComputeErrors:
             ("1,2\n3\n", ["line 2", "expected 2 values", "got 1"]),
             ("1,2\n3,nan\n", ["NaN or infinite", "line 2"]),
             ("h1,h2\n1,2\n5,6\ninf,0\n", ["NaN or infinite", "line 4"]),
+            ("1,2\n\n# note\n\n5,nan\n", ["NaN or infinite", "line 5"]),
         ],
     )
     def test_bad_csv(self, capsys, tmp_path, samples, content, words):
@@ -354,7 +365,8 @@ class TestParallelLines:
             w1 = float(row["W1 samples"])
             assert abs(theta) - PRINTED <= w1 <= abs(theta) + dkw_bound(n) + PRINTED
             # Sample JS/KL appear once their estimators exist; JS is clipped to [0, log 2].
-            assert row["JS samples"] == "n/a" or -PRINTED <= float(row["JS samples"]) <= LOG2 + PRINTED
+            js = row["JS samples"]
+            assert js == "n/a" or -PRINTED <= float(js) <= LOG2 + PRINTED
             assert row["KL samples"] == "n/a" or not math.isnan(float(row["KL samples"]))
             assert "error" not in row.values()
 
@@ -445,6 +457,8 @@ class TestParallelLines:
             (["--thetas", "1,nan"], ["--thetas", "not finite"]),
             (["--thetas", ","], ["--thetas", "at least one value"]),
             (["--thetas", "0:1:0"], ["--thetas", "must be >= 1"]),
+            (["--thetas"], ["--thetas", "expected one argument"]),
+            (["--thetas", "--no-plot"], ["--thetas", "expected one argument"]),
             (["--n", "0"], ["--n", "must be >= 1"]),
             (["--n", "2.5"], ["--n", "not an integer"]),
             (["--seed", "-1"], ["--seed", "must be >= 0"]),

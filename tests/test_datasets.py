@@ -209,7 +209,8 @@ class TestGaussianRing:
         np.testing.assert_array_equal(
             datasets.gaussian_ring(20, rng=3), datasets.gaussian_ring(20, rng=3)
         )
-        assert not np.array_equal(datasets.gaussian_ring(20, rng=3), datasets.gaussian_ring(20, rng=4))
+        other = datasets.gaussian_ring(20, rng=4)
+        assert not np.array_equal(datasets.gaussian_ring(20, rng=3), other)
 
     @pytest.mark.parametrize(
         "kwargs, error, words",
