@@ -1,0 +1,419 @@
+"""The ``divergences`` command.
+
+Sub-commands:
+
+``divergences compute X Y --kind kl``
+    A divergence between two sample files (``.npy``, ``.csv``, ``.tsv`` or
+    whitespace-separated ``.txt``), printed readably or as JSON.
+``divergences parallel-lines``
+    The parallel-lines example: true W_1, JS and KL against theta next to the
+    values the library computes, as a table and a plot.
+``divergences methods``
+    Every divergence and its methods, marking those not implemented yet.
+
+Every error in the input (a missing file, a bad value, a method that does not
+apply) is reported on stderr as one line naming the culprit, with exit code
+2 and no traceback. :func:`main` returns the exit code instead of exiting, so
+that it can be called from Python.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+from ._cli_io import SampleFileError, load_samples, result_to_dict
+from ._parallel_lines_report import (
+    format_parallel_lines,
+    parallel_lines_json,
+    parallel_lines_rows,
+    plot_parallel_lines,
+)
+
+__all__ = ["main"]
+
+PROG = "divergences"
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+# Kinds whose values are logarithms (base= applies) and kinds with a transport order.
+_LOG_KINDS = ("kl", "js", "js_distance")
+_ORDER_KINDS = ("wasserstein", "sinkhorn")
+
+
+class CliError(Exception):
+    """An error in the user's input: reported as one line, exit code 2."""
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _parse_value(text):
+    """Turn an option's text into an int, float, bool, None or, failing those, a string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_options(pairs):
+    """Parse repeated ``--option key=value`` arguments into a dict."""
+    options = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise CliError(f"--option {pair!r} must have the form key=value, e.g. --option k=5.")
+        if key in ("method", "base", "order", "kind"):
+            raise CliError(f"--option {key}=... : use --{key} instead.")
+        if key in options:
+            raise CliError(f"--option {key} is given twice.")
+        options[key] = _parse_value(value)
+    return options
+
+
+def _finite_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not finite")
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _thetas(text):
+    """``a,b,c`` (a list) or ``start:stop:count`` (evenly spaced, ends included)."""
+    text = text.strip()
+    if text.count(":") == 2 and "," not in text:
+        start, stop, count = text.split(":")
+        count = _positive_int(count)
+        values = np.linspace(_finite_float(start), _finite_float(stop), count).tolist()
+    else:
+        values = [_finite_float(item) for item in text.split(",") if item.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one value, e.g. -1,0,1 or -1:1:11")
+    return values
+
+
+def _join_negative_values(argv):
+    # argparse reads "--thetas -1,0,1" as an option followed by an unknown option "-1,0,1".
+    joined = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--thetas":
+            value = next(tokens, None)
+            if value is None or value.startswith("--"):
+                joined.append(token)  # argparse reports the missing value
+                token = value
+            else:
+                token = f"--thetas={value}"
+        if token is not None:
+            joined.append(token)
+    return joined
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _format_result(result, labels):
+    lines = [
+        ("divergence", result.divergence),
+        ("value", f"{result.value!r} {result.unit}"),
+        ("method", result.method),
+        ("sizes", ", ".join(f"{label}: {size}" for label, size in zip(labels, result.sizes))),
+    ]
+    if result.stderr is None:
+        lines.append(("stderr", "unknown"))
+    elif result.stderr == 0.0:
+        lines.append(("stderr", "0 (exact)"))
+    else:
+        lines.append(("stderr", f"{result.stderr:.4g}"))
+    if hasattr(result, "order"):
+        lines.append(("order", f"{result.order:g}"))
+        lines.append(("cost", f"{result.cost!r} (W_p to the power p)"))
+        if result.n_iter is not None:
+            lines.append(("iterations", str(result.n_iter)))
+    if not result.converged:
+        lines.append(("converged", "NO: the solver stopped before meeting its tolerance"))
+    if result.note:
+        lines.append(("note", result.note))
+    width = max(len(key) for key, _ in lines)
+    return "\n".join(f"{key:<{width}}  {value}" for key, value in lines)
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def _library_call(function, *args, **kwargs):
+    """Call into the library, turning input errors into :class:`CliError`.
+
+    The library reports bad input as ValueError (its own errors subclass it),
+    options a method does not take as TypeError, methods not built yet as
+    NotImplementedError, and dense problems too large as MemoryError.
+    """
+    try:
+        return function(*args, **kwargs)
+    except (ValueError, TypeError, NotImplementedError, MemoryError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _cmd_compute(args):
+    import divergences as dv
+
+    try:
+        x = load_samples(args.x, "X")
+        y = load_samples(args.y, "Y")
+    except SampleFileError as exc:
+        raise CliError(str(exc)) from None
+    if x.shape[1] != y.shape[1]:
+        raise CliError(
+            f"X ({args.x!r}) has points of dimension {x.shape[1]} but Y ({args.y!r}) of "
+            f"dimension {y.shape[1]}; both must have the same number of columns."
+        )
+    options = parse_options(args.option)
+    if args.base is not None:
+        if args.kind not in _LOG_KINDS:
+            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
+        options["base"] = args.base
+    if args.order is not None:
+        if args.kind not in _ORDER_KINDS:
+            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
+        options["order"] = args.order
+    result = _library_call(
+        dv.divergence, dv.Samples(x), dv.Samples(y), args.kind, method=args.method, **options
+    )
+    if args.json:
+        print(json.dumps(result_to_dict(result), indent=2, allow_nan=False))
+    else:
+        print(_format_result(result, ("X", "Y")))
+    return EXIT_OK
+
+
+def _cmd_parallel_lines(args):
+    plot_path = None if args.no_plot else (args.plot or "parallel_lines.png")
+    if plot_path is not None:
+        folder = os.path.dirname(os.path.abspath(plot_path))
+        if not os.path.isdir(folder):
+            raise CliError(f"--plot {plot_path!r}: the folder {folder!r} does not exist.")
+        if os.path.splitext(plot_path)[1].lower() not in (".png", ".pdf", ".svg"):
+            raise CliError(f"--plot {plot_path!r}: give a .png, .pdf or .svg file name.")
+    from .results import _unit_name
+
+    unit = _unit_name(args.base)
+    thetas = args.thetas if args.thetas is not None else np.linspace(-1.0, 1.0, 11).tolist()
+    rows = parallel_lines_rows(thetas, args.n, seed=args.seed, n_grid=args.grid, base=args.base)
+    meta = dict(n=args.n, seed=args.seed, n_grid=args.grid, unit=unit)
+    if args.json:
+        print(json.dumps(parallel_lines_json(rows, **meta), indent=2, allow_nan=False))
+    else:
+        print(format_parallel_lines(rows, **meta))
+    if plot_path is None:
+        return EXIT_OK
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        message = (
+            "matplotlib is not installed, so no plot was saved; install it "
+            "(pip install matplotlib) or pass --no-plot."
+        )
+        if args.plot:
+            raise CliError(message) from None
+        print(f"{PROG}: note: {message}", file=sys.stderr)
+        return EXIT_OK
+    try:
+        plot_parallel_lines(rows, plot_path, n=args.n, unit=unit, base=args.base)
+    except OSError as exc:
+        raise CliError(f"--plot {plot_path!r}: could not save the figure ({exc}).") from None
+    print(f"Plot saved to {plot_path}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def method_tables():
+    """Each divergence kind with its method table (``None`` where it has none)."""
+    import importlib
+
+    from .registry import DIVERGENCES
+
+    # importlib, because `divergences.wasserstein` the attribute is the function, not the module.
+    kl = importlib.import_module("divergences.kl")
+    jensen_shannon = importlib.import_module("divergences.jensen_shannon")
+    wasserstein = importlib.import_module("divergences.wasserstein")
+    tables = {
+        "kl": kl.KL_METHODS,
+        "js": jensen_shannon.JS_METHODS,
+        "js_distance": jensen_shannon.JS_METHODS,
+        "wasserstein": wasserstein.WASSERSTEIN_METHODS,
+        "sinkhorn": getattr(wasserstein, "SINKHORN_METHODS", None),
+    }
+    return {kind: tables.get(kind) for kind in DIVERGENCES}
+
+
+def is_planned(method):
+    """True for a method whose computation is the ``planned`` placeholder."""
+    return method.compute.__qualname__.startswith("planned.")
+
+
+def _cmd_methods(args):
+    from .registry import DIVERGENCES
+
+    for kind, table in method_tables().items():
+        function = DIVERGENCES[kind]
+        print(f"{kind}  ({function.__module__.split('.')[0]}.{function.__name__})")
+        if table is None:
+            print("    (no method table: one built-in solver)")
+            continue
+        width = max(len(m.name) for m in table)
+        for method in table:
+            flags = []
+            if not method.auto:
+                flags.append("named only")
+            if is_planned(method):
+                flags.append("NOT IMPLEMENTED YET")
+            tail = f"  [{', '.join(flags)}]" if flags else ""
+            print(f"    {method.name:<{width}}  needs {method.requires}{tail}")
+    print("\nmethod='auto' picks the first applicable method not marked 'named only'.")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser():
+    """The argument parser of the ``divergences`` command."""
+    from . import __version__
+    from .registry import DIVERGENCES
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="KL, Jensen-Shannon and Wasserstein divergences between samples.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    compute = commands.add_parser(
+        "compute",
+        help="a divergence between two sample files",
+        description="Compute a divergence between the samples in files X and Y "
+        "(.npy arrays, or .csv/.tsv/.txt tables with one sample per row and an optional "
+        "header row).",
+    )
+    compute.add_argument("x", metavar="X", help="samples of P: shape (n,) or (n, d)")
+    compute.add_argument("y", metavar="Y", help="samples of Q: shape (m,) or (m, d)")
+    compute.add_argument("--kind", required=True, choices=list(DIVERGENCES),
+                         help="which divergence")
+    compute.add_argument("--method", default="auto",
+                         help="method name (default auto; see `divergences methods`)")
+    compute.add_argument("--order", type=_finite_float, default=None,
+                         help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
+    compute.add_argument("--base", type=_finite_float, default=None,
+                         help="logarithm base for kl/js (2 for bits; default nats)")
+    compute.add_argument("--option", action="append", metavar="KEY=VALUE",
+                         help="extra method option, repeatable (e.g. --option k=5); numbers, "
+                         "true/false and none are converted")
+    compute.add_argument("--json", action="store_true", help="print the result as JSON")
+    compute.set_defaults(handler=_cmd_compute)
+
+    lines = commands.add_parser(
+        "parallel-lines",
+        help="W_1, JS and KL for the parallel-lines example",
+        description="The parallel-lines example (Arjovsky et al. 2017): P = law of (0, Z), "
+        "Q_theta = law of (theta, Z), Z ~ U[0, 1]. Prints the true W_1, JS and KL against "
+        "theta next to the values the library computes from samples and from the exact "
+        "laws on a grid, and plots them.",
+    )
+    lines.add_argument("--n", type=_positive_int, default=500,
+                       help="samples drawn from each line (default 500)")
+    lines.add_argument("--thetas", type=_thetas, default=None,
+                       help="comma-separated values, or start:stop:count "
+                       "(default -1:1:11)")
+    lines.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    lines.add_argument("--grid", type=_positive_int, default=500,
+                       help="heights per line for the exact laws (default 500)")
+    lines.add_argument("--base", type=_finite_float, default=None,
+                       help="logarithm base for JS and KL (2 for bits; default nats)")
+    lines.add_argument("--plot", metavar="FILE", default=None,
+                       help="save the figure here (.png, .pdf, .svg; default parallel_lines.png)")
+    lines.add_argument("--no-plot", action="store_true", help="do not save a figure")
+    lines.add_argument("--json", action="store_true", help="print the table as JSON")
+    lines.set_defaults(handler=_cmd_parallel_lines)
+
+    methods = commands.add_parser("methods", help="list the divergences and their methods")
+    methods.set_defaults(handler=_cmd_methods)
+    return parser
+
+
+def _check_parallel_lines_args(args):
+    if args.plot is not None and args.no_plot:
+        raise CliError("--plot and --no-plot contradict each other; give one.")
+    if args.base is not None:
+        from ._validation import check_base
+
+        try:
+            check_base(args.base)
+        except ValueError as exc:
+            raise CliError(f"--base: {exc}") from None
+
+
+def main(argv=None):
+    """Run the ``divergences`` command; returns the exit code (0, or 2 on bad input).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments, without the program name; ``sys.argv[1:]`` by default.
+
+    Examples
+    --------
+    >>> from divergences.cli import main
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    divergences ...
+    0
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(_join_negative_values(argv))
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    try:
+        if args.command == "parallel-lines":
+            _check_parallel_lines_args(args)
+        return args.handler(args)
+    except CliError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
