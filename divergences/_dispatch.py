@@ -41,6 +41,11 @@ class Method:
     requires: str
     auto: bool = True
 
+    @property
+    def implemented(self):
+        """False for a placeholder made by :func:`planned`."""
+        return not getattr(self.compute, "planned", False)
+
 
 def method_names(table):
     """The method names of a table, in auto-preference order."""
@@ -136,4 +141,5 @@ def planned(divergence, name, what):
             "version of divergences."
         )
 
+    compute.planned = True
     return compute

@@ -284,7 +284,7 @@ def method_tables():
 
 def is_planned(method):
     """True for a method whose computation is the ``planned`` placeholder."""
-    return method.compute.__qualname__.startswith("planned.")
+    return not method.implemented
 
 
 def _cmd_methods(args):
