@@ -173,20 +173,28 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
 def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     """Pooled-sample k-NN estimate of JS(P, Q) from ``x ~ P`` and ``y ~ Q``.
 
-    For each point, take the smallest ball around it, in the pooled sample,
-    that holds ``k`` other points of its own sample; let ``l`` count the
-    points of the other sample in that ball. For ``x_i`` (``n`` points in its
-    sample, ``m`` in the other) the ball estimates ``q/p`` at ``x_i`` by
-    ``(l/m) / (k/(n - 1))``, and the point contributes
+    For a point of ``x`` (``n`` points in its own sample, ``m`` in the
+    other), let ``r`` be the distance to its k-th neighbour among the other
+    ``x``, and ``l`` the number of ``y`` within ``r ((n - 1)/m)^(1/d)`` (the
+    same ball when ``n - 1 = m``; otherwise rescaled in volume so that both
+    samples count at the same rate per unit of mass). Where the densities are
+    locally flat, ``l`` is negative binomial and ``E[psi(k + l)] - psi(k) =
+    log(1 + q/p)`` exactly, so the point contributes
 
-        log 2 + psi(k) - psi(k + l (n - 1)/m)     (~ log 2 p / (p + q) at x_i),
+        log 2 + psi(k) - psi(k + l)               (~ log 2p/(p + q) at x_i),
 
     the digamma form of Ross (2014, PLoS ONE 9:e87357) for the mutual
-    information between a label and the pooled sample, which JS is when
-    ``n = m``; rescaling ``l`` extends it to ``n != m``. The estimate is the
-    average of the two samples' means. Every term is at most ``log 2``
+    information between a label and the pooled sample (which JS is when
+    ``n = m``). Points of ``y`` contribute symmetrically and the estimate is
+    the average of the two samples' means. Every term is at most ``log 2``
     (reached when the ball holds no point of the other sample, as for
     separated supports); the final value is clipped to ``[0, log 2]``.
+
+    The standard error is ``1/2 sqrt(var_x / n + var_y / m)`` over the
+    per-point terms: JS's influence function is exactly ``1/2 log(2p/(p+q))``
+    at a point of P (and likewise for Q), which the terms estimate, so this
+    is the right asymptotic form; the neighbour noise in the terms makes it
+    slightly conservative. It does not include bias.
 
     Returns
     -------
@@ -194,7 +202,8 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     """
     from scipy.special import digamma
 
-    n, m = x.shape[0], y.shape[0]
+    n, d = x.shape
+    m = y.shape[0]
     tree_x, tree_y = _trees(x, y)
     halves, variances = [], []
     for own_tree, other_tree, points, own, other, name in (
@@ -202,8 +211,12 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
         (tree_y, tree_x, y, m, n, "q"),
     ):
         radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers)
-        counts, _ = neighbors_within(other_tree, points, radius, 2 * k, workers=workers)
-        terms = _LOG2 + digamma(k) - digamma(k + counts * ((own - 1) / other))
+        # Scale the ball's volume by (own - 1)/other so that both samples count at
+        # the same rate per unit mass; then l ~ NegBin(k, p/(p+q)) where the
+        # densities are locally flat, and E[psi(k + l)] - psi(k) = log(1 + q/p).
+        scaled = radius * ((own - 1) / other) ** (1.0 / d)
+        counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers)
+        terms = _LOG2 + digamma(k) - digamma(k + counts)
         halves.append(float(np.mean(terms)))
         variances.append(float(np.var(terms, ddof=1)) / own if own > 1 else math.nan)
     raw = 0.5 * (halves[0] + halves[1])
