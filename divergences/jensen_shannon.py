@@ -126,7 +126,7 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
     **options
         Options of the chosen method; unknown ones are an error.
 
-        * ``"knn"``: ``k`` (default 5; duplicates are skipped, see
+        * ``"knn"``: ``k`` (default 3; duplicates are skipped, see
           :mod:`divergences.neighbors`), ``workers``, and with a density
           ``n_samples`` (default: the sample set's size) and ``rng``;
         * ``"monte-carlo"``: ``n_samples`` (draws from each density, default

@@ -157,7 +157,7 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
         Options of the chosen method; an option the method does not take is
         an error, never silently ignored.
 
-        * ``"knn"``: ``k`` (default 5; neighbours at distance zero -- duplicates
+        * ``"knn"``: ``k`` (default 3; neighbours at distance zero -- duplicates
           -- are skipped, see :mod:`divergences.neighbors`), ``variant``
           (``"fixed"``, default, or ``"adaptive"``, the bias-reduced form with
           per-point neighbour counts; two sample sets only), ``workers``
