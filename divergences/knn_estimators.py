@@ -62,7 +62,8 @@ def check_k(k, n, name, *, excludes_self):
         raise ValueError(f"k must be >= 1, got k={k}.")
     available = n - 1 if excludes_self else n
     if k > available:
-        bound = f"below the size of {name} ({n})" if excludes_self else f"at most the size of {name} ({n})"
+        relation = "below" if excludes_self else "at most"
+        bound = f"{relation} the size of {name} ({n})"
         raise InvalidMeasureError(f"k={k} is too large: k must be {bound}; use a smaller k.")
     return int(k)
 
@@ -359,6 +360,9 @@ def _sample_points(measure, name):
     return np.asarray(measure.points)
 
 
+_NOTHING_DRAWN = "apply only when p is a density (nothing is drawn here)"
+
+
 def _reject(options, why):
     given = sorted(name for name, value in options.items() if value is not None)
     if given:
@@ -378,7 +382,7 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
     check_choice(variant, KL_VARIANTS, "variant")
     sizes = (p.size, q.size)
     if p.kind == "samples" and q.kind == "samples":
-        _reject({"n_samples": n_samples, "rng": rng}, "apply only when p is a density (nothing is drawn here)")
+        _reject({"n_samples": n_samples, "rng": rng}, _NOTHING_DRAWN)
         x, y = _sample_points(p, "p"), _sample_points(q, "q")
         check_k(k, x.shape[0], "p", excludes_self=True)
         check_k(k, y.shape[0], "q", excludes_self=False)
@@ -387,7 +391,7 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
     if variant != "fixed":
         raise TypeError("variant applies only to two sample sets.")
     if p.kind == "samples":
-        _reject({"n_samples": n_samples, "rng": rng}, "apply only when p is a density (nothing is drawn here)")
+        _reject({"n_samples": n_samples, "rng": rng}, _NOTHING_DRAWN)
         x = _sample_points(p, "p")
         check_k(k, x.shape[0], "p", excludes_self=True)
         value, stderr, details, note = kl_samples_density(x, q, k=k, workers=workers)
@@ -396,7 +400,9 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
     check_k(k, y.shape[0], "q", excludes_self=False)
     if n_samples is not None:
         n_samples = check_positive_int(n_samples, "n_samples")
-    value, stderr, details = kl_density_samples(p, y, k=k, n_samples=n_samples, rng=rng, workers=workers)
+    value, stderr, details = kl_density_samples(
+        p, y, k=k, n_samples=n_samples, rng=rng, workers=workers
+    )
     return result(value, "kl", stderr, sizes, details)
 
 

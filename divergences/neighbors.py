@@ -22,7 +22,13 @@ import numpy as np
 
 from .exceptions import InvalidMeasureError
 
-__all__ = ["build_tree", "nearest_positive", "kth_neighbor_distance", "neighbors_within", "unit_ball_log_volume"]
+__all__ = [
+    "build_tree",
+    "nearest_positive",
+    "kth_neighbor_distance",
+    "neighbors_within",
+    "unit_ball_log_volume",
+]
 
 
 def build_tree(points):

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from divergences.exceptions import InvalidMeasureError
-from divergences.neighbors import build_tree, kth_neighbor_distance, nearest_positive, neighbors_within
+from divergences.neighbors import (
+    build_tree,
+    kth_neighbor_distance,
+    nearest_positive,
+    neighbors_within,
+)
 
 
 def brute_positive(tree_points, points, k):
@@ -24,7 +29,8 @@ def test_nearest_positive_matches_brute_force_with_duplicates(dim):
     for tree_points, k in ((x, 4), (y, 3)):
         distances, indices = nearest_positive(build_tree(tree_points), x, k)
         np.testing.assert_allclose(distances, brute_positive(tree_points, x, k))
-        np.testing.assert_allclose(np.linalg.norm(tree_points[indices] - x[:, None], axis=2), distances)
+        recomputed = np.linalg.norm(tree_points[indices] - x[:, None], axis=2)
+        np.testing.assert_allclose(recomputed, distances)
         assert np.all(distances > 0)
 
 
