@@ -165,7 +165,8 @@ def section_bias(n, reps, ks, with_mixed):
         assert abs(kl_gaussians(p, q) - TRUE_KL_D5) < 1e-12
         for label, make in (
             ("knn samples vs density", lambda s: dv.kl_divergence(p.sample(n, rng=s), q, k=5)),
-            ("knn density vs samples", lambda s: dv.kl_divergence(p, q.sample(n, rng=s), k=5, rng=s)),
+            ("knn density vs samples",
+             lambda s: dv.kl_divergence(p, q.sample(n, rng=s), k=5, rng=s)),
         ):
             results = [make(1000 + s) for s in range(reps)]
             values = np.array([r.value for r in results])
