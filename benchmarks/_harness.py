@@ -6,10 +6,27 @@ see :func:`peak_rss_during`, measured on one more warm call.
 """
 
 import gc
+import json
 import os
+import resource
+import subprocess
+import sys
 import time
+import tracemalloc
 
-__all__ = ["Timing", "measure", "peak_rss_during", "markdown_table", "fmt_seconds", "fmt_bytes"]
+__all__ = [
+    "Timing",
+    "measure",
+    "peak_rss_during",
+    "timed",
+    "traced_peak_mib",
+    "max_rss_mib",
+    "run_child",
+    "markdown_table",
+    "fmt_seconds",
+    "fmt_bytes",
+    "machine_line",
+]
 
 
 def _read_status(field):
@@ -28,8 +45,6 @@ def peak_rss_during(fn):
     growing the process) and tracemalloc's peak (sees every numpy and Python
     allocation, reused or not).
     """
-    import tracemalloc
-
     gc.collect()
     try:
         with open("/proc/self/clear_refs", "w") as clear:
@@ -71,6 +86,43 @@ def measure(fn, *, repeat=3, memory=True):
         warm = min(warm, time.perf_counter() - start)
     peak = peak_rss_during(fn)[1] if memory else float("nan")
     return Timing(first, warm, peak, result)
+
+
+def timed(fn, *args, repeat=1, **kwargs):
+    """Run ``fn`` ``repeat`` times; return (best wall time in s, last result)."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def traced_peak_mib(fn, *args, **kwargs):
+    """Peak of tracemalloc-tracked allocations during one call, in MiB."""
+    tracemalloc.start()
+    try:
+        fn(*args, **kwargs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def max_rss_mib():
+    """The process's maximum resident set so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(script, args, timeout=900):
+    """Run ``python script *args`` and parse the JSON it prints on its last line.
+
+    Used where a contender's peak memory must be measured in a fresh process.
+    """
+    out = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, timeout=timeout, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def fmt_seconds(seconds):

@@ -9,9 +9,11 @@ import math
 
 import numpy as np
 
-from ._dispatch import Method, planned, resolve_method, run_method
+from ._dispatch import Method, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._validation import check_base, check_same_dim
+from .density_estimators import js_monte_carlo, js_quadrature
+from .knn_estimators import js_knn_method, knn_applies
 from .measures import Uniform, as_measure
 from .results import DivergenceResult, in_base
 
@@ -81,20 +83,20 @@ JS_METHODS = (
     ),
     Method(
         "knn",
-        lambda p, q, options: p.kind == "samples" and q.kind == "samples",
-        planned("js_divergence", "knn", "the pooled k-nearest-neighbour estimator"),
-        "two sample sets",
+        knn_applies,
+        js_knn_method,
+        "two sample sets, or a sample set and a density (either way round)",
     ),
     Method(
         "quadrature",
-        lambda p, q, options: p.kind == q.kind == "density" and p.dim == 1,
-        planned("js_divergence", "quadrature", "adaptive quadrature between 1-D densities"),
-        "two 1-D densities",
+        lambda p, q, options: p.kind == q.kind == "density" and p.has_ppf and q.has_ppf,
+        js_quadrature,
+        "two 1-D densities with quantile functions",
     ),
     Method(
         "monte-carlo",
         lambda p, q, options: p.kind == q.kind == "density",
-        planned("js_divergence", "monte-carlo", "Monte Carlo estimation between densities"),
+        js_monte_carlo,
         "two densities",
     ),
 )
@@ -112,8 +114,11 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
 
         * ``"exact"`` -- two histograms, two uniform boxes, or a histogram and
           a density (mutually singular: ``log 2``);
-        * ``"knn"`` -- two sample sets (pooled k-nearest-neighbour estimate);
-        * ``"quadrature"`` -- two 1-D densities;
+        * ``"knn"`` -- two sample sets: the pooled-sample k-nearest-neighbour
+          estimate (see :func:`divergences.knn_estimators.js_knn`); a sample
+          set and a density: the same after drawing from the density;
+        * ``"quadrature"`` -- two 1-D densities with quantile functions
+          (adaptive quadrature, accurate to about 1e-10);
         * ``"monte-carlo"`` -- two densities in any dimension.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats (bound ``log 2``), ``2``
@@ -121,11 +126,19 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
     **options
         Options of the chosen method; unknown ones are an error.
 
+        * ``"knn"``: ``k`` (default 3; duplicates are skipped, see
+          :mod:`divergences.neighbors`), ``workers``, and with a density
+          ``n_samples`` (default: the sample set's size) and ``rng``;
+        * ``"monte-carlo"``: ``n_samples`` (draws from each density, default
+          100000) and ``rng``.
+
     Returns
     -------
     DivergenceResult
-        Always finite, in ``[0, log 2]`` nats: estimates are clipped to that
-        range, as the divergence itself is.
+        Always finite, in ``[0, log 2]`` nats: estimates (``"knn"``,
+        ``"monte-carlo"``) are clipped to that range, as the divergence itself
+        is; ``details["unclipped"]`` keeps the raw estimate. Estimates carry
+        ``sizes`` and a ``stderr`` (sampling noise only, not bias).
 
     Examples
     --------
@@ -133,6 +146,9 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
     >>> p, q = dv.Histogram([1.0, 0.0]), dv.Histogram([0.0, 1.0])
     >>> float(dv.js_divergence(p, q, base=2))
     1.0
+    >>> r = dv.js_divergence(dv.Gaussian(0.0, 1.0), dv.Gaussian(1.0, 1.0))
+    >>> r.method, round(r.value, 6)
+    ('quadrature', 0.111421)
     """
     p = as_measure(p, "p")
     q = as_measure(q, "q")
