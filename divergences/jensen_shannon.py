@@ -12,6 +12,7 @@ import numpy as np
 from ._dispatch import Method, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._validation import check_base, check_same_dim
+from .classifier import classifier_applies, js_classifier_method
 from .density_estimators import js_monte_carlo, js_quadrature
 from .knn_estimators import js_knn_method, knn_applies
 from .measures import Uniform, as_measure
@@ -98,6 +99,13 @@ JS_METHODS = (
         lambda p, q, options: p.kind == q.kind == "density",
         js_monte_carlo,
         "two densities",
+    ),
+    Method(
+        "classifier",
+        classifier_applies,
+        js_classifier_method,
+        "sample sets or densities (densities are drawn from)",
+        auto=False,
     ),
 )
 

@@ -7,6 +7,7 @@ import numpy as np
 from ._dispatch import Method, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._validation import check_base, check_same_dim
+from .classifier import classifier_applies, kl_classifier_method
 from .density_estimators import kl_monte_carlo, kl_quadrature
 from .knn_estimators import kl_knn_method, knn_applies
 from .measures import Gaussian, Uniform, as_measure
@@ -128,6 +129,13 @@ KL_METHODS = (
         lambda p, q, options: p.kind == q.kind == "density",
         kl_monte_carlo,
         "two densities",
+    ),
+    Method(
+        "classifier",
+        classifier_applies,
+        kl_classifier_method,
+        "sample sets or densities (densities are drawn from)",
+        auto=False,
     ),
 )
 
