@@ -161,7 +161,8 @@ def classifier_log_odds(x, y, *, folds=DEFAULT_FOLDS, model=None, features="quad
         Held-out estimates of ``log p/q`` at the points of ``x`` and ``y``,
         the class prior ``log(n_p/n_q)`` of each training set removed.
     info : dict
-        The settings used (``folds``; ``features``, ``penalty``, ``n_params``
+        The settings used (``folds``, ``n_train`` -- the pooled training
+        points of a fold, about; ``features``, ``penalty``, ``n_params``
         of the default model, or the ``model``'s name), ``converged`` (every
         fit converged, where the model reports it), ``separated`` (every
         held-out point on its own side of ``D = 1/2``) and, for the default
@@ -206,7 +207,8 @@ def classifier_log_odds(x, y, *, folds=DEFAULT_FOLDS, model=None, features="quad
         n_x = parts_x[fold].shape[0]
         log_ratio_x[parts_x[fold]] = logit[:n_x]
         log_ratio_y[parts_y[fold]] = logit[n_x:]
-    info = {"folds": folds}
+    total = x.shape[0] + y.shape[0]
+    info = {"folds": folds, "n_train": total * (folds - 1) // folds}
     if model is None:
         info.update(features=features, penalty=fitted.penalty, n_params=fitted.n_params)
         if features == "fourier":
@@ -373,7 +375,7 @@ def _result(divergence, value, stderr, details, p, q, drawn):
 
 def js_classifier_method(p, q, *, folds=DEFAULT_FOLDS, model=None, features=None, penalty=None,
                          n_features=None, bandwidth=None, n_samples=None, rng=None):
-    """The ``"classifier"`` method of :func:`divergences.js_divergence` (see :func:`js_classifier`)."""
+    """The ``"classifier"`` method of :func:`divergences.js_divergence`; see :func:`js_classifier`."""
     x, y, options, drawn = _prepare(p, q, folds, model, features, penalty, n_features,
                                     bandwidth, n_samples, rng)
     value, stderr, details = js_classifier(x, y, **options)
@@ -382,7 +384,7 @@ def js_classifier_method(p, q, *, folds=DEFAULT_FOLDS, model=None, features=None
 
 def kl_classifier_method(p, q, *, folds=DEFAULT_FOLDS, model=None, features=None, penalty=None,
                          n_features=None, bandwidth=None, n_samples=None, rng=None):
-    """The ``"classifier"`` method of :func:`divergences.kl_divergence` (see :func:`kl_classifier`)."""
+    """The ``"classifier"`` method of :func:`divergences.kl_divergence`; see :func:`kl_classifier`."""
     x, y, options, drawn = _prepare(p, q, folds, model, features, penalty, n_features,
                                     bandwidth, n_samples, rng)
     value, stderr, details = kl_classifier(x, y, **options)
