@@ -127,7 +127,11 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
           set and a density: the same after drawing from the density;
         * ``"quadrature"`` -- two 1-D densities with quantile functions
           (adaptive quadrature, accurate to about 1e-10);
-        * ``"monte-carlo"`` -- two densities in any dimension.
+        * ``"monte-carlo"`` -- two densities in any dimension;
+        * ``"classifier"`` (by name only) -- sample sets or densities (drawn
+          from): ``(V(D) + log 4)/2`` with ``V`` the held-out value of the GAN
+          game for a trained discriminator ``D``; see
+          :mod:`divergences.classifier`.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats (bound ``log 2``), ``2``
         gives bits (bound 1).
@@ -138,13 +142,14 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
           :mod:`divergences.neighbors`), ``workers``, and with a density
           ``n_samples`` (default: the sample set's size) and ``rng``;
         * ``"monte-carlo"``: ``n_samples`` (draws from each density, default
-          100000) and ``rng``.
+          100000) and ``rng``;
+        * ``"classifier"``: as for :func:`divergences.kl_divergence`.
 
     Returns
     -------
     DivergenceResult
         Always finite, in ``[0, log 2]`` nats: estimates (``"knn"``,
-        ``"monte-carlo"``) are clipped to that range, as the divergence itself
+        ``"monte-carlo"``, ``"classifier"``) are clipped to that range, as the divergence itself
         is; ``details["unclipped"]`` keeps the raw estimate. Estimates carry
         ``sizes`` and a ``stderr`` (sampling noise only, not bias).
 

@@ -158,7 +158,11 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           Kozachenko--Leonenko entropy plus a Monte Carlo cross-entropy (or,
           with P the density, draws from P and a k-NN estimate of ``log q``);
         * ``"quadrature"`` -- two 1-D densities with quantile functions;
-        * ``"monte-carlo"`` -- two densities in any dimension.
+        * ``"monte-carlo"`` -- two densities in any dimension;
+        * ``"classifier"`` (by name only) -- sample sets or densities (drawn
+          from): the held-out mean over P of a trained discriminator's
+          log-odds, ``log D/(1 - D) = log p/q`` at ``D = p/(p + q)``; see
+          :mod:`divergences.classifier`.
     base : float, optional
         Logarithm base of the result; ``None`` (default) gives nats, ``2`` bits.
     **options
@@ -172,7 +176,12 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           (threads of the neighbour queries, ``-1`` = all), and, when ``p`` is
           a density, ``n_samples`` (draws from it; default: the size of ``q``)
           and ``rng``;
-        * ``"monte-carlo"``: ``n_samples`` (default 100000) and ``rng``.
+        * ``"monte-carlo"``: ``n_samples`` (default 100000) and ``rng``;
+        * ``"classifier"``: ``features`` (``"quadratic"``, default,
+          ``"linear"`` or ``"fourier"``), ``penalty``, ``n_features``,
+          ``bandwidth``, ``folds`` (cross-fitting, default 2), ``model`` (any
+          discriminator instead of the built-in logistic one), ``rng``, and
+          with a density ``n_samples``.
 
     Returns
     -------
