@@ -140,14 +140,17 @@ def classifier_log_odds(x, y, *, folds=DEFAULT_FOLDS, model=None, features="quad
         The discriminator; default a
         :class:`~divergences._logistic.LogisticDiscriminator` with the given
         ``features``, ``penalty``, ``n_features`` and ``bandwidth``. Any other
-        model is used as follows, so that scikit-learn classifiers and the
-        GAN module's networks plug in unchanged:
+        model is used as follows, so that scikit-learn classifiers plug in
+        unchanged and a network (such as the GAN module's) through a ``fit``
+        and a ``log_odds`` method or a two-line callable:
 
-        * an object with ``fit(X, y)`` (labels 1 for P, 0 for Q), refitted once
-          per fold (its final state is the last fold's fit), then asked for
-          ``log_odds(X)`` if it has it, else ``predict_log_proba(X)``, else
-          ``predict_proba(X)`` (columns ordered by ``classes_`` when present,
-          else label 0 then 1);
+        * an object with ``fit(X, y)`` (integer labels 1 for P, 0 for Q; the
+          points of P come first, so a stochastic optimiser should shuffle),
+          refitted once per fold (its final state is the last fold's fit),
+          then asked for ``log_odds(X)`` if it has it, else
+          ``predict_log_proba(X)``, else ``predict_proba(X)`` (columns ordered
+          by ``classes_`` when present, else label 0 then 1); a
+          ``converged_`` attribute, if it has one, is recorded;
         * a callable ``model(X, y)`` returning a function ``X -> log-odds``.
 
         Log-odds must be finite: a model certain of a held-out point's label
