@@ -1,0 +1,269 @@
+"""The epsilon-scaling auction for the assignment problem (Bertsekas).
+
+Minimisation form: ``n`` persons (rows) are matched to ``n`` objects
+(columns) so that ``sum_i c[i, sigma(i)]`` is least. Objects carry prices
+``p`` that only ever rise; an unassigned person ``i`` bids for the object
+``j1`` minimising ``c[i, j] + p[j]`` and raises its price by the gap to the
+second best plus ``eps``. At the end of a phase every person holds an object
+within ``eps`` of its best ("eps-complementary slackness"), so the assignment
+costs at most ``n * eps`` more than the optimum and the potentials
+``u_i = min_j c[i, j] + p[j]``, ``v_j = -p[j]`` prove it (the duality gap is
+the sum of the assigned reduced costs). Phases divide ``eps`` until that
+bound is below the caller's tolerance.
+
+References: D. P. Bertsekas, "Auction algorithms for network flow problems:
+a tutorial introduction", Comput. Optim. Appl. 1 (1992) 7-66 -- the bid,
+eps-scaling, and the remark that a cached list of a person's best objects
+stays a valid bound while prices rise, which the ``_bid`` cache below uses.
+
+Costs come either from a dense matrix (``cost`` of shape (n, n)) or are
+computed on the fly from the points (``cost`` of shape (0, 0)); the second
+form holds only O(n * cache) numbers.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, nogil=True)
+def cost_row(i, x, y_t, order, out):
+    """``out[j] = |x_i - y_j|^order``, with ``y_t`` the (d, m) transposed targets.
+
+    The dimension loop is outside, and the power is taken in the pass over
+    the last dimension, so that each loop over ``j`` vectorises.
+    """
+    m = y_t.shape[1]
+    d = x.shape[1]
+    for k in range(d - 1):
+        xk = x[i, k]
+        yk = y_t[k]
+        if k == 0:
+            for j in range(m):
+                diff = xk - yk[j]
+                out[j] = diff * diff
+        else:
+            for j in range(m):
+                diff = xk - yk[j]
+                out[j] += diff * diff
+    xk = x[i, d - 1]
+    yk = y_t[d - 1]
+    if d == 1:
+        for j in range(m):
+            out[j] = 0.0
+    if order == 1.0:
+        for j in range(m):
+            diff = xk - yk[j]
+            out[j] = math.sqrt(out[j] + diff * diff)
+    elif order == 2.0:
+        for j in range(m):
+            diff = xk - yk[j]
+            out[j] += diff * diff
+    else:
+        half = 0.5 * order
+        for j in range(m):
+            diff = xk - yk[j]
+            out[j] = (out[j] + diff * diff) ** half
+
+
+@njit(cache=True, nogil=True)
+def _scan(row, prices, top_val, top_idx, top_cost):
+    """The ``len(top_val)`` smallest ``row[j] + prices[j]``, sorted, into the buffers."""
+    width = top_val.shape[0]
+    for t in range(width):
+        top_val[t] = np.inf
+        top_idx[t] = -1
+        top_cost[t] = np.inf
+    cut = np.inf
+    for j in range(row.shape[0]):
+        value = row[j] + prices[j]
+        if value < cut:
+            t = width - 1
+            while t > 0 and top_val[t - 1] > value:
+                top_val[t] = top_val[t - 1]
+                top_idx[t] = top_idx[t - 1]
+                top_cost[t] = top_cost[t - 1]
+                t -= 1
+            top_val[t] = value
+            top_idx[t] = j
+            top_cost[t] = row[j]
+            cut = top_val[width - 1]
+
+
+@njit(cache=True, nogil=True)
+def auction(cost, x, y_t, order, eps_start, theta, rel_tol, abs_tol, max_bids, width):
+    """Assign rows to columns by epsilon-scaling forward auction.
+
+    Parameters
+    ----------
+    cost : (n, n) float64 array, or (0, 0) to compute costs on the fly
+    x : (n, d) float64, y_t : (d, n) float64
+        Points (used only when ``cost`` is empty).
+    order : float
+    eps_start : float
+        The first phase's eps (a fraction of the cost range).
+    theta : float
+        Factor dividing eps between phases.
+    rel_tol, abs_tol : float
+        Phases stop once ``n * eps <= rel_tol * total + abs_tol``, ``total``
+        the assignment's cost: the duality gap is then within that bound.
+    max_bids : int
+        Bid budget; when spent, the kernel stops with some rows unassigned.
+    width : int
+        Length of each row's cache of best columns (at most n - 1).
+
+    Returns
+    -------
+    assigned : int64 array, column of each row (-1 if unassigned)
+    prices : float64 array
+    n_bids : int
+    n_scans : int
+        Bids that rescanned a whole row (the others used the cache).
+    eps : float
+        The last phase's eps.
+    complete : bool
+    """
+    n = x.shape[0]
+    dense = cost.shape[0] > 0
+    prices = np.zeros(n)
+    assigned = np.full(n, -1, dtype=np.int64)
+    assigned_cost = np.zeros(n)
+    owner = np.full(n, -1, dtype=np.int64)
+    # Row i's cache: its `width` best columns at the last scan, their costs,
+    # and `bound[i]`, the (width+1)-th best value then. Prices only rise, so
+    # every column outside the cache still costs row i at least bound[i].
+    cache_idx = np.zeros((n, width), dtype=np.int64)
+    cache_cost = np.zeros((n, width))
+    bound = np.full(n, -np.inf)
+    top_val = np.empty(width + 1)
+    top_idx = np.empty(width + 1, dtype=np.int64)
+    top_cost = np.empty(width + 1)
+    row = np.empty(n)
+    queue = np.empty(n, dtype=np.int64)
+    n_bids = 0
+    n_scans = 0
+    eps = eps_start
+    while True:
+        for j in range(n):
+            owner[j] = -1
+        for i in range(n):
+            assigned[i] = -1
+            queue[i] = i
+        head = 0
+        pending = n
+        while pending > 0:
+            if n_bids >= max_bids:
+                return assigned, prices, n_bids, n_scans, eps, False
+            i = queue[head]
+            head += 1
+            if head == n:
+                head = 0
+            pending -= 1
+            n_bids += 1
+            best = np.inf
+            second = np.inf
+            best_j = -1
+            best_cost = 0.0
+            for t in range(width):
+                j = cache_idx[i, t]
+                value = cache_cost[i, t] + prices[j]
+                if value < second:
+                    if value < best:
+                        second = best
+                        best = value
+                        best_j = j
+                        best_cost = cache_cost[i, t]
+                    else:
+                        second = value
+            if best <= bound[i]:
+                if bound[i] < second:
+                    second = bound[i]
+            else:
+                n_scans += 1
+                if dense:
+                    _scan(cost[i], prices, top_val, top_idx, top_cost)
+                else:
+                    cost_row(i, x, y_t, order, row)
+                    _scan(row, prices, top_val, top_idx, top_cost)
+                for t in range(width):
+                    cache_idx[i, t] = top_idx[t]
+                    cache_cost[i, t] = top_cost[t]
+                bound[i] = top_val[width]
+                best = top_val[0]
+                best_j = top_idx[0]
+                best_cost = top_cost[0]
+                second = top_val[1]
+            if second == np.inf:
+                # A single column: nothing to outbid.
+                second = best
+            prices[best_j] += (second - best) + eps
+            previous = owner[best_j]
+            owner[best_j] = i
+            assigned[i] = best_j
+            assigned_cost[i] = best_cost
+            if previous >= 0:
+                assigned[previous] = -1
+                tail = head + pending
+                if tail >= n:
+                    tail -= n
+                queue[tail] = previous
+                pending += 1
+        total = 0.0
+        for i in range(n):
+            total += assigned_cost[i]
+        if n * eps <= rel_tol * total + abs_tol:
+            return assigned, prices, n_bids, n_scans, eps, True
+        eps = max(eps / theta, 0.5 * (rel_tol * total + abs_tol) / n)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def row_minima(cost, x, y_t, order, prices, assigned):
+    """Row potentials, and the slack of an assignment, for a certificate.
+
+    Returns ``u_i = min_j c[i, j] + prices[j]`` and, when ``assigned`` has one
+    column per row, ``slack_i = c[i, assigned[i]] + prices[assigned[i]] - u_i``
+    (>= 0; an empty array otherwise). With ``v = -prices`` the pair ``(u, v)``
+    is dual feasible, and the duality gap of the assignment is ``sum(slack)``:
+    computed row by row it suffers no cancellation between large potentials.
+    """
+    n = x.shape[0]
+    m = prices.shape[0]
+    dense = cost.shape[0] > 0
+    with_slack = assigned.shape[0] == n
+    u = np.empty(n)
+    slack = np.empty(n if with_slack else 0)
+    for i in prange(n):
+        if dense:
+            row = cost[i]
+        else:
+            row = np.empty(m)
+            cost_row(i, x, y_t, order, row)
+        best = np.inf
+        for j in range(m):
+            value = row[j] + prices[j]
+            if value < best:
+                best = value
+        u[i] = best
+        if with_slack:
+            j = assigned[i]
+            slack[i] = (row[j] + prices[j]) - best
+    return u, slack
+
+
+@njit(cache=True, nogil=True)
+def pair_costs(x, y, rows, cols, order):
+    """``|x[rows[t]] - y[cols[t]]|^order`` for a list of pairs (a sparse plan's support)."""
+    out = np.empty(rows.shape[0])
+    for t in range(rows.shape[0]):
+        total = 0.0
+        for k in range(x.shape[1]):
+            diff = x[rows[t], k] - y[cols[t], k]
+            total += diff * diff
+        if order == 1.0:
+            out[t] = math.sqrt(total)
+        elif order == 2.0:
+            out[t] = total
+        else:
+            out[t] = total ** (0.5 * order)
+    return out
