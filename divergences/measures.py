@@ -370,11 +370,17 @@ class Uniform(Density):
     """
 
     def __init__(self, low, high):
-        low_arr = np.atleast_1d(np.asarray(low, dtype=np.float64))
-        high_arr = np.atleast_1d(np.asarray(high, dtype=np.float64))
-        d = max(low_arr.shape[0], high_arr.shape[0]) if low_arr.ndim == high_arr.ndim == 1 else None
-        self._low = as_vector(low, "low", d)
-        self._high = as_vector(high, "high", d)
+        low, high = as_vector(low, "low"), as_vector(high, "high")
+        if low.shape != high.shape:
+            if low.shape[0] != 1 and high.shape[0] != 1:
+                raise InvalidMeasureError(
+                    f"low and high must have the same number of entries, got {low.shape[0]} "
+                    f"and {high.shape[0]}."
+                )
+            # A scalar corner is broadcast against a vector one.
+            low, high = np.broadcast_arrays(low, high)
+        self._low = frozen(np.array(low))
+        self._high = frozen(np.array(high))
         if np.any(self._high <= self._low):
             raise InvalidMeasureError(
                 "high must exceed low in every coordinate (a flat box has no density)."

@@ -1,0 +1,110 @@
+"""Shared timing and memory helpers for the benchmarks (not part of the package).
+
+Timings: the first call of a function is reported apart (for Numba code it
+includes compilation), then the best of ``repeat`` warm calls. Peak memory:
+see :func:`peak_rss_during`, measured on one more warm call.
+"""
+
+import gc
+import os
+import time
+
+__all__ = ["Timing", "measure", "peak_rss_during", "markdown_table", "fmt_seconds", "fmt_bytes"]
+
+
+def _read_status(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def peak_rss_during(fn):
+    """Run ``fn()`` and return ``(its result, peak memory it allocated, in bytes)``.
+
+    The peak is the larger of two lower bounds: the rise in peak RSS (sees C,
+    C++ and Numba allocations, but not memory the allocator reuses without
+    growing the process) and tracemalloc's peak (sees every numpy and Python
+    allocation, reused or not).
+    """
+    import tracemalloc
+
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
+        baseline = _read_status("VmRSS")
+    except OSError:
+        baseline = None
+    tracemalloc.start()
+    try:
+        result = fn()
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    rss = 0 if baseline is None else max(_read_status("VmHWM") - baseline, 0)
+    return result, max(rss, traced)
+
+
+class Timing:
+    """First-call time, best warm time, peak memory and the last result of a function."""
+
+    def __init__(self, first, warm, peak, result):
+        self.first, self.warm, self.peak, self.result = first, warm, peak, result
+
+    @property
+    def compile(self):
+        """First call minus a warm call: an estimate of JIT compilation time."""
+        return max(self.first - self.warm, 0.0)
+
+
+def measure(fn, *, repeat=3, memory=True):
+    """Time ``fn()``: first call, best of ``repeat`` warm calls, peak memory of one warm call."""
+    start = time.perf_counter()
+    result = fn()
+    first = time.perf_counter() - start
+    warm = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        warm = min(warm, time.perf_counter() - start)
+    peak = peak_rss_during(fn)[1] if memory else float("nan")
+    return Timing(first, warm, peak, result)
+
+
+def fmt_seconds(seconds):
+    if seconds != seconds:
+        return "n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_bytes(size):
+    if size != size:
+        return "n/a"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+def markdown_table(header, rows):
+    """Format rows (lists of strings) as a GitHub markdown table."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+                     + [line(r) for r in rows])
+
+
+def machine_line():
+    """One line describing where the numbers were taken."""
+    import platform
+
+    import numpy
+
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, numpy {numpy.__version__}")
