@@ -197,7 +197,12 @@ def auction(cost, x, y_t, order, eps_start, theta, rel_tol, abs_tol, max_bids, w
             if second == np.inf:
                 # A single column: nothing to outbid.
                 second = best
-            prices[best_j] += (second - best) + eps
+            raised = prices[best_j] + ((second - best) + eps)
+            if raised <= prices[best_j]:
+                # eps below the spacing of floats at this price: rise by one
+                # ulp, so that every bid still makes progress and the auction ends.
+                raised = np.nextafter(prices[best_j], np.inf)
+            prices[best_j] = raised
             previous = owner[best_j]
             owner[best_j] = i
             assigned[i] = best_j

@@ -77,10 +77,15 @@ def ground_cost(x, y, order):
 
 
 def cost_scale(x, y, order):
-    """An upper bound on every cost: the diameter of both clouds, to the power ``order``."""
+    """An upper bound on every cost: the diameter of both clouds, to the power ``order``.
+
+    One (not zero) when every point is the same point, so that tolerances
+    relative to it stay positive.
+    """
     low = np.minimum(x.min(axis=0), y.min(axis=0))
     high = np.maximum(x.max(axis=0), y.max(axis=0))
-    return float(np.linalg.norm(high - low)) ** order
+    scale = float(np.linalg.norm(high - low)) ** order
+    return scale if scale > 0.0 else 1.0
 
 
 def certify(plan, cost, a, b, f, g):
@@ -283,8 +288,6 @@ def _solve_auction(x, y, order, max_iter):
     n = x.shape[0]
     y_t = np.ascontiguousarray(y.T)
     scale = cost_scale(x, y, order)
-    if scale == 0.0:
-        scale = 1.0  # every point is the same point: any assignment is optimal
     no_matrix = np.empty((0, 0))
     max_bids = max_iter if max_iter is not None else 10_000 * n + 1_000_000
     assigned, prices, n_bids, n_scans, eps, complete = auction(
