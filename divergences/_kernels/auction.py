@@ -272,3 +272,13 @@ def pair_costs(x, y, rows, cols, order):
         else:
             out[t] = total ** (0.5 * order)
     return out
+
+
+def warm_up():
+    """Compile (or load from cache) every kernel of this module on a tiny problem."""
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    y_t = np.ascontiguousarray(x[::-1].T)
+    empty = np.empty((0, 0))
+    assigned, prices, _, _, _, _ = auction(empty, x, y_t, 1.0, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2)
+    row_minima(empty, x, y_t, 1.0, prices, assigned)
+    pair_costs(x, x, assigned, assigned, 1.0)

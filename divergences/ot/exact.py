@@ -152,6 +152,28 @@ def solve(
     max_iter : int, optional
         Bids (auction) or pivots (network simplex) allowed; unlimited in
         practice by default. A solver stopped by it warns.
+
+    Returns
+    -------
+    OTResult
+        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= |x_i - y_j|^order``
+        and ``a @ f + b @ g = cost`` (to the certified tolerance; a constant
+        may be moved from ``f`` to ``g``). ``details`` holds ``solver``,
+        ``duality_gap``, ``dual_violation``, ``error_bound`` (their sum, a
+        bound on ``cost - optimum``) and the ``tolerance`` it was held to.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergences as dv
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 2))
+    >>> r = dv.wasserstein(x, x[::-1] + [0.6, 0.8])   # a translation by a vector of norm 1
+    >>> round(r.value, 12), r.details["solver"], r.converged
+    (1.0, 'auction', True)
+    >>> f, g = r.potentials
+    >>> bool(abs(f.mean() + g.mean() - r.cost) <= r.details["tolerance"])
+    True
     """
     x, a = point_cloud(p)
     y, b = point_cloud(q)
