@@ -284,3 +284,57 @@ def test_cost_scale_bounds_every_cost():
     for order in (1.0, 2.0, 3.0):
         assert (cdist(x, y) ** order).max() <= exact.cost_scale(x, y, order)
     assert exact.cost_scale(np.ones((2, 2)), np.ones((3, 2)), 1.0) == 1.0
+
+
+class TestBoxTree:
+    """The auction's column search in low dimension: branch and bound over a box tree."""
+
+    @pytest.mark.parametrize("n, leaf_size", [(1, 16), (16, 16), (17, 16), (1000, 16), (777, 5)])
+    def test_leaves_partition_the_points_inside_their_boxes(self, n, leaf_size):
+        from divergences.ot._boxtree import box_tree
+
+        points = np.random.default_rng(n).normal(size=(n, 3))
+        (lo, hi, start, end, leaf_first), leaf_of, perm = box_tree(points, leaf_size)
+        np.testing.assert_array_equal(np.sort(perm), np.arange(n))
+        sizes = end[leaf_first:] - start[leaf_first:]
+        assert sizes.min() >= 1 and sizes.max() <= leaf_size and sizes.sum() == n
+        ordered = points[perm]
+        for node in range(len(start)):
+            chunk = ordered[start[node] : end[node]]
+            assert np.all(chunk >= lo[node]) and np.all(chunk <= hi[node])
+        assert np.all(start[leaf_of] <= np.arange(n)) and np.all(np.arange(n) < end[leaf_of])
+
+    @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
+    def test_tree_search_finds_the_exact_row_minima(self, order):
+        from divergences._kernels.auction import row_minima
+        from divergences.ot._boxtree import box_tree
+
+        rng = np.random.default_rng(26)
+        x, y = rng.random((300, 2)), rng.random((300, 2))
+        tree, _, perm = box_tree(y, 8)
+        prices = rng.random(300) * 0.3
+        u, _ = row_minima(x, y[perm], order, prices, tree, np.empty(0, dtype=np.int64))
+        brute = np.min(cdist(x, y[perm]) ** order + prices, axis=1)
+        np.testing.assert_allclose(u, brute, rtol=1e-15, atol=1e-15)
+
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_tree_and_full_scan_agree(self, order, monkeypatch):
+        rng = np.random.default_rng(27)
+        x, y = rng.normal(size=(400, 3)), rng.normal(size=(400, 3)) + 0.2
+        with_tree = dv.wasserstein(x, y, order=order)
+        monkeypatch.setattr(exact, "_TREE_MAX_DIM", 0)
+        without = dv.wasserstein(x, y, order=order)
+        assert with_tree.converged and without.converged
+        assert with_tree.cost == pytest.approx(without.cost, rel=REL)
+        assert with_tree.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
+
+    def test_many_ties_across_leaves(self):
+        # 400 points on a 6x6 integer grid: columns tie in value across leaf boundaries.
+        rng = np.random.default_rng(28)
+        x = rng.integers(0, 6, size=(400, 2)).astype(float)
+        y = rng.integers(0, 6, size=(400, 2)).astype(float)
+        cost = cdist(x, y)
+        rows, cols = linear_sum_assignment(cost)
+        result = dv.wasserstein(x, y)
+        assert result.converged
+        assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL)

@@ -51,6 +51,10 @@ _AUCTION_ABS_TOL = 1e-15
 _AUCTION_EPS_START = 0.25
 _AUCTION_THETA = 8.0
 _AUCTION_CACHE = 10
+# Up to this dimension a row's best columns are found by branch and bound over
+# a box tree of the columns, beyond it by scanning them all.
+_TREE_MAX_DIM = 3
+_TREE_LEAF_SIZE = 16
 
 
 def applies(p, q, options):
@@ -116,9 +120,10 @@ def certify(plan, cost, a, b, f, g):
 def _online_violation(x, y, order, f, g):
     """``max_ij f_i + g_j - |x_i - y_j|^order`` (>= 0 part), without the n-by-m matrix."""
     from .._kernels.auction import row_minima
+    from ._boxtree import no_tree
 
-    y_t = np.ascontiguousarray(y.T)
-    u, _ = row_minima(np.empty((0, 0)), x, y_t, float(order), -g, np.empty(0, dtype=np.int64))
+    tree, _, _ = no_tree(y.shape[0])
+    u, _ = row_minima(x, y, float(order), -g, tree, np.empty(0, dtype=np.int64))
     return max(float(np.max(f - u)), 0.0)
 
 
@@ -306,17 +311,22 @@ def _solve_auction(x, y, order, max_iter):
     import scipy.sparse
 
     from .._kernels.auction import auction, row_minima
+    from ._boxtree import box_tree, no_tree
 
     n = x.shape[0]
-    y_t = np.ascontiguousarray(y.T)
     scale = cost_scale(x, y, order)
-    no_matrix = np.empty((0, 0))
+    if x.shape[1] <= _TREE_MAX_DIM:
+        tree, leaf_of, perm = box_tree(y, _TREE_LEAF_SIZE)
+    else:
+        tree, leaf_of, perm = no_tree(n)
+    y_tree = np.ascontiguousarray(y[perm])
     max_bids = max_iter if max_iter is not None else 10_000 * n + 1_000_000
     assigned, prices, n_bids, n_scans, eps, complete = auction(
-        no_matrix,
         x,
-        y_t,
+        y_tree,
         order,
+        tree,
+        leaf_of,
         _AUCTION_EPS_START * scale,
         _AUCTION_THETA,
         _AUCTION_REL_TOL,
@@ -331,9 +341,12 @@ def _solve_auction(x, y, order, max_iter):
         taken = np.zeros(n, dtype=bool)
         taken[assigned[assigned >= 0]] = True
         assigned[free_rows] = np.flatnonzero(~taken)
-    u, slack = row_minima(no_matrix, x, y_t, order, prices, assigned)
-    rows = np.arange(n, dtype=np.int64)
-    total = float(np.mean(_assigned_costs(x, y, assigned, order)))
+    u, slack = row_minima(x, y_tree, order, prices, tree, assigned)
+    # Back from the tree's order of the columns to the caller's.
+    columns = perm[assigned]
+    g = np.empty(n)
+    g[perm] = -prices
+    total = float(np.mean(_assigned_costs(x, y, columns, order)))
     check = {
         "marginal_error": 0.0,  # a permutation: both marginals are exactly uniform
         # u is the row minimum of c + prices, so (u, -prices) is feasible by
@@ -343,8 +356,9 @@ def _solve_auction(x, y, order, max_iter):
         "n_scans": int(n_scans),
         "final_eps": float(eps),
     }
-    plan = scipy.sparse.csr_array((np.full(n, 1.0 / n), (rows, assigned)), shape=(n, n))
-    return total, plan, u, -prices, check, int(n_bids), bool(complete)
+    rows = np.arange(n, dtype=np.int64)
+    plan = scipy.sparse.csr_array((np.full(n, 1.0 / n), (rows, columns)), shape=(n, n))
+    return total, plan, u, g, check, int(n_bids), bool(complete)
 
 
 def _assigned_costs(x, y, assigned, order):
