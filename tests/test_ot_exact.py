@@ -91,6 +91,23 @@ class TestParityWithPOT:
         assert result.converged
         assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL, abs=1e-12)
 
+    @pytest.mark.parametrize("n, m", [(30, 45), (40, 20), (12, 16)])
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_auction_uniform_unequal_sizes_by_splitting(self, n, m, order):
+        rng = np.random.default_rng(n + m)
+        x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + [0.5, 0.0]
+        result = dv.wasserstein(x, y, order=order, return_plan=True)
+        assert result.details["solver"] == "auction" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
+        plan = result.plan.toarray()
+        assert plan.shape == (n, m)
+        np.testing.assert_allclose(plan.sum(axis=1), 1 / n, atol=1e-15)
+        np.testing.assert_allclose(plan.sum(axis=0), 1 / m, atol=1e-15)
+        f, g = result.potentials
+        cost = cdist(x, y) ** order
+        assert np.min(cost - f[:, None] - g[None, :]) >= -1e-12 * cost.max()
+        assert f.mean() + g.mean() == pytest.approx(result.cost, rel=REL)
+
     def test_histograms_with_support(self):
         x, a, y, b = weighted_problem(3, n=15, m=15, d=2)
         hist = dv.wasserstein(dv.Histogram(a, support=x), dv.Histogram(b, support=y))
@@ -144,6 +161,11 @@ class TestClosedForms:
         result = dv.wasserstein(dirac, dv.Samples(y, b), order=order)
         assert result.value == pytest.approx(expected, rel=REL)
         assert float(dv.wasserstein(dirac, dirac + [3.0, 4.0], order=order)) == pytest.approx(5.0)
+        # Uniform: the auction, with the Dirac repeated once per point of y.
+        uniform = dv.wasserstein(dirac, y, order=order)
+        assert uniform.details["solver"] == "auction"
+        expected = np.mean(np.linalg.norm(y - dirac, axis=1) ** order) ** (1 / order)
+        assert uniform.value == pytest.approx(expected, rel=REL)
 
     @pytest.mark.parametrize("theta", [-1.0, 0.05, 0.5])
     @pytest.mark.parametrize("order", [1.0, 2.0])
@@ -253,7 +275,7 @@ class TestBadInput:
     def test_auction_refuses_weights_and_unequal_sizes(self):
         x = np.zeros((4, 2))
         with pytest.raises(MethodError, match="solver='auction'.*network_simplex"):
-            dv.wasserstein(x, np.ones((5, 2)), solver="auction")
+            dv.wasserstein(np.zeros((5, 2)), np.ones((7, 2)), solver="auction")
         with pytest.raises(MethodError, match="uniform"):
             dv.wasserstein(dv.Samples(x, [1, 2, 3, 4]), np.ones((4, 2)), solver="auction")
 

@@ -5,9 +5,11 @@ weighted point clouds, all answering with a plan *and* dual potentials
 ``(f, g)``, so that the answer is checked rather than trusted:
 
 * ``"auction"`` -- two uniform clouds of the same size are an assignment
-  problem. An epsilon-scaling auction (Numba, :mod:`divergences._kernels.auction`)
-  computes costs on the fly from the points: O(n) memory, and on 2-D data
-  several times faster than the network simplex from a few thousand points on.
+  problem; of sizes n and m, one of ``lcm(n, m)`` repeated atoms (used while
+  that is at most 4 max(n, m)). An epsilon-scaling auction (Numba,
+  :mod:`divergences._kernels.auction`) computes costs on the fly from the
+  points: O(n) memory, and on 2-D data several times faster than the network
+  simplex from a few thousand points on.
 * ``"network_simplex"`` -- any weights and sizes: POT's :func:`ot.emd` on the
   dense cost matrix, given an iteration budget large enough to finish (POT's
   default of 100,000 stops early from a few thousand points on, returning a
@@ -24,6 +26,7 @@ bound the distance from the returned cost to the optimum,
 returned with ``converged=False`` and a :class:`ConvergenceWarning`.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -51,6 +54,8 @@ _AUCTION_ABS_TOL = 1e-15
 _AUCTION_EPS_START = 0.25
 _AUCTION_THETA = 8.0
 _AUCTION_CACHE = 10
+# Uniform clouds of sizes n, m go to the auction while lcm(n, m) <= this * max(n, m).
+_SPLIT_MAX = 4
 # Up to this dimension a row's best columns are found by branch and bound over
 # a box tree of the columns, beyond it by scanning them all.
 _TREE_MAX_DIM = 3
@@ -63,9 +68,20 @@ def applies(p, q, options):
 
 
 def auction_applies(a, b):
-    """The auction solves two clouds of equal size (>= 2) with uniform weights."""
-    n = a.shape[0]
-    return n == b.shape[0] and n >= 2 and bool(np.all(a == a[0])) and bool(np.all(b == b[0]))
+    """The auction solves two uniform clouds whose sizes have a small common multiple.
+
+    Clouds of sizes n and m become two clouds of ``lcm(n, m)`` equal atoms
+    (each point repeated), an assignment problem; allowed while that is at
+    most ``_SPLIT_MAX`` times the larger size (n = m, or m dividing n, ...).
+    """
+    n, m = a.shape[0], b.shape[0]
+    if max(n, m) < 2 or not (np.all(a == a[0]) and np.all(b == b[0])):
+        return False
+    return math.lcm(n, m) <= _SPLIT_MAX * max(n, m)
+
+
+def _uniform(weights):
+    return bool(np.all(weights == weights[0]))
 
 
 def ground_cost(x, y, order):
@@ -189,8 +205,9 @@ def solve(
         solver = "auction" if auction_applies(a, b) else "network_simplex"
     elif solver == "auction" and not auction_applies(a, b):
         raise MethodError(
-            "solver='auction' needs two clouds of equal size (at least 2) with uniform "
-            f"weights; got {x.shape[0]} and {y.shape[0]} points. Use "
+            "solver='auction' needs two clouds with uniform weights whose sizes n, m have "
+            f"lcm(n, m) <= {_SPLIT_MAX} max(n, m) (equal sizes, say); got {x.shape[0]} and "
+            f"{y.shape[0]} points{'' if _uniform(a) and _uniform(b) else ', weighted'}. Use "
             "solver='network_simplex' (or 'network_simplex_online' without the cost matrix)."
         )
     order = float(order)
@@ -313,16 +330,21 @@ def _solve_auction(x, y, order, max_iter):
     from .._kernels.auction import auction, row_minima
     from ._boxtree import box_tree, no_tree
 
-    n = x.shape[0]
+    n, m = x.shape[0], y.shape[0]
+    size = math.lcm(n, m)
+    # Unequal sizes: repeat every point so that all atoms weigh 1 / size.
+    x_copies, y_copies = size // n, size // m
+    xs = np.repeat(x, x_copies, axis=0) if x_copies > 1 else x
+    ys = np.repeat(y, y_copies, axis=0) if y_copies > 1 else y
     scale = cost_scale(x, y, order)
     if x.shape[1] <= _TREE_MAX_DIM:
-        tree, leaf_of, perm = box_tree(y, _TREE_LEAF_SIZE)
+        tree, leaf_of, perm = box_tree(ys, _TREE_LEAF_SIZE)
     else:
-        tree, leaf_of, perm = no_tree(n)
-    y_tree = np.ascontiguousarray(y[perm])
-    max_bids = max_iter if max_iter is not None else 10_000 * n + 1_000_000
+        tree, leaf_of, perm = no_tree(size)
+    y_tree = np.ascontiguousarray(ys[perm])
+    max_bids = max_iter if max_iter is not None else 10_000 * size + 1_000_000
     assigned, prices, n_bids, n_scans, eps, complete = auction(
-        x,
+        xs,
         y_tree,
         order,
         tree,
@@ -330,35 +352,51 @@ def _solve_auction(x, y, order, max_iter):
         _AUCTION_EPS_START * scale,
         _AUCTION_THETA,
         _AUCTION_REL_TOL,
-        _AUCTION_ABS_TOL * scale * n,
+        _AUCTION_ABS_TOL * scale * size,
         max_bids,
-        min(_AUCTION_CACHE, n - 1),
+        min(_AUCTION_CACHE, size - 1),
     )
     if not complete:
         # Stopped by the bid budget: match the rows left over to the free
         # columns, so that the plan is still a coupling (its value an upper bound).
         free_rows = np.flatnonzero(assigned < 0)
-        taken = np.zeros(n, dtype=bool)
+        taken = np.zeros(size, dtype=bool)
         taken[assigned[assigned >= 0]] = True
         assigned[free_rows] = np.flatnonzero(~taken)
-    u, slack = row_minima(x, y_tree, order, prices, tree, assigned)
-    # Back from the tree's order of the columns to the caller's.
+    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned)
+    # Back from the tree's order of the columns, and from copies to points.
     columns = perm[assigned]
-    g = np.empty(n)
-    g[perm] = -prices
-    total = float(np.mean(_assigned_costs(x, y, columns, order)))
+    v = np.empty(size)
+    v[perm] = -prices
+    total = float(np.mean(_assigned_costs(xs, ys, columns, order)))
+    # Copies of a point have the same u; copies of a column may differ in price
+    # (by about eps): the least keeps (f, g) feasible and costs their spread.
+    f = u.reshape(n, x_copies).min(axis=1)
+    v = v.reshape(m, y_copies)
+    g = v.min(axis=1)
+    rows = np.arange(size, dtype=np.int64) // x_copies
+    plan = scipy.sparse.csr_array(
+        (np.full(size, 1.0 / size), (rows, columns // y_copies)), shape=(n, m)
+    )
+    marginal_error = float(
+        np.abs(plan.sum(axis=1) - 1.0 / n).sum() + np.abs(plan.sum(axis=0) - 1.0 / m).sum()
+    )
     check = {
-        "marginal_error": 0.0,  # a permutation: both marginals are exactly uniform
+        "marginal_error": marginal_error,
         # u is the row minimum of c + prices, so (u, -prices) is feasible by
         # construction (to one rounding of c + prices).
         "dual_violation": 0.0,
-        "duality_gap": float(np.sum(slack) / n),
+        # The assignment's reduced costs, and what taking the least of the
+        # copies' potentials cost: sums of non-negative terms, no cancellation.
+        "duality_gap": float(
+            np.sum(slack) / size
+            + np.sum(u.reshape(n, x_copies) - f[:, None]) / size
+            + np.sum(v - g[:, None]) / size
+        ),
         "n_scans": int(n_scans),
         "final_eps": float(eps),
     }
-    rows = np.arange(n, dtype=np.int64)
-    plan = scipy.sparse.csr_array((np.full(n, 1.0 / n), (rows, columns)), shape=(n, n))
-    return total, plan, u, g, check, int(n_bids), bool(complete)
+    return total, plan, f, g, check, int(n_bids), bool(complete)
 
 
 def _assigned_costs(x, y, assigned, order):
