@@ -59,5 +59,6 @@ def box_tree(points, leaf_size=16):
         nodes = np.arange(2**level - 1, 2 ** (level + 1) - 1)
         lo[nodes] = np.minimum(lo[2 * nodes + 1], lo[2 * nodes + 2])
         hi[nodes] = np.maximum(hi[2 * nodes + 1], hi[2 * nodes + 2])
-    leaf_of = np.repeat(np.arange(leaf_first, n_nodes, dtype=np.int64), end[leaf_first:] - leaf_starts)
+    leaves = np.arange(leaf_first, n_nodes, dtype=np.int64)
+    leaf_of = np.repeat(leaves, end[leaf_first:] - leaf_starts)
     return (lo, hi, start, end, leaf_first), leaf_of, perm

@@ -75,7 +75,7 @@ def auction_applies(a, b):
     most ``_SPLIT_MAX`` times the larger size (n = m, or m dividing n, ...).
     """
     n, m = a.shape[0], b.shape[0]
-    if max(n, m) < 2 or not (np.all(a == a[0]) and np.all(b == b[0])):
+    if max(n, m) < 2 or not (_uniform(a) and _uniform(b)):
         return False
     return math.lcm(n, m) <= _SPLIT_MAX * max(n, m)
 
@@ -255,13 +255,13 @@ def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
     try:
         check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
     except DenseMemoryError as error:
-        uniform_square = auction_applies(a, b)
+        uniform = auction_applies(a, b)
         raise DenseMemoryError(
             f"{error} Exact alternatives without the matrix: "
             + (
-                "solver='auction' (the default for these uniform clouds of equal size, "
+                "solver='auction' (the default for these uniform clouds, "
                 "fast), or "
-                if uniform_square
+                if uniform
                 else ""
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
