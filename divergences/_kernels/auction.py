@@ -405,8 +405,53 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
         eps = max(eps / theta, 0.5 * (rel_tol * total + abs_tol) / n)
 
 
+@njit(cache=True, nogil=True)
+def _row_minimum(i, x, y, y_t, order, prices, tree, least, stack_size, assigned, u, slack):
+    """``u[i]`` and ``slack[i]`` of :func:`row_minima`."""
+    if tree[2].shape[0] > 0:
+        top_val = np.empty(1)
+        top_idx = np.empty(1, dtype=np.int64)
+        top_cost = np.empty(1)
+        _tree_scan(x[i], y, order, prices, tree, least, top_val, top_idx, top_cost,
+                   np.empty(stack_size, dtype=np.int64), np.empty(stack_size))
+        best = top_val[0]
+    else:
+        row = np.empty(prices.shape[0])
+        cost_row(i, x, y_t, order, row)
+        best = np.inf
+        for j in range(row.shape[0]):
+            value = row[j] + prices[j]
+            if value < best:
+                best = value
+    u[i] = best
+    if slack.shape[0] > 0:
+        j = assigned[i]
+        slack[i] = (_point_cost(x[i], y, j, order) + prices[j]) - best
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def row_minima(x, y, order, prices, tree, assigned):
+def _row_minima_parallel(x, y, y_t, order, prices, tree, least, stack_size, assigned, u, slack):
+    for i in prange(x.shape[0]):
+        _row_minimum(i, x, y, y_t, order, prices, tree, least, stack_size, assigned, u, slack)
+
+
+@njit(cache=True, nogil=True)
+def _row_minima_serial(x, y, y_t, order, prices, tree, least, stack_size, assigned, u, slack):
+    for i in range(x.shape[0]):
+        _row_minimum(i, x, y, y_t, order, prices, tree, least, stack_size, assigned, u, slack)
+
+
+@njit(cache=True, nogil=True)
+def _row_minima_setup(y, prices, tree, assigned, n):
+    use_tree = tree[2].shape[0] > 0
+    least = _least_prices(prices, tree) if use_tree else np.zeros(0)
+    stack_size = _stack_size(tree) if use_tree else 0
+    y_t = np.ascontiguousarray(y.T) if not use_tree else np.empty((0, 0))
+    slack = np.empty(n if assigned.shape[0] == n else 0)
+    return least, stack_size, y_t, np.empty(n), slack
+
+
+def row_minima(x, y, order, prices, tree, assigned, parallel=None):
     """Row potentials, and the slack of an assignment, for a certificate.
 
     Returns ``u_i = min_j c[i, j] + prices[j]`` and, when ``assigned`` has one
@@ -415,36 +460,16 @@ def row_minima(x, y, order, prices, tree, assigned):
     is dual feasible, and the duality gap of the assignment is ``sum(slack)``:
     computed row by row it suffers no cancellation between large potentials.
     ``tree`` as in :func:`auction` (with ``y`` in its order), or empty.
+    Rows are split over threads when ``parallel`` (by default: when the work
+    is large enough to repay starting them).
     """
     n = x.shape[0]
-    m = prices.shape[0]
-    use_tree = tree[2].shape[0] > 0
-    least = _least_prices(prices, tree) if use_tree else np.zeros(0)
-    stack_size = _stack_size(tree) if use_tree else 0
-    y_t = np.ascontiguousarray(y.T)
-    with_slack = assigned.shape[0] == n
-    u = np.empty(n)
-    slack = np.empty(n if with_slack else 0)
-    for i in prange(n):
-        if use_tree:
-            top_val = np.empty(1)
-            top_idx = np.empty(1, dtype=np.int64)
-            top_cost = np.empty(1)
-            _tree_scan(x[i], y, order, prices, tree, least, top_val, top_idx, top_cost,
-                       np.empty(stack_size, dtype=np.int64), np.empty(stack_size))
-            best = top_val[0]
-        else:
-            row = np.empty(m)
-            cost_row(i, x, y_t, order, row)
-            best = np.inf
-            for j in range(m):
-                value = row[j] + prices[j]
-                if value < best:
-                    best = value
-        u[i] = best
-        if with_slack:
-            j = assigned[i]
-            slack[i] = (_point_cost(x[i], y, j, order) + prices[j]) - best
+    least, stack_size, y_t, u, slack = _row_minima_setup(y, prices, tree, assigned, n)
+    if parallel is None:
+        work = n * (64 * math.log2(max(y.shape[0], 2)) if tree[2].shape[0] > 0 else y.shape[0])
+        parallel = work > 5e6
+    run = _row_minima_parallel if parallel else _row_minima_serial
+    run(x, y, y_t, float(order), prices, tree, least, stack_size, assigned, u, slack)
     return u, slack
 
 
@@ -477,6 +502,7 @@ def warm_up():
             assigned, prices, _, _, _, _ = auction(
                 x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2
             )
-            row_minima(x, y, order, prices, tree, assigned)
-            row_minima(x, y, order, prices, tree, np.empty(0, dtype=np.int64))
+            for parallel in (False, True):
+                row_minima(x, y, order, prices, tree, assigned, parallel)
+                row_minima(x, y, order, prices, tree, np.empty(0, dtype=np.int64), parallel)
     pair_costs(x, x, assigned, assigned, 1.0)

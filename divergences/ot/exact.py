@@ -139,7 +139,7 @@ def _online_violation(x, y, order, f, g):
     from ._boxtree import no_tree
 
     tree, _, _ = no_tree(y.shape[0])
-    u, _ = row_minima(x, y, float(order), -g, tree, np.empty(0, dtype=np.int64))
+    u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64))
     return max(float(np.max(f - u)), 0.0)
 
 
@@ -309,7 +309,7 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
     rows = coo.row.astype(np.int64)
     cols = coo.col.astype(np.int64)
     weights = np.asarray(coo.data, dtype=np.float64)
-    costs = pair_costs(x, y, rows, cols, order)
+    costs = pair_costs(np.array(x), np.array(y), rows, cols, order)
     total = float(weights @ costs)
     marginal_error = float(
         np.abs(np.bincount(rows, weights, x.shape[0]) - a).sum()
@@ -334,8 +334,10 @@ def _solve_auction(x, y, order, max_iter):
     size = math.lcm(n, m)
     # Unequal sizes: repeat every point so that all atoms weigh 1 / size.
     x_copies, y_copies = size // n, size // m
-    xs = np.repeat(x, x_copies, axis=0) if x_copies > 1 else x
-    ys = np.repeat(y, y_copies, axis=0) if y_copies > 1 else y
+    # Fresh writable arrays: the kernels are compiled for those (the measures'
+    # read-only arrays would be a second Numba specialisation to compile).
+    xs = np.repeat(x, x_copies, axis=0)
+    ys = np.repeat(y, y_copies, axis=0)
     scale = cost_scale(x, y, order)
     if x.shape[1] <= _TREE_MAX_DIM:
         tree, leaf_of, perm = box_tree(ys, _TREE_LEAF_SIZE)
