@@ -168,8 +168,10 @@ def solve(
         physical memory. Beyond it ``"network_simplex"`` refuses and names the
         online solvers.
     solver : {"auto", "auction", "network_simplex", "network_simplex_online"}
-        ``"auto"``: the auction for uniform clouds of equal size, the network
-        simplex otherwise.
+        ``"auto"``: the auction for uniform clouds of equal sizes (or sizes
+        n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise.
+        The auction and ``"network_simplex_online"`` never hold the n-by-m
+        cost matrix; ``max_memory`` concerns ``"network_simplex"`` only.
     max_iter : int, optional
         Bids (auction) or pivots (network simplex) allowed; unlimited in
         practice by default. A solver stopped by it warns.
