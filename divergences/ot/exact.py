@@ -15,7 +15,7 @@ weighted point clouds, all answering with a plan *and* dual potentials
   default of 100,000 stops early from a few thousand points on, returning a
   sub-optimal value with only a warning).
 * ``"network_simplex_online"`` -- the same without the cost matrix
-  (:func:`ot.lp.emd2_lazy`, POT >= 0.9.6): O(n + m) memory, much slower.
+  (:func:`ot.lp.emd2_lazy`, in recent POT: 0.9.7 has it): O(n + m) memory, much slower.
 
 The certificate: the plan's marginals (primal feasibility), the most negative
 reduced cost ``C_ij - f_i - g_j`` (dual feasibility, computed over all pairs,
@@ -288,7 +288,7 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
 
     if not hasattr(ot.lp, "emd2_lazy"):
         raise MethodError(
-            f"solver='network_simplex_online' needs POT >= 0.9.6 (ot.lp.emd2_lazy); "
+            f"solver='network_simplex_online' needs ot.lp.emd2_lazy, which recent POT has (0.9.7 does); "
             f"this is POT {ot.__version__}. Upgrade POT, or use solver='network_simplex'."
         )
     metric = {1.0: "euclidean", 2.0: "sqeuclidean"}.get(order)
