@@ -288,8 +288,8 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
 
     if not hasattr(ot.lp, "emd2_lazy"):
         raise MethodError(
-            f"solver='network_simplex_online' needs ot.lp.emd2_lazy, which recent POT has (0.9.7 does); "
-            f"this is POT {ot.__version__}. Upgrade POT, or use solver='network_simplex'."
+            "solver='network_simplex_online' needs ot.lp.emd2_lazy, which recent POT has "
+            f"(0.9.7 does); this is POT {ot.__version__}. Upgrade POT, or use solver='network_simplex'."
         )
     metric = {1.0: "euclidean", 2.0: "sqeuclidean"}.get(order)
     if metric is None:
