@@ -68,8 +68,11 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         * ``"gaussian"`` -- two Gaussians with ``order=2`` (Bures closed form);
         * ``"1d"`` -- two 1-D measures (quantile functions: exact for discrete
           measures and uniforms, adaptive quadrature for other densities);
-        * ``"exact"`` -- two point clouds (network simplex, certified optimal;
-          options ``return_plan``, ``max_memory``).
+        * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
+          auction computing costs on the fly (O(n) memory) for uniform clouds
+          of equal size, POT's network simplex otherwise; options
+          ``return_plan``, ``max_memory``, ``solver``, ``max_iter`` (see
+          :func:`divergences.ot.exact.solve`).
 
         Named explicitly: ``"sinkhorn"``, ``"sliced"``, ``"critic"``.
     **options

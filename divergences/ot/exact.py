@@ -1,33 +1,87 @@
 """Exact discrete optimal transport, with an optimality certificate.
 
-The linear program min <pi, C> over couplings of two weighted point clouds is
-solved by POT's network simplex (:func:`ot.emd`), given an iteration budget
-large enough to finish (POT's default of 100,000 stops early from a few
-thousand points on, returning a sub-optimal value with only a warning). The
-answer is then *checked* rather than trusted: the plan's marginals (primal
-feasibility), the reduced costs ``C_ij - f_i - g_j >= 0`` (dual feasibility)
-and the duality gap. A solution that fails the check is returned with
-``converged=False`` and a :class:`ConvergenceWarning`.
+Three solvers of the linear program ``min <pi, C>`` over couplings of two
+weighted point clouds, all answering with a plan *and* dual potentials
+``(f, g)``, so that the answer is checked rather than trusted:
+
+* ``"auction"`` -- two uniform clouds of the same size are an assignment
+  problem; of sizes n and m, one of ``lcm(n, m)`` repeated atoms (used while
+  that is at most 4 max(n, m)). An epsilon-scaling auction (Numba,
+  :mod:`divergences._kernels.auction`) computes costs on the fly from the
+  points: O(n) memory, and on 2-D data several times faster than the network
+  simplex from a few thousand points on.
+* ``"network_simplex"`` -- any weights and sizes: POT's :func:`ot.emd` on the
+  dense cost matrix, given an iteration budget large enough to finish (POT's
+  default of 100,000 stops early from a few thousand points on, returning a
+  sub-optimal value with only a warning).
+* ``"network_simplex_online"`` -- the same without the cost matrix
+  (:func:`ot.lp.emd2_lazy`, in recent POT: 0.9.7 has it): O(n + m) memory, much slower.
+
+The certificate: the plan's marginals (primal feasibility), the most negative
+reduced cost ``C_ij - f_i - g_j`` (dual feasibility, computed over all pairs,
+on the fly where the matrix is not held) and the duality gap. Together they
+bound the distance from the returned cost to the optimum,
+``primal - optimum <= gap + violation``; a result whose bound exceeds
+``1e-9`` of the cost (plus ``1e-13`` of the cost scale, for rounding) is
+returned with ``converged=False`` and a :class:`ConvergenceWarning`.
 """
 
+import math
 import warnings
 
 import numpy as np
 
-from ..exceptions import ConvergenceWarning
+from .._validation import check_choice, check_positive_int
+from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
 from ._common import check_dense_fits, is_point_cloud, point_cloud
 
-__all__ = ["applies", "solve", "ground_cost", "certify"]
+__all__ = ["applies", "solve", "ground_cost", "certify", "SOLVERS"]
+
+SOLVERS = ("auto", "auction", "network_simplex", "network_simplex_online")
 
 # Enough for any problem that fits in memory: the simplex terminates long before.
 _MAX_ITER = 2**40
 _ROW_BLOCK = 1024
+# Certified when (duality gap + dual violation) <= _REL_TOL * cost + _ABS_TOL * scale.
+_REL_TOL = 1e-9
+_ABS_TOL = 1e-13
+# The auction stops its phases once its own bound n * eps is 100 times smaller.
+_AUCTION_REL_TOL = 1e-11
+_AUCTION_ABS_TOL = 1e-15
+# Auction tuning, measured on 2-D uniform clouds (benchmarks/bench_exact.py):
+# first eps a quarter of the cost scale, divided by 8 per phase, 10 cached columns.
+_AUCTION_EPS_START = 0.25
+_AUCTION_THETA = 8.0
+_AUCTION_CACHE = 10
+# Uniform clouds of sizes n, m go to the auction while lcm(n, m) <= this * max(n, m).
+_SPLIT_MAX = 4
+# Up to this dimension a row's best columns are found by branch and bound over
+# a box tree of the columns, beyond it by scanning them all.
+_TREE_MAX_DIM = 3
+_TREE_LEAF_SIZE = 16
 
 
 def applies(p, q, options):
     """Two point clouds (samples, or histograms with support points)."""
     return is_point_cloud(p) and is_point_cloud(q)
+
+
+def auction_applies(a, b):
+    """The auction solves two uniform clouds whose sizes have a small common multiple.
+
+    Clouds of sizes n and m become two clouds of ``lcm(n, m)`` equal atoms
+    (each point repeated), an assignment problem; allowed while that is at
+    most ``_SPLIT_MAX`` times the larger size (n = m, or m dividing n, ...).
+    """
+    n, m = a.shape[0], b.shape[0]
+    if max(n, m) < 2 or not (_uniform(a) and _uniform(b)):
+        return False
+    return math.lcm(n, m) <= _SPLIT_MAX * max(n, m)
+
+
+def _uniform(weights):
+    return bool(np.all(weights == weights[0]))
 
 
 def ground_cost(x, y, order):
@@ -42,16 +96,30 @@ def ground_cost(x, y, order):
     return cost
 
 
+def cost_scale(x, y, order):
+    """An upper bound on every cost: the diameter of both clouds, to the power ``order``.
+
+    One (not zero) when every point is the same point, so that tolerances
+    relative to it stay positive.
+    """
+    low = np.minimum(x.min(axis=0), y.min(axis=0))
+    high = np.maximum(x.max(axis=0), y.max(axis=0))
+    scale = float(np.linalg.norm(high - low)) ** order
+    return scale if scale > 0.0 else 1.0
+
+
 def certify(plan, cost, a, b, f, g):
-    """Check optimality of a plan and potentials; return the three residuals.
+    """Check optimality of a dense plan and potentials; return the three residuals.
 
     Returns
     -------
     dict
         ``marginal_error`` (L1), ``dual_violation`` (largest negative reduced
-        cost, >= 0) and ``duality_gap`` (|primal - dual|).
+        cost, >= 0) and ``duality_gap`` (primal - dual).
     """
-    marginal_error = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
+    marginal_error = float(
+        np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum()
+    )
     violation = 0.0
     for start in range(0, cost.shape[0], _ROW_BLOCK):
         block = cost[start : start + _ROW_BLOCK] - f[start : start + _ROW_BLOCK, None] - g[None, :]
@@ -61,12 +129,31 @@ def certify(plan, cost, a, b, f, g):
     return {
         "marginal_error": marginal_error,
         "dual_violation": max(violation, 0.0),
-        "duality_gap": abs(primal - dual),
+        "duality_gap": primal - dual,
     }
 
 
-def solve(p, q, *, order=1.0, return_plan=False, max_memory=None):
-    """Exact W_p between two point clouds by the network simplex.
+def _online_violation(x, y, order, f, g):
+    """``max_ij f_i + g_j - |x_i - y_j|^order`` (>= 0 part), without the n-by-m matrix."""
+    from .._kernels.auction import row_minima
+    from ._boxtree import no_tree
+
+    tree, _, _ = no_tree(y.shape[0])
+    u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64))
+    return max(float(np.max(f - u)), 0.0)
+
+
+def solve(
+    p,
+    q,
+    *,
+    order=1.0,
+    return_plan=False,
+    max_memory=None,
+    solver="auto",
+    max_iter=None,
+):
+    """Exact W_p between two point clouds, certified optimal.
 
     Parameters
     ----------
@@ -74,37 +161,76 @@ def solve(p, q, *, order=1.0, return_plan=False, max_memory=None):
     order : float
         The exponent of the cost ``|x - y|^order``.
     return_plan : bool
-        Keep the optimal coupling (an n-by-m array) in the result.
+        Keep the optimal coupling in the result: a dense array from the
+        network simplex, a ``scipy.sparse.csr_array`` from the other solvers.
     max_memory : int, optional
         Bytes the dense cost matrix and plan may use; by default half of the
-        physical memory. Beyond it the method refuses and names the online one.
-    """
-    import ot
+        physical memory. Beyond it ``"network_simplex"`` refuses and names the
+        online solvers.
+    solver : {"auto", "auction", "network_simplex", "network_simplex_online"}
+        ``"auto"``: the auction for uniform clouds of equal sizes (or sizes
+        n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise.
+        The auction and ``"network_simplex_online"`` never hold the n-by-m
+        cost matrix; ``max_memory`` concerns ``"network_simplex"`` only.
+    max_iter : int, optional
+        Bids (auction) or pivots (network simplex) allowed; unlimited in
+        practice by default. A solver stopped by it warns.
 
+    Returns
+    -------
+    OTResult
+        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= |x_i - y_j|^order``
+        and ``a @ f + b @ g = cost`` (to the certified tolerance; a constant
+        may be moved from ``f`` to ``g``). ``details`` holds ``solver``,
+        ``duality_gap``, ``dual_violation``, ``error_bound`` (their sum, a
+        bound on ``cost - optimum``) and the ``tolerance`` it was held to.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergences as dv
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 2))
+    >>> r = dv.wasserstein(x, x[::-1] + [0.6, 0.8])   # a translation by a vector of norm 1
+    >>> round(r.value, 12), r.details["solver"], r.converged
+    (1.0, 'auction', True)
+    >>> f, g = r.potentials
+    >>> bool(abs(f.mean() + g.mean() - r.cost) <= r.details["tolerance"])
+    True
+    """
     x, a = point_cloud(p)
     y, b = point_cloud(q)
-    check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
-    cost = ground_cost(x, y, order)
-    with warnings.catch_warnings():
-        # We check optimality ourselves below, with a certificate, and warn then.
-        warnings.simplefilter("ignore", UserWarning)
-        plan, log = ot.emd(a, b, cost, numItermax=_MAX_ITER, log=True)
-    f, g = np.asarray(log["u"], dtype=np.float64), np.asarray(log["v"], dtype=np.float64)
-    check = certify(plan, cost, a, b, f, g)
-    total = float(np.sum(plan * cost))
-    scale = max(float(np.abs(cost).max()), np.finfo(float).tiny)
-    # Residuals of an exact simplex solution are a few ulps of the cost scale.
-    tolerance = 1e-9 * scale
-    converged = (
-        log["result_code"] == 1
-        and check["marginal_error"] <= 1e-9
-        and check["dual_violation"] <= tolerance
-        and check["duality_gap"] <= tolerance
-    )
+    check_choice(solver, SOLVERS, "solver")
+    if max_iter is not None:
+        max_iter = check_positive_int(max_iter, "max_iter")
+    if solver == "auto":
+        solver = "auction" if auction_applies(a, b) else "network_simplex"
+    elif solver == "auction" and not auction_applies(a, b):
+        raise MethodError(
+            "solver='auction' needs two clouds with uniform weights whose sizes n, m have "
+            f"lcm(n, m) <= {_SPLIT_MAX} max(n, m) (equal sizes, say); got {x.shape[0]} and "
+            f"{y.shape[0]} points{'' if _uniform(a) and _uniform(b) else ', weighted'}. Use "
+            "solver='network_simplex' (or 'network_simplex_online' without the cost matrix)."
+        )
+    order = float(order)
+    if solver == "auction":
+        outcome = _solve_auction(x, y, order, max_iter)
+    elif solver == "network_simplex":
+        outcome = _solve_simplex(x, a, y, b, order, max_iter, max_memory)
+    else:
+        outcome = _solve_simplex_online(x, a, y, b, order, max_iter)
+    total, plan, f, g, check, n_iter, solved = outcome
+    scale = cost_scale(x, y, order)
+    bound = check["duality_gap"] + check["dual_violation"]
+    tolerance = _REL_TOL * abs(total) + _ABS_TOL * scale
+    converged = solved and check["marginal_error"] <= 1e-9 and bound <= tolerance
+    details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance}
     if not converged:
         warnings.warn(
-            f"exact OT could not certify optimality (solver status {log['result_code']}, "
-            f"{check}); the value may be too high.",
+            f"exact OT ({solver}) could not certify optimality: "
+            f"{'the solver stopped at its iteration limit; ' if not solved else ''}"
+            f"duality gap + dual violation = {bound:.3g} (allowed {tolerance:.3g}), "
+            f"marginal error {check['marginal_error']:.3g}; the value may be too high.",
             ConvergenceWarning,
             stacklevel=4,
         )
@@ -119,6 +245,169 @@ def solve(p, q, *, order=1.0, return_plan=False, max_memory=None):
         converged=converged,
         plan=plan if return_plan else None,
         potentials=(f, g),
+        n_iter=n_iter,
         marginal_error=check["marginal_error"],
-        details=check,
+        details=details,
     )
+
+
+def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
+    import ot
+
+    try:
+        check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
+    except DenseMemoryError as error:
+        uniform = auction_applies(a, b)
+        raise DenseMemoryError(
+            f"{error} Exact alternatives without the matrix: "
+            + (
+                "solver='auction' (the default for these uniform clouds, "
+                "fast), or "
+                if uniform
+                else ""
+            )
+            + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
+        ) from None
+    cost = ground_cost(x, y, order)
+    with warnings.catch_warnings():
+        # Optimality is checked below with a certificate, which warns itself.
+        warnings.simplefilter("ignore", UserWarning)
+        plan, log = ot.emd(a, b, cost, numItermax=max_iter or _MAX_ITER, log=True)
+    f = np.asarray(log["u"], dtype=np.float64)
+    g = np.asarray(log["v"], dtype=np.float64)
+    check = certify(plan, cost, a, b, f, g)
+    total = float(np.sum(plan * cost))
+    return total, plan, f, g, check, None, log["result_code"] == 1
+
+
+def _solve_simplex_online(x, a, y, b, order, max_iter):
+    import ot
+    import scipy.sparse
+
+    from .._kernels.auction import pair_costs
+
+    if not hasattr(ot.lp, "emd2_lazy"):
+        raise MethodError(
+            "solver='network_simplex_online' needs ot.lp.emd2_lazy, which recent POT has "
+            f"(0.9.7 does); this is POT {ot.__version__}. Upgrade POT, or use solver='network_simplex'."
+        )
+    metric = {1.0: "euclidean", 2.0: "sqeuclidean"}.get(order)
+    if metric is None:
+        raise MethodError(
+            "solver='network_simplex_online' computes only the costs |x - y| and |x - y|^2 "
+            f"on the fly (order 1 or 2), not order={order:g}; use solver='network_simplex'."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        _, log = ot.lp.emd2_lazy(
+            x, y, a, b, metric=metric, numItermax=max_iter or _MAX_ITER, log=True,
+            return_matrix=True,
+        )
+    plan = scipy.sparse.csr_array(log["G"]) if not scipy.sparse.issparse(log["G"]) else log["G"]
+    plan = scipy.sparse.csr_array(plan)
+    f = np.asarray(log["u"], dtype=np.float64)
+    g = np.asarray(log["v"], dtype=np.float64)
+    coo = plan.tocoo()
+    rows = coo.row.astype(np.int64)
+    cols = coo.col.astype(np.int64)
+    weights = np.asarray(coo.data, dtype=np.float64)
+    costs = pair_costs(np.array(x), np.array(y), rows, cols, order)
+    total = float(weights @ costs)
+    marginal_error = float(
+        np.abs(np.bincount(rows, weights, x.shape[0]) - a).sum()
+        + np.abs(np.bincount(cols, weights, y.shape[0]) - b).sum()
+    )
+    check = {
+        "marginal_error": marginal_error,
+        "dual_violation": _online_violation(x, y, order, f, g),
+        # Sum of reduced costs on the plan's support: no cancellation.
+        "duality_gap": float(weights @ (costs - f[rows] - g[cols])),
+    }
+    return total, plan, f, g, check, None, log["result_code"] == 1
+
+
+def _solve_auction(x, y, order, max_iter):
+    import scipy.sparse
+
+    from .._kernels.auction import auction, row_minima
+    from ._boxtree import box_tree, no_tree
+
+    n, m = x.shape[0], y.shape[0]
+    size = math.lcm(n, m)
+    # Unequal sizes: repeat every point so that all atoms weigh 1 / size.
+    x_copies, y_copies = size // n, size // m
+    # Fresh writable arrays: the kernels are compiled for those (the measures'
+    # read-only arrays would be a second Numba specialisation to compile).
+    xs = np.repeat(x, x_copies, axis=0)
+    ys = np.repeat(y, y_copies, axis=0)
+    scale = cost_scale(x, y, order)
+    if x.shape[1] <= _TREE_MAX_DIM:
+        tree, leaf_of, perm = box_tree(ys, _TREE_LEAF_SIZE)
+    else:
+        tree, leaf_of, perm = no_tree(size)
+    y_tree = np.ascontiguousarray(ys[perm])
+    max_bids = max_iter if max_iter is not None else 10_000 * size + 1_000_000
+    assigned, prices, n_bids, n_scans, eps, complete = auction(
+        xs,
+        y_tree,
+        order,
+        tree,
+        leaf_of,
+        _AUCTION_EPS_START * scale,
+        _AUCTION_THETA,
+        _AUCTION_REL_TOL,
+        _AUCTION_ABS_TOL * scale * size,
+        max_bids,
+        min(_AUCTION_CACHE, size - 1),
+    )
+    if not complete:
+        # Stopped by the bid budget: match the rows left over to the free
+        # columns, so that the plan is still a coupling (its value an upper bound).
+        free_rows = np.flatnonzero(assigned < 0)
+        taken = np.zeros(size, dtype=bool)
+        taken[assigned[assigned >= 0]] = True
+        assigned[free_rows] = np.flatnonzero(~taken)
+    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned)
+    # Back from the tree's order of the columns, and from copies to points.
+    columns = perm[assigned]
+    v = np.empty(size)
+    v[perm] = -prices
+    total = float(np.mean(_assigned_costs(xs, ys, columns, order)))
+    # Copies of a point have the same u; copies of a column may differ in price
+    # (by about eps): the least keeps (f, g) feasible and costs their spread.
+    f = u.reshape(n, x_copies).min(axis=1)
+    v = v.reshape(m, y_copies)
+    g = v.min(axis=1)
+    rows = np.arange(size, dtype=np.int64) // x_copies
+    plan = scipy.sparse.csr_array(
+        (np.full(size, 1.0 / size), (rows, columns // y_copies)), shape=(n, m)
+    )
+    marginal_error = float(
+        np.abs(plan.sum(axis=1) - 1.0 / n).sum() + np.abs(plan.sum(axis=0) - 1.0 / m).sum()
+    )
+    check = {
+        "marginal_error": marginal_error,
+        # u is the row minimum of c + prices, so (u, -prices) is feasible by
+        # construction (to one rounding of c + prices).
+        "dual_violation": 0.0,
+        # The assignment's reduced costs, and what taking the least of the
+        # copies' potentials cost: sums of non-negative terms, no cancellation.
+        "duality_gap": float(
+            np.sum(slack) / size
+            + np.sum(u.reshape(n, x_copies) - f[:, None]) / size
+            + np.sum(v - g[:, None]) / size
+        ),
+        "n_scans": int(n_scans),
+        "final_eps": float(eps),
+    }
+    return total, plan, f, g, check, int(n_bids), bool(complete)
+
+
+def _assigned_costs(x, y, assigned, order):
+    squared = np.sum((x - y[assigned]) ** 2, axis=1)
+    if order == 2.0:
+        return squared
+    if order == 1.0:
+        return np.sqrt(squared)
+    return squared ** (0.5 * order)
+

@@ -1,0 +1,362 @@
+"""Exact optimal transport: the auction, the network simplex (dense and online), certificates.
+
+Oracles: POT's network simplex run with an unlimited iteration budget, scipy's
+``linear_sum_assignment``, and closed forms (translations, planted
+assignments, Diracs, parallel lines). Every solver certifies its answer to a
+duality gap of 1e-9 of the cost, so agreement with an oracle is asserted to
+``rel=1e-9`` -- the library's contract, not a tuned number; the oracles
+themselves are exact up to rounding (~1e-15 relative).
+"""
+
+import numpy as np
+import ot
+import pytest
+import scipy.sparse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+
+import divergences as dv
+from divergences.exceptions import ConvergenceWarning, DenseMemoryError, MethodError
+from divergences.ot import exact
+
+REL = 1e-9  # the certified accuracy of every exact solver
+
+
+def pot_cost(x, y, a=None, b=None, order=1.0):
+    a = np.full(len(x), 1 / len(x)) if a is None else a
+    b = np.full(len(y), 1 / len(y)) if b is None else b
+    return ot.emd2(a, b, cdist(x, y) ** order, numItermax=10**9)
+
+
+def weighted_problem(seed, n=40, m=27, d=3):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d)) + 0.3
+    a, b = rng.random(n) + 0.1, rng.random(m) + 0.1
+    return x, a / a.sum(), y, b / b.sum()
+
+
+class TestParityWithPOT:
+    @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
+    @pytest.mark.parametrize("seed", [0, 1])
+    def test_network_simplex_weighted_unequal_sizes(self, order, seed):
+        x, a, y, b = weighted_problem(seed)
+        result = dv.wasserstein(dv.Samples(x, a), dv.Samples(y, b), order=order)
+        assert result.details["solver"] == "network_simplex" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y, a, b, order), rel=REL)
+        assert result.value == pytest.approx(result.cost ** (1 / order), rel=1e-15)
+
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_online_network_simplex_weighted_unequal_sizes(self, order):
+        x, a, y, b = weighted_problem(2)
+        result = dv.wasserstein(
+            dv.Samples(x, a), dv.Samples(y, b), order=order, solver="network_simplex_online",
+            return_plan=True,
+        )
+        assert result.converged and scipy.sparse.issparse(result.plan)
+        assert result.cost == pytest.approx(pot_cost(x, y, a, b, order), rel=REL)
+        np.testing.assert_allclose(result.plan.sum(axis=1), a, atol=1e-12)
+
+    @pytest.mark.parametrize("order", [1.0, 2.0, 1.5, 3.0])
+    @pytest.mark.parametrize("d", [1, 2, 5])
+    def test_auction_uniform_equal_sizes(self, order, d):
+        rng = np.random.default_rng(10 * d + int(order))
+        x, y = rng.random((120, d)), rng.random((120, d)) ** 2
+        result = dv.wasserstein(x, y, order=order, method="exact")
+        assert result.details["solver"] == "auction" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
+
+    def test_auction_matches_scipy_assignment(self):
+        rng = np.random.default_rng(7)
+        x, y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) * [2.0, 0.5]
+        cost = cdist(x, y)
+        rows, cols = linear_sum_assignment(cost)
+        assert float(dv.wasserstein(x, y)) == pytest.approx(cost[rows, cols].mean(), rel=REL)
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        n=st.integers(2, 9),
+        seed=st.integers(0, 2**32 - 1),
+        order=st.sampled_from([1.0, 2.0]),
+    )
+    def test_auction_on_integer_grids_with_ties(self, n, seed, order):
+        # Points on a 3x3 grid: many exact ties among assignments, the auction's hard case.
+        rng = np.random.default_rng(seed)
+        x = rng.integers(0, 3, size=(n, 2)).astype(float)
+        y = rng.integers(0, 3, size=(n, 2)).astype(float)
+        cost = cdist(x, y) ** order
+        rows, cols = linear_sum_assignment(cost)
+        result = dv.wasserstein(x, y, order=order, solver="auction")
+        assert result.converged
+        assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL, abs=1e-12)
+
+    @pytest.mark.parametrize("n, m", [(30, 45), (40, 20), (12, 16)])
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_auction_uniform_unequal_sizes_by_splitting(self, n, m, order):
+        rng = np.random.default_rng(n + m)
+        x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + [0.5, 0.0]
+        result = dv.wasserstein(x, y, order=order, return_plan=True)
+        assert result.details["solver"] == "auction" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
+        plan = result.plan.toarray()
+        assert plan.shape == (n, m)
+        np.testing.assert_allclose(plan.sum(axis=1), 1 / n, atol=1e-15)
+        np.testing.assert_allclose(plan.sum(axis=0), 1 / m, atol=1e-15)
+        f, g = result.potentials
+        cost = cdist(x, y) ** order
+        assert np.min(cost - f[:, None] - g[None, :]) >= -1e-12 * cost.max()
+        assert f.mean() + g.mean() == pytest.approx(result.cost, rel=REL)
+
+    def test_histograms_with_support(self):
+        x, a, y, b = weighted_problem(3, n=15, m=15, d=2)
+        hist = dv.wasserstein(dv.Histogram(a, support=x), dv.Histogram(b, support=y))
+        assert hist.cost == pytest.approx(pot_cost(x, y, a, b), rel=REL)
+
+
+class TestClosedForms:
+    @pytest.mark.parametrize("solver", ["auction", "network_simplex", "network_simplex_online"])
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_translation(self, solver, order):
+        # W_p(mu, mu + a) = |a|: Jensen, E|X - Y|^p >= |E(X - Y)|^p = |a|^p.
+        rng = np.random.default_rng(11)
+        x = rng.normal(size=(80, 2))
+        shift = np.array([0.3, -0.4])
+        result = dv.wasserstein(x, x[rng.permutation(80)] + shift, order=order, solver=solver)
+        assert result.converged
+        assert result.value == pytest.approx(0.5, rel=REL)
+
+    @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
+    def test_planted_assignment(self, order):
+        # Centres 100 apart, each y a unit-ball perturbation of its own centre: any
+        # other matching pays > 98 on some pair, more than the whole planted cost (< 64).
+        rng = np.random.default_rng(12)
+        centres = 100.0 * np.stack(np.meshgrid(np.arange(8), np.arange(8)), -1).reshape(-1, 2)
+        step = rng.normal(size=(64, 2))
+        step *= rng.random((64, 1)) / np.linalg.norm(step, axis=1, keepdims=True)
+        perm = rng.permutation(64)
+        y = np.empty_like(centres)
+        y[perm] = centres + step
+        expected = np.mean(np.linalg.norm(step, axis=1) ** order) ** (1 / order)
+        result = dv.wasserstein(centres, y, order=order)
+        assert result.details["solver"] == "auction"
+        assert result.value == pytest.approx(expected, rel=REL)
+        assert result.converged
+        assert result.details["duality_gap"] <= result.details["tolerance"]
+
+    def test_identical_clouds_and_identical_points(self):
+        x = np.random.default_rng(13).normal(size=(50, 3))
+        assert dv.wasserstein(x, x[::-1]).value == pytest.approx(0.0, abs=1e-12)
+        same = np.ones((20, 2))
+        result = dv.wasserstein(same, same, order=2)
+        assert result.value == 0.0 and result.converged
+
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_diracs(self, order):
+        rng = np.random.default_rng(14)
+        y, b = rng.normal(size=(30, 2)), rng.random(30)
+        b /= b.sum()
+        dirac = np.array([[1.0, -2.0]])
+        expected = (b @ np.linalg.norm(y - dirac, axis=1) ** order) ** (1 / order)
+        result = dv.wasserstein(dirac, dv.Samples(y, b), order=order)
+        assert result.value == pytest.approx(expected, rel=REL)
+        assert float(dv.wasserstein(dirac, dirac + [3.0, 4.0], order=order)) == pytest.approx(5.0)
+        # Uniform: the auction, with the Dirac repeated once per point of y.
+        uniform = dv.wasserstein(dirac, y, order=order)
+        assert uniform.details["solver"] == "auction"
+        expected = np.mean(np.linalg.norm(y - dirac, axis=1) ** order) ** (1 / order)
+        assert uniform.value == pytest.approx(expected, rel=REL)
+
+    @pytest.mark.parametrize("theta", [-1.0, 0.05, 0.5])
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_parallel_lines_with_shared_noise(self, theta, order):
+        # P = law of (0, z), Q = law of (theta, z) with the same z: W_p = |theta|.
+        z = np.random.default_rng(15).random(300)
+        x = np.column_stack([np.zeros(300), z])
+        y = np.column_stack([np.full(300, theta), z])
+        result = dv.wasserstein(x, y, order=order)
+        assert result.details["solver"] == "auction"
+        assert result.value == pytest.approx(abs(theta), rel=REL)
+
+
+class TestDuality:
+    @pytest.mark.parametrize("solver", ["auction", "network_simplex", "network_simplex_online"])
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_primal_equals_dual_and_potentials_are_feasible(self, solver, order):
+        rng = np.random.default_rng(16)
+        x, y = rng.normal(size=(70, 2)), rng.normal(size=(70, 2)) + [1.0, 0.0]
+        result = dv.wasserstein(x, y, order=order, solver=solver, return_plan=True)
+        f, g = result.potentials
+        cost = cdist(x, y) ** order
+        a = np.full(70, 1 / 70)
+        # Dual value of the potentials equals the primal cost of the plan...
+        assert a @ f + a @ g == pytest.approx(result.cost, rel=REL)
+        plan = result.plan.toarray() if scipy.sparse.issparse(result.plan) else result.plan
+        assert np.sum(plan * cost) == pytest.approx(result.cost, rel=1e-12)
+        # ...and the potentials are feasible, to rounding of the cost scale.
+        assert np.min(cost - f[:, None] - g[None, :]) >= -1e-12 * cost.max()
+        np.testing.assert_allclose(plan.sum(axis=0), a, atol=1e-15)
+        np.testing.assert_allclose(plan.sum(axis=1), a, atol=1e-15)
+
+    def test_lipschitz_functions_bound_w1_from_below(self):
+        # Kantorovich-Rubinstein: E_P f - E_Q f <= W_1 for every 1-Lipschitz f;
+        # f(x) = min_k |x - z_k| + c_k is 1-Lipschitz (a minimum of 1-Lipschitz maps).
+        rng = np.random.default_rng(17)
+        x, y = rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) * 1.5 + 0.5
+        w1 = float(dv.wasserstein(x, y))
+        for _ in range(20):
+            z, c = rng.normal(size=(5, 2)) * 2, rng.normal(size=5)
+            f = lambda points: np.min(cdist(points, z) + c, axis=1)  # noqa: E731
+            assert f(x).mean() - f(y).mean() <= w1 + 1e-12
+        # The optimal potential attains the bound: W_1 = E_P f - E_Q (-g) with g = -f on Q.
+        f, g = dv.wasserstein(x, y).potentials
+        assert f.mean() + g.mean() == pytest.approx(w1, rel=REL)
+
+
+class TestBehaviour:
+    def test_deterministic_and_invariant_to_order_of_points(self):
+        rng = np.random.default_rng(18)
+        x, y = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+        first, again = dv.wasserstein(x, y), dv.wasserstein(x, y)
+        assert first.value == again.value
+        np.testing.assert_array_equal(first.potentials[0], again.potentials[0])
+        shuffled = dv.wasserstein(x[rng.permutation(300)], y[rng.permutation(300)])
+        assert shuffled.value == pytest.approx(first.value, rel=REL)
+
+    def test_auction_plan_is_a_sparse_permutation(self):
+        rng = np.random.default_rng(19)
+        x, y = rng.normal(size=(40, 2)), rng.normal(size=(40, 2))
+        result = dv.wasserstein(x, y, return_plan=True)
+        plan = result.plan
+        assert isinstance(plan, scipy.sparse.csr_array) and plan.nnz == 40
+        np.testing.assert_array_equal(plan.sum(axis=0), np.full(40, 1 / 40))
+        assert result.n_iter >= 40 and result.stderr == 0.0
+
+    def test_auto_picks_the_auction_only_for_uniform_equal_sizes(self):
+        rng = np.random.default_rng(20)
+        x, y = rng.normal(size=(10, 2)), rng.normal(size=(12, 2))
+        assert dv.wasserstein(x, y).details["solver"] == "network_simplex"
+        assert dv.wasserstein(x, y[:10]).details["solver"] == "auction"
+        weighted = dv.Samples(x, np.arange(1.0, 11.0))
+        assert dv.wasserstein(weighted, y[:10]).details["solver"] == "network_simplex"
+
+    def test_the_auction_needs_no_dense_matrix(self):
+        # max_memory bounds the dense solvers only; the auction holds O(n) numbers.
+        x = np.random.default_rng(21).normal(size=(100, 2))
+        result = dv.wasserstein(x, x + 1.0, max_memory=1000)
+        assert result.details["solver"] == "auction"
+        assert result.value == pytest.approx(np.sqrt(2.0), rel=REL)
+
+
+class TestIterationLimits:
+    def test_auction_out_of_bids_warns_and_returns_a_coupling(self):
+        rng = np.random.default_rng(22)
+        x, y = rng.normal(size=(60, 2)), rng.normal(size=(60, 2))
+        with pytest.warns(ConvergenceWarning, match="could not certify"):
+            result = dv.wasserstein(x, y, max_iter=30, return_plan=True)
+        assert not result.converged and result.stderr is None
+        assert result.plan.nnz == 60
+        np.testing.assert_array_equal(result.plan.sum(axis=0), np.full(60, 1 / 60))
+        # A coupling's cost bounds the optimum from above.
+        assert result.cost >= pot_cost(x, y) * (1 - 1e-12)
+
+    def test_network_simplex_out_of_pivots_warns(self):
+        x, a, y, b = weighted_problem(23, n=80, m=70)
+        with pytest.warns(ConvergenceWarning, match="iteration limit"):
+            result = dv.wasserstein(dv.Samples(x, a), dv.Samples(y, b), max_iter=5)
+        assert not result.converged
+
+
+class TestBadInput:
+    def test_unknown_solver(self):
+        with pytest.raises(MethodError, match="solver 'hungarian'.*'auction'"):
+            dv.wasserstein(np.zeros((3, 2)), np.ones((3, 2)), solver="hungarian")
+
+    def test_auction_refuses_weights_and_unequal_sizes(self):
+        x = np.zeros((4, 2))
+        with pytest.raises(MethodError, match="solver='auction'.*network_simplex"):
+            dv.wasserstein(np.zeros((5, 2)), np.ones((7, 2)), solver="auction")
+        with pytest.raises(MethodError, match="uniform"):
+            dv.wasserstein(dv.Samples(x, [1, 2, 3, 4]), np.ones((4, 2)), solver="auction")
+
+    @pytest.mark.parametrize("max_iter", [0, -3, 2.5, True])
+    def test_bad_max_iter(self, max_iter):
+        with pytest.raises((ValueError, TypeError), match="max_iter"):
+            dv.wasserstein(np.zeros((3, 2)), np.ones((3, 2)), max_iter=max_iter)
+
+    def test_online_simplex_supports_orders_1_and_2_only(self):
+        with pytest.raises(MethodError, match="order=1.5"):
+            dv.wasserstein(
+                np.zeros((3, 2)), np.ones((4, 2)), order=1.5, solver="network_simplex_online"
+            )
+
+    def test_memory_refusal_names_the_online_solvers(self):
+        x, a, y, b = weighted_problem(24)
+        with pytest.raises(DenseMemoryError, match="network_simplex_online") as info:
+            dv.wasserstein(dv.Samples(x, a), dv.Samples(y, b), max_memory=1000)
+        assert "sinkhorn" in str(info.value) and "auction" not in str(info.value)
+        square = np.zeros((50, 2))
+        with pytest.raises(DenseMemoryError, match="solver='auction'"):
+            dv.wasserstein(square, square, solver="network_simplex", max_memory=1000)
+
+
+def test_cost_scale_bounds_every_cost():
+    rng = np.random.default_rng(25)
+    x, y = rng.normal(size=(30, 3)), rng.normal(size=(20, 3))
+    for order in (1.0, 2.0, 3.0):
+        assert (cdist(x, y) ** order).max() <= exact.cost_scale(x, y, order)
+    assert exact.cost_scale(np.ones((2, 2)), np.ones((3, 2)), 1.0) == 1.0
+
+
+class TestBoxTree:
+    """The auction's column search in low dimension: branch and bound over a box tree."""
+
+    @pytest.mark.parametrize("n, leaf_size", [(1, 16), (16, 16), (17, 16), (1000, 16), (777, 5)])
+    def test_leaves_partition_the_points_inside_their_boxes(self, n, leaf_size):
+        from divergences.ot._boxtree import box_tree
+
+        points = np.random.default_rng(n).normal(size=(n, 3))
+        (lo, hi, start, end, leaf_first), leaf_of, perm = box_tree(points, leaf_size)
+        np.testing.assert_array_equal(np.sort(perm), np.arange(n))
+        sizes = end[leaf_first:] - start[leaf_first:]
+        assert sizes.min() >= 1 and sizes.max() <= leaf_size and sizes.sum() == n
+        ordered = points[perm]
+        for node in range(len(start)):
+            chunk = ordered[start[node] : end[node]]
+            assert np.all(chunk >= lo[node]) and np.all(chunk <= hi[node])
+        assert np.all(start[leaf_of] <= np.arange(n)) and np.all(np.arange(n) < end[leaf_of])
+
+    @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
+    def test_tree_search_finds_the_exact_row_minima(self, order):
+        from divergences._kernels.auction import row_minima
+        from divergences.ot._boxtree import box_tree
+
+        rng = np.random.default_rng(26)
+        x, y = rng.random((300, 2)), rng.random((300, 2))
+        tree, _, perm = box_tree(y, 8)
+        prices = rng.random(300) * 0.3
+        u, _ = row_minima(x, y[perm], order, prices, tree, np.empty(0, dtype=np.int64))
+        brute = np.min(cdist(x, y[perm]) ** order + prices, axis=1)
+        np.testing.assert_allclose(u, brute, rtol=1e-15, atol=1e-15)
+
+    @pytest.mark.parametrize("order", [1.0, 2.0])
+    def test_tree_and_full_scan_agree(self, order, monkeypatch):
+        rng = np.random.default_rng(27)
+        x, y = rng.normal(size=(400, 3)), rng.normal(size=(400, 3)) + 0.2
+        with_tree = dv.wasserstein(x, y, order=order)
+        monkeypatch.setattr(exact, "_TREE_MAX_DIM", 0)
+        without = dv.wasserstein(x, y, order=order)
+        assert with_tree.converged and without.converged
+        assert with_tree.cost == pytest.approx(without.cost, rel=REL)
+        assert with_tree.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
+
+    def test_many_ties_across_leaves(self):
+        # 400 points on a 6x6 integer grid: columns tie in value across leaf boundaries.
+        rng = np.random.default_rng(28)
+        x = rng.integers(0, 6, size=(400, 2)).astype(float)
+        y = rng.integers(0, 6, size=(400, 2)).astype(float)
+        cost = cdist(x, y)
+        rows, cols = linear_sum_assignment(cost)
+        result = dv.wasserstein(x, y)
+        assert result.converged
+        assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL)
