@@ -252,8 +252,9 @@ class MLP:
             deltas[layer] = us[layer] * d1s[layer - 1]
             us[layer - 1] = deltas[layer] @ self.params[2 * (layer - 1)].T
         g = us[0]
-        norms = np.sqrt(np.sum(g * g, axis=1) + _NORM_FLOOR)
-        value = scale * float(np.mean(phi(norms)))
+        exact_norms = np.sqrt(np.sum(g * g, axis=1))
+        value = scale * float(np.mean(phi(exact_norms)))
+        norms = np.sqrt(exact_norms**2 + _NORM_FLOOR)
 
         grads = [np.zeros_like(p) for p in self.params]
         ubar = (scale / n) * (dphi(norms) / norms)[:, None] * g
@@ -280,7 +281,7 @@ class MLP:
             grads[2 * (layer - 1)] += hs[layer - 1].T @ abar
             grads[2 * (layer - 1) + 1] += abar.sum(axis=0)
             carry = (abar @ self.params[2 * (layer - 1)].T) * d1s[layer - 2] if layer > 1 else None
-        return value, grads, np.sqrt(np.sum(g * g, axis=1))
+        return value, grads, exact_norms
 
     def _require_scalar(self, what):
         if self.out_dim != 1:

@@ -329,6 +329,11 @@ class WassersteinCritic(_WithCritic):
 
     def setup(self, dim, rng):
         super().setup(dim, rng)
+        # Start from f = 0: the data term then picks the critic's direction before
+        # the penalty acts. From a random start, a penalty pinning |grad f| to 1
+        # can trap f in the wrong orientation -- in 1-D, f(x) = x and f(x) = -x
+        # are separated by a penalty barrier, and f = x is a local optimum.
+        self.critic.params[-2][...] = 0.0
         if self.penalty == "clip":
             self.critic.clip_weights(self.clip)
 
