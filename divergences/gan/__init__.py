@@ -23,7 +23,12 @@ Examples
 True
 """
 
-from .experiments import gaussian_ring, parallel_lines_experiment, parallel_lines_target
+from .experiments import (
+    gaussian_ring,
+    parallel_lines_divergences,
+    parallel_lines_experiment,
+    parallel_lines_target,
+)
 from .generators import Generator, MLPGenerator, ParallelLinesGenerator
 from .networks import MLP
 from .objectives import (
@@ -61,6 +66,7 @@ __all__ = [
     "History",
     "TrainingState",
     "parallel_lines_experiment",
+    "parallel_lines_divergences",
     "parallel_lines_target",
     "gaussian_ring",
 ]
