@@ -80,7 +80,10 @@ ACTIVATIONS = {
 #: "one_sided" is max(0, s - 1)^2 (Petzka et al. 2018, WGAN-LP).
 PENALTIES = {
     "gp": (lambda s: (s - 1.0) ** 2, lambda s: 2.0 * (s - 1.0)),
-    "one_sided": (lambda s: np.maximum(s - 1.0, 0.0) ** 2, lambda s: 2.0 * np.maximum(s - 1.0, 0.0)),
+    "one_sided": (
+        lambda s: np.maximum(s - 1.0, 0.0) ** 2,
+        lambda s: 2.0 * np.maximum(s - 1.0, 0.0),
+    ),
     "zero_centred": (lambda s: 0.5 * s * s, lambda s: s),
 }
 
@@ -132,7 +135,10 @@ class MLP:
         widths = (in_dim, *hidden, out_dim)
         self.params = []
         for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-            limit = math.sqrt(3.0 * gain / fan_in) if gain != 1.0 else math.sqrt(6.0 / (fan_in + fan_out))
+            if gain != 1.0:
+                limit = math.sqrt(3.0 * gain / fan_in)
+            else:
+                limit = math.sqrt(6.0 / (fan_in + fan_out))
             self.params.append(gen.uniform(-limit, limit, size=(fan_in, fan_out)))
             self.params.append(np.zeros(fan_out))
 
@@ -285,7 +291,9 @@ class MLP:
 
     def _require_scalar(self, what):
         if self.out_dim != 1:
-            raise ValueError(f"{what} needs a scalar network (out_dim=1), this one has {self.out_dim}.")
+            raise ValueError(
+                f"{what} needs a scalar network (out_dim=1), this one has {self.out_dim}."
+            )
 
     def clip_weights(self, bound):
         """Clip every parameter to ``[-bound, bound]`` in place (original WGAN)."""

@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_choice, check_positive, check_positive_int
+from .._validation import check_choice, check_order, check_positive, check_positive_int
 from ..exceptions import ConvergenceWarning, MethodError
 from .networks import MLP, PENALTIES, _sigmoid
 from .optim import make_optimizer
@@ -415,8 +415,6 @@ class ExactOT(Objective):
     divergence = "wasserstein"
 
     def __init__(self, *, order=1.0):
-        from .._validation import check_order
-
         self.order = check_order(order)
 
     def generator_step(self, real, fake, rng):
@@ -461,8 +459,6 @@ class SinkhornObjective(Objective):
     divergence = "sinkhorn"
 
     def __init__(self, *, eps=0.1, order=2.0, max_iter=5000, tol=1e-3):
-        from .._validation import check_order
-
         self.tol = check_positive(tol, "tol")
         self.eps = check_positive(eps, "eps")
         self.order = check_order(order)
@@ -559,8 +555,6 @@ class SlicedObjective(Objective):
     divergence = "wasserstein"
 
     def __init__(self, *, n_projections=50, order=2.0):
-        from .._validation import check_order
-
         self.n_projections = check_positive_int(n_projections, "n_projections")
         self.order = check_order(order)
 

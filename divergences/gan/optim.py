@@ -21,7 +21,9 @@ class _Optimizer:
         if len(params) != len(grads):
             raise ValueError(f"got {len(grads)} gradients for {len(params)} parameter arrays.")
         if self._state is not None and len(self._state[0]) != len(params):
-            raise ValueError("this optimiser was set up for another parameter list; make a new one.")
+            raise ValueError(
+                "this optimiser was set up for another parameter list; make a new one."
+            )
 
     def step(self, params, grads):
         """Update ``params`` in place, descending along ``grads``."""

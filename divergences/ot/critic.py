@@ -9,7 +9,10 @@ error and keeps the critic's overfitting out of the value. Densities are
 sampled: fresh batches for training, a fresh sample for evaluation.
 
 The value is an estimate, not a bound: a critic that is not exactly
-1-Lipschitz can overshoot W_1 a little, and an under-trained one undershoots.
+1-Lipschitz can overshoot W_1 a little (WGAN-GP's gradient norms settle a few
+per cent above 1), and an under-trained one undershoots. The reported
+``stderr`` is the held-out sampling error of the trained critic's mean
+difference only; it does not include that bias.
 With weight clipping or the zero-centred penalty the critic's scale is not
 tied to 1, so its mean difference is divided by its mean gradient norm on
 points interpolated between the two held-out sets.

@@ -81,7 +81,8 @@ def test_sliced_gradient_matches_finite_differences(batches, order):
 
 
 @pytest.mark.parametrize(
-    "name", ["js", "js_distance", "js_nonsaturating", "kl", "kl_reverse", "wasserstein", "wgan_clip"]
+    "name",
+    ["js", "js_distance", "js_nonsaturating", "kl", "kl_reverse", "wasserstein", "wgan_clip"],
 )
 def test_critic_objectives_generator_gradient(batches, name):
     real, fake = batches
