@@ -4,7 +4,7 @@ from ._dispatch import Method, planned, resolve_method, run_method
 from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
-from .ot import exact, gaussian, one_d
+from .ot import critic, exact, gaussian, one_d
 from .ot._common import is_point_cloud
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS"]
@@ -44,9 +44,9 @@ WASSERSTEIN_METHODS = (
     ),
     Method(
         "critic",
-        lambda p, q, options: p.kind != "histogram" and q.kind != "histogram",
-        planned("wasserstein", "critic", "the Kantorovich-Rubinstein dual with a trained critic"),
-        "samples or densities (order=1)",
+        critic.applies,
+        critic.solve,
+        "samples, densities or histograms with support, and order=1",
         auto=False,
     ),
 )
@@ -74,7 +74,10 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
           ``return_plan``, ``max_memory``, ``solver``, ``max_iter`` (see
           :func:`divergences.ot.exact.solve`).
 
-        Named explicitly: ``"sinkhorn"``, ``"sliced"``, ``"critic"``.
+        Named explicitly: ``"sinkhorn"``, ``"sliced"``, and ``"critic"`` (W_1 by
+        the Kantorovich--Rubinstein dual with a trained neural critic, WGAN-GP
+        penalty by default; options ``penalty``, ``lam``, ``steps``, ``rng``,
+        ... -- see :func:`divergences.ot.critic.solve`).
     **options
         Options of the chosen method; unknown ones are an error.
 

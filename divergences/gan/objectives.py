@@ -1,0 +1,627 @@
+"""Training objectives: one per divergence a generator can be trained against.
+
+An objective turns a batch of target points (``real``, from P) and a batch
+of generated points (``fake``, from Q_theta) into
+
+* :meth:`Objective.critic_step` -- one update of its critic or
+  discriminator, if it has one;
+* :meth:`Objective.generator_step` -- the generator's loss, its gradient with
+  respect to each generated point, and the current estimate of the divergence.
+
+The gradient with respect to the generated points is all a generator needs
+(:meth:`~divergences.gan.generators.Generator.vjp` carries it to the
+parameters). Two families:
+
+* **with a critic** -- :class:`JensenShannonGAN` (the classic discriminator,
+  saturating or non-saturating generator loss), :class:`KLGAN` (a
+  discriminator used as a density-ratio estimator), :class:`WassersteinCritic`
+  (WGAN: gradient penalty, one-sided or zero-centred penalty, or weight
+  clipping);
+* **critic-free** -- :class:`ExactOT`, :class:`SinkhornObjective`,
+  :class:`SlicedObjective`: the divergence between the two batches is
+  computed exactly (or by Sinkhorn), and by the envelope theorem its gradient
+  with respect to ``y_j`` is ``sum_i pi_ij grad_y c(x_i, y_j)`` at the optimal
+  plan ``pi``, held fixed.
+
+Sign conventions follow DESIGN.md: V(G, D) = E_P log D + E_Q log(1 - D), and
+the critic loss of the WGAN is ``-E_P f + E_Q f + penalty``.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .._validation import check_choice, check_order, check_positive, check_positive_int
+from ..exceptions import ConvergenceWarning, MethodError
+from .networks import MLP, PENALTIES, _sigmoid
+from .optim import make_optimizer
+
+__all__ = [
+    "Objective",
+    "JensenShannonGAN",
+    "KLGAN",
+    "WassersteinCritic",
+    "ExactOT",
+    "SinkhornObjective",
+    "SlicedObjective",
+    "OBJECTIVES",
+    "make_objective",
+]
+
+_LOG4 = math.log(4.0)
+_LOG2 = math.log(2.0)
+
+
+class Objective:
+    """Interface of a training objective.
+
+    Attributes
+    ----------
+    name : str
+        The name it is registered under in :data:`OBJECTIVES`.
+    divergence : str
+        What :meth:`generator_step`'s estimate estimates (``"js"``,
+        ``"wasserstein"``, ...).
+    n_critic : int
+        Critic updates per generator update (0 without a critic).
+    warmup : int
+        Extra critic updates before the first generator update.
+    critic : MLP or None
+        The critic or discriminator, once :meth:`setup` has run.
+    """
+
+    name = None
+    divergence = None
+    n_critic = 0
+    warmup = 0
+    critic = None
+
+    def setup(self, dim, rng):
+        """Build the critic for points of dimension ``dim`` (no-op without one)."""
+
+    def critic_step(self, real, fake, rng):
+        """Update the critic once; return a dict of statistics (``loss``, ...)."""
+        return {}
+
+    def generator_step(self, real, fake, rng):
+        """Return ``(loss, grad_fake, estimate)`` for the current batches."""
+        raise NotImplementedError
+
+
+class _WithCritic(Objective):
+    """Shared set-up of the objectives that train a network against the generator."""
+
+    def __init__(self, *, n_critic, warmup, hidden, activation, optimizer, lr, betas):
+        self.n_critic = check_positive_int(n_critic, "n_critic")
+        if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+            raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}.")
+        self.warmup = int(warmup)
+        self.hidden = tuple(hidden)
+        self.activation = activation
+        self._optimizer_spec = optimizer
+        self.lr = check_positive(lr, "lr")
+        self.betas = betas
+
+    def setup(self, dim, rng):
+        self.critic = MLP(dim, self.hidden, 1, activation=self.activation, rng=rng)
+        if self._optimizer_spec == "adam":
+            self.optimizer = make_optimizer("adam", lr=self.lr, betas=self.betas)
+        elif isinstance(self._optimizer_spec, str):
+            self.optimizer = make_optimizer(self._optimizer_spec, lr=self.lr)
+        else:
+            self.optimizer = make_optimizer(self._optimizer_spec)
+
+    def _require_setup(self):
+        if self.critic is None:
+            raise RuntimeError(f"{type(self).__name__}.setup(dim, rng) must run first.")
+
+    def _forward_pair(self, real, fake):
+        out, cache = self.critic.forward(np.vstack([real, fake]))
+        return out[:, 0], cache
+
+
+class JensenShannonGAN(_WithCritic):
+    """The classic GAN: a discriminator ``D = sigmoid(h)`` and the JS divergence.
+
+    The discriminator minimises ``-E_P log D - E_Q log(1 - D)``; at its optimum
+    ``D* = p / (p + q)`` and ``V(G, D*) = -log 4 + 2 JS(P, Q)`` (Goodfellow et
+    al. 2014), so the estimate reported is ``(V + log 4) / 2`` on the batch,
+    clipped to ``[0, log 2]``.
+
+    Parameters
+    ----------
+    generator_loss : {"saturating", "non_saturating"}
+        ``"saturating"`` minimises ``E_Q log(1 - D)`` (the minimax game, whose
+        gradient vanishes where D rejects the generated points confidently);
+        ``"non_saturating"`` minimises ``-E_Q log D``.
+    distance : bool
+        Report (and descend) the JS *distance* ``sqrt(JS)`` instead.
+    n_critic, warmup : int
+        Discriminator updates per generator update, and before the first one.
+    hidden, activation : discriminator architecture (see :class:`MLP`).
+    optimizer, lr, betas : discriminator optimiser.
+    """
+
+    name = "js"
+    divergence = "js"
+
+    def __init__(
+        self,
+        *,
+        generator_loss="saturating",
+        distance=False,
+        n_critic=1,
+        warmup=0,
+        hidden=(64, 64),
+        activation="leaky_relu",
+        optimizer="adam",
+        lr=1e-3,
+        betas=(0.5, 0.9),
+    ):
+        super().__init__(
+            n_critic=n_critic, warmup=warmup, hidden=hidden, activation=activation,
+            optimizer=optimizer, lr=lr, betas=betas,
+        )
+        self.generator_loss = check_choice(
+            generator_loss, ("saturating", "non_saturating"), "generator_loss"
+        )
+        self.distance = bool(distance)
+        if self.distance:
+            self.divergence = "js_distance"
+
+    def critic_step(self, real, fake, rng):
+        self._require_setup()
+        n, m = real.shape[0], fake.shape[0]
+        h, cache = self._forward_pair(real, fake)
+        h_real, h_fake = h[:n], h[n:]
+        loss = float(np.mean(np.logaddexp(0.0, -h_real)) + np.mean(np.logaddexp(0.0, h_fake)))
+        grad_h = np.concatenate([-_sigmoid(-h_real) / n, _sigmoid(h_fake) / m])
+        grads, _ = self.critic.backward(cache, grad_h[:, None])
+        self.optimizer.step(self.critic.params, grads)
+        return {"loss": loss}
+
+    def value(self, real, fake):
+        """``V(G, D)`` on the batches: ``mean log D(real) + mean log(1 - D(fake))``."""
+        h_real = self.critic(real)[:, 0]
+        h_fake = self.critic(fake)[:, 0]
+        return float(-np.mean(np.logaddexp(0.0, -h_real)) - np.mean(np.logaddexp(0.0, h_fake)))
+
+    def generator_step(self, real, fake, rng):
+        self._require_setup()
+        m = fake.shape[0]
+        h_fake, cache = self.critic.forward(fake)
+        h_fake = h_fake[:, 0]
+        js = min(max(0.5 * (self.value(real, fake) + _LOG4), 0.0), _LOG2)
+        if self.generator_loss == "saturating":
+            # log(1 - sigmoid(h)) = -softplus(h); its derivative is -sigmoid(h).
+            loss = float(-np.mean(np.logaddexp(0.0, h_fake)))
+            grad_h = -_sigmoid(h_fake) / m
+        else:
+            loss = float(np.mean(np.logaddexp(0.0, -h_fake)))
+            grad_h = -_sigmoid(-h_fake) / m
+        estimate = js
+        if self.distance:
+            # d sqrt(JS) = dJS / (2 sqrt JS), and dJS/dtheta = dV/dtheta / 2.
+            root = math.sqrt(js)
+            grad_h = grad_h / (4.0 * max(root, 1e-12))
+            loss, estimate = root, root
+        grad_x = self.critic.backward(cache, grad_h[:, None])[1]
+        return loss, grad_x, estimate
+
+
+class KLGAN(_WithCritic):
+    """KL through a discriminator used as a density-ratio estimator.
+
+    A discriminator trained with the logistic loss has logit
+    ``h* = log p/q`` at its optimum. With the ratio held fixed,
+
+    * ``direction="forward"`` descends KL(P || Q_theta) through the f-GAN bound
+      ``KL = sup_T E_P T - E_Q exp(T - 1)`` (Nowozin et al. 2016), whose
+      optimal ``T = 1 + h*``: the generator loss is ``-E_Q exp(h)``;
+      the estimate is ``E_P h``;
+    * ``direction="reverse"`` descends KL(Q_theta || P) with loss ``-E_Q h``
+      (the score term ``E_Q grad log q`` vanishes); the estimate is
+      ``-E_Q h``.
+
+    ``exp(h)`` is capped at ``exp(30)``: beyond, the ratio is unreliable anyway.
+    Other parameters as for :class:`JensenShannonGAN`.
+    """
+
+    name = "kl"
+    divergence = "kl"
+
+    def __init__(
+        self,
+        *,
+        direction="forward",
+        n_critic=1,
+        warmup=0,
+        hidden=(64, 64),
+        activation="leaky_relu",
+        optimizer="adam",
+        lr=1e-3,
+        betas=(0.5, 0.9),
+    ):
+        super().__init__(
+            n_critic=n_critic, warmup=warmup, hidden=hidden, activation=activation,
+            optimizer=optimizer, lr=lr, betas=betas,
+        )
+        self.direction = check_choice(direction, ("forward", "reverse"), "direction")
+
+    critic_step = JensenShannonGAN.critic_step
+
+    def generator_step(self, real, fake, rng):
+        self._require_setup()
+        m = fake.shape[0]
+        h_fake, cache = self.critic.forward(fake)
+        h_fake = h_fake[:, 0]
+        if self.direction == "forward":
+            ratio = np.exp(np.minimum(h_fake, 30.0))
+            loss = float(-np.mean(ratio))
+            grad_h = -ratio / m
+            estimate = float(np.mean(self.critic(real)[:, 0]))
+        else:
+            loss = float(-np.mean(h_fake))
+            grad_h = np.full(m, -1.0 / m)
+            estimate = -loss
+        grad_x = self.critic.backward(cache, grad_h[:, None])[1]
+        return loss, grad_x, max(estimate, 0.0)
+
+
+#: The regularisers of a Wasserstein critic: the three gradient penalties and clipping.
+CRITIC_REGULARISERS = (*PENALTIES, "clip")
+
+
+class WassersteinCritic(_WithCritic):
+    """The Wasserstein GAN: a critic ``f`` kept (roughly) 1-Lipschitz.
+
+    The critic minimises ``-E_P f + E_Q f + regulariser`` and the generator
+    ``-E_Q f``; by Kantorovich--Rubinstein duality ``E_P f - E_Q f`` estimates
+    W_1 (Arjovsky et al. 2017; Gulrajani et al. 2017).
+
+    Parameters
+    ----------
+    penalty : {"gp", "one_sided", "zero_centred", "clip"}
+        ``"gp"``: ``lam * E (|grad f(x_hat)| - 1)^2`` on random interpolates
+        ``x_hat`` of real and generated points (WGAN-GP); ``"one_sided"``:
+        ``lam * E max(0, |grad f| - 1)^2``; ``"zero_centred"``:
+        ``lam * E |grad f|^2 / 2``; ``"clip"``: no penalty, every weight clipped
+        to ``[-clip, clip]`` after each step (the original WGAN; use
+        ``optimizer="rmsprop"``, ``lr=5e-5`` as in the paper).
+    lam : float
+        The penalty weight (10 for WGAN-GP).
+    clip : float
+        The clipping bound (0.01 in the original WGAN).
+    n_critic, warmup : int
+        Critic updates per generator update (5 as in WGAN-GP), and before the
+        first one.
+    hidden, activation, optimizer, lr, betas
+        Critic architecture and optimiser.
+    """
+
+    name = "wasserstein"
+    divergence = "wasserstein"
+
+    def __init__(
+        self,
+        *,
+        penalty="gp",
+        lam=10.0,
+        clip=0.01,
+        n_critic=5,
+        warmup=0,
+        hidden=(64, 64),
+        activation="leaky_relu",
+        optimizer="adam",
+        lr=1e-3,
+        betas=(0.5, 0.9),
+    ):
+        super().__init__(
+            n_critic=n_critic, warmup=warmup, hidden=hidden, activation=activation,
+            optimizer=optimizer, lr=lr, betas=betas,
+        )
+        self.penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
+        self.lam = check_positive(lam, "lam")
+        self.clip = check_positive(clip, "clip")
+        if self.penalty == "clip":
+            self.name = "wgan_clip"
+
+    def setup(self, dim, rng):
+        super().setup(dim, rng)
+        # Start from f = 0: the data term then picks the critic's direction before
+        # the penalty acts. From a random start, a penalty pinning |grad f| to 1
+        # can trap f in the wrong orientation -- in 1-D, f(x) = x and f(x) = -x
+        # are separated by a penalty barrier, and f = x is a local optimum.
+        self.critic.params[-2][...] = 0.0
+        if self.penalty == "clip":
+            self.critic.clip_weights(self.clip)
+
+    def critic_step(self, real, fake, rng):
+        self._require_setup()
+        n, m = real.shape[0], fake.shape[0]
+        f, cache = self._forward_pair(real, fake)
+        gap = float(np.mean(f[:n]) - np.mean(f[n:]))
+        grad_f = np.concatenate([np.full(n, -1.0 / n), np.full(m, 1.0 / m)])
+        grads, _ = self.critic.backward(cache, grad_f[:, None])
+        stats = {"loss": -gap, "estimate": gap}
+        if self.penalty == "clip":
+            self.optimizer.step(self.critic.params, grads)
+            self.critic.clip_weights(self.clip)
+            return stats
+        points = interpolates(real, fake, rng)
+        value, pgrads, norms = self.critic.gradient_penalty(points, self.penalty, self.lam)
+        for g, pg in zip(grads, pgrads):
+            g += pg
+        self.optimizer.step(self.critic.params, grads)
+        stats.update(loss=value - gap, penalty=value, grad_norm=float(np.mean(norms)))
+        return stats
+
+    def generator_step(self, real, fake, rng):
+        self._require_setup()
+        m = fake.shape[0]
+        f_fake, cache = self.critic.forward(fake)
+        estimate = float(np.mean(self.critic(real)) - np.mean(f_fake))
+        grad_x = self.critic.backward(cache, np.full((m, 1), -1.0 / m))[1]
+        return float(-np.mean(f_fake)), grad_x, estimate
+
+
+def interpolates(real, fake, rng):
+    """Points ``t x + (1 - t) y`` on random segments between real and generated points.
+
+    Pairs are formed index by index (the batches are independent draws); with
+    unequal batch sizes the larger one is subsampled.
+    """
+    k = min(real.shape[0], fake.shape[0])
+    x = real if real.shape[0] == k else real[rng.choice(real.shape[0], k, replace=False)]
+    y = fake if fake.shape[0] == k else fake[rng.choice(fake.shape[0], k, replace=False)]
+    t = rng.uniform(0.0, 1.0, size=(k, 1))
+    return t * x + (1.0 - t) * y
+
+
+# ---------------------------------------------------------------------------
+# Critic-free objectives: the divergence between the batches, and its gradient
+# from the optimal plan (envelope theorem).
+
+
+def _cost_and_gradient(x, y, order):
+    """Cost ``|x_i - y_j|^order`` and its gradient with respect to ``y_j``, shape (n, m, d)."""
+    diff = y[None, :, :] - x[:, None, :]
+    sq = np.sum(diff * diff, axis=2)
+    if order == 2.0:
+        return sq, 2.0 * diff
+    dist = np.sqrt(sq)
+    cost = dist if order == 1.0 else dist**order
+    # d|y - x|^p / dy = p |y - x|^(p-2) (y - x); taken as 0 where y = x (a subgradient).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(dist > 0, order * dist ** (order - 2.0), 0.0)
+    return cost, scale[:, :, None] * diff
+
+
+class ExactOT(Objective):
+    """Exact W_p between the batches (network simplex), no critic.
+
+    The generator descends the transport cost ``W_p^p`` of the batches; the
+    estimate is ``W_p``. Uses :func:`divergences.wasserstein` with
+    ``method="exact"``.
+
+    Parameters
+    ----------
+    order : float
+        The order ``p`` (default 1).
+    """
+
+    name = "exact_ot"
+    divergence = "wasserstein"
+
+    def __init__(self, *, order=1.0):
+        self.order = check_order(order)
+
+    def generator_step(self, real, fake, rng):
+        from ..measures import Samples
+        from ..wasserstein import wasserstein
+
+        result = wasserstein(
+            Samples(real), Samples(fake), order=self.order, method="exact", return_plan=True
+        )
+        _, dcost = _cost_and_gradient(real, fake, self.order)
+        grad = np.einsum("ij,ijd->jd", result.plan, dcost)
+        return result.cost, grad, result.value
+
+
+class SinkhornObjective(Objective):
+    """The debiased Sinkhorn divergence between the batches, no critic.
+
+    ``S_eps = OT_eps(P, Q) - OT_eps(P, P)/2 - OT_eps(Q, Q)/2`` with cost
+    ``|x - y|^order`` and ``eps`` in cost units (as
+    :func:`divergences.sinkhorn_divergence`). Gradient with respect to ``y_j``:
+    ``sum_i pi^PQ_ij grad_y c(x_i, y_j) - sum_k pi^QQ_jk grad_y c(y_k, y_j)``
+    (envelope theorem; the second term counts both arguments of the symmetric
+    problem). The plans come from :func:`entropic_plan` (log-domain Sinkhorn
+    with epsilon-scaling); the library's online solver can replace it when it
+    lands.
+
+    Parameters
+    ----------
+    eps : float
+        Entropic regularisation in cost units (default 0.1).
+    order : float
+        Exponent of the ground cost (default 2).
+    max_iter : int
+        Sinkhorn iterations per problem.
+    tol : float
+        Marginal error (L1) at which Sinkhorn stops (default 1e-3): the
+        gradient's relative error is of that order, well below the batches'
+        sampling noise.
+    """
+
+    name = "sinkhorn"
+    divergence = "sinkhorn"
+
+    def __init__(self, *, eps=0.1, order=2.0, max_iter=5000, tol=1e-3):
+        self.tol = check_positive(tol, "tol")
+        self.eps = check_positive(eps, "eps")
+        self.order = check_order(order)
+        self.max_iter = check_positive_int(max_iter, "max_iter")
+
+    def _ot(self, x, y):
+        cost, dcost = _cost_and_gradient(x, y, self.order)
+        plan = entropic_plan(cost, self.eps, self.max_iter, self.tol)
+        n, m = cost.shape
+        # OT_eps = <pi, C> + eps KL(pi || a x b), a and b uniform.
+        positive = plan > 0
+        kl = float(np.sum(plan[positive] * np.log(plan[positive] * (n * m))))
+        return float(np.sum(plan * cost)) + self.eps * kl, plan, dcost
+
+    def generator_step(self, real, fake, rng):
+        cross, plan_xy, d_xy = self._ot(real, fake)
+        self_x = self._ot(real, real)[0]
+        self_y, plan_yy, d_yy = self._ot(fake, fake)
+        value = cross - 0.5 * self_x - 0.5 * self_y
+        grad = np.einsum("ij,ijd->jd", plan_xy, d_xy) - np.einsum("kj,kjd->jd", plan_yy, d_yy)
+        return value, grad, max(value, 0.0)
+
+
+def entropic_plan(cost, eps, max_iter=10000, tol=1e-5):
+    """The entropic OT plan between uniform weights for a dense ``cost``.
+
+    Log-domain Sinkhorn with epsilon-scaling: the regularisation starts at the
+    largest cost and halves down to ``eps`` with one symmetrised update per
+    level (Feydy et al. 2019, "Interpolating between optimal transport and
+    MMD using Sinkhorn divergences", algorithm 3), then plain Sinkhorn updates
+    at ``eps`` run until the L1 marginal error is below ``tol``. Plain Sinkhorn
+    from a cold start needs about ``max(cost) / eps`` iterations; the annealed
+    warm start needs a few tens. A placeholder until the library's online
+    Sinkhorn solver can return plans for small batches.
+
+    Warns with :class:`ConvergenceWarning` when ``max_iter`` updates at ``eps``
+    do not reach ``tol``.
+    """
+    n, m = cost.shape
+    log_a, log_b = np.full(n, -math.log(n)), np.full(m, -math.log(m))
+    top = max(float(cost.max()), eps)
+    levels = [top * 0.5**k for k in range(int(math.log2(top / eps)) + 1)] + [eps]
+    f = _softmin(levels[0], cost, log_b)
+    g = _softmin(levels[0], cost.T, log_a)
+    for level in levels:
+        f, g = (
+            0.5 * (f + _softmin(level, cost, log_b + g / level)),
+            0.5 * (g + _softmin(level, cost.T, log_a + f / level)),
+        )
+    error = math.inf
+    for _ in range(max_iter):
+        f = _softmin(eps, cost, log_b + g / eps)
+        g = _softmin(eps, cost.T, log_a + f / eps)
+        # After the g-update the column marginals are exact: the rows carry the error.
+        log_plan = log_a[:, None] + log_b[None, :] + (f[:, None] + g[None, :] - cost) / eps
+        plan = np.exp(log_plan)
+        error = float(np.abs(plan.sum(axis=1) - 1.0 / n).sum())
+        if error <= tol:
+            break
+    else:
+        warnings.warn(
+            f"Sinkhorn stopped after {max_iter} iterations with marginal error {error:.2g}; "
+            "raise max_iter or eps.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return plan
+
+
+def _softmin(eps, cost, h):
+    """``-eps log sum_j exp(h_j - cost_ij / eps)`` for every row i, stably."""
+    z = h[None, :] - cost / eps
+    top = z.max(axis=1)
+    return -eps * (top + np.log(np.exp(z - top[:, None]).sum(axis=1)))
+
+
+class SlicedObjective(Objective):
+    """Sliced Wasserstein between the batches, no critic.
+
+    ``SW_p^p = E_u W_p^p(u#P, u#Q)`` over ``n_projections`` random directions
+    ``u`` on the sphere, drawn afresh at every step; each 1-D problem is solved
+    by sorting, and the sorted matching gives the gradient. Needs batches of
+    equal size. The generator descends ``SW_p^p``; the estimate is ``SW_p``.
+
+    Parameters
+    ----------
+    n_projections : int
+        Directions per step (default 50).
+    order : float
+        The order ``p`` (default 2).
+    """
+
+    name = "sliced"
+    divergence = "wasserstein"
+
+    def __init__(self, *, n_projections=50, order=2.0):
+        self.n_projections = check_positive_int(n_projections, "n_projections")
+        self.order = check_order(order)
+
+    def generator_step(self, real, fake, rng):
+        n, d = fake.shape
+        if real.shape[0] != n:
+            raise ValueError("the sliced objective needs real and generated batches of equal size.")
+        u = rng.standard_normal((d, self.n_projections))
+        u /= np.linalg.norm(u, axis=0, keepdims=True)
+        px, py = real @ u, fake @ u
+        order_y = np.argsort(py, axis=0)
+        sorted_x = np.sort(px, axis=0)
+        # The j-th smallest projection of y is matched to the j-th smallest of x.
+        matched_x = np.empty_like(px)
+        np.put_along_axis(matched_x, order_y, sorted_x, axis=0)
+        diff = py - matched_x
+        p = self.order
+        cost = float(np.mean(np.abs(diff) ** p))
+        dproj = p * np.abs(diff) ** (p - 1.0) * np.sign(diff) / (n * self.n_projections)
+        grad = dproj @ u.T
+        return cost, grad, cost ** (1.0 / p)
+
+
+#: Objectives by name. The names of :data:`divergences.DIVERGENCES` map to
+#: their natural objective; the others name a variant explicitly.
+OBJECTIVES = {
+    "js": lambda **o: JensenShannonGAN(**o),
+    "js_distance": lambda **o: JensenShannonGAN(distance=True, **o),
+    "js_nonsaturating": lambda **o: JensenShannonGAN(generator_loss="non_saturating", **o),
+    "kl": lambda **o: KLGAN(**o),
+    "kl_reverse": lambda **o: KLGAN(direction="reverse", **o),
+    "wasserstein": lambda **o: WassersteinCritic(**o),
+    "wgan_gp": lambda **o: WassersteinCritic(penalty="gp", **o),
+    "wgan_clip": lambda **o: WassersteinCritic(
+        **{"penalty": "clip", "optimizer": "rmsprop", "lr": 5e-5, **o}
+    ),
+    "exact_ot": lambda **o: ExactOT(**o),
+    "sinkhorn": lambda **o: SinkhornObjective(**o),
+    "sliced": lambda **o: SlicedObjective(**o),
+}
+
+
+def make_objective(divergence, **options):
+    """An :class:`Objective` from a name in :data:`OBJECTIVES` (or an instance).
+
+    Raises
+    ------
+    MethodError
+        For an unknown name; the message lists the known ones.
+    TypeError
+        For an option the objective does not take.
+
+    Examples
+    --------
+    >>> make_objective("wgan_clip").penalty
+    'clip'
+    """
+    if isinstance(divergence, Objective):
+        if options:
+            raise TypeError(
+                "options were given together with an Objective instance; set them on the instance."
+            )
+        return divergence
+    if not isinstance(divergence, str) or divergence not in OBJECTIVES:
+        names = ", ".join(repr(n) for n in OBJECTIVES)
+        raise MethodError(f"unknown divergence {divergence!r} for training; choose one of {names}.")
+    try:
+        return OBJECTIVES[divergence](**options)
+    except TypeError as exc:
+        raise TypeError(f"divergence={divergence!r}: {exc}") from None
