@@ -398,6 +398,18 @@ def _cost_and_gradient(x, y, order):
     return cost, scale[:, :, None] * diff
 
 
+def _pair_cost_gradient(x, y, order):
+    """Gradient of ``|x_k - y_k|^order`` with respect to ``y_k``, row by row, shape (k, d)."""
+    diff = y - x
+    if order == 2.0:
+        return 2.0 * diff
+    dist = np.sqrt(np.sum(diff * diff, axis=1))
+    # As in _cost_and_gradient: a zero subgradient where y = x.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(dist > 0, order * dist ** (order - 2.0), 0.0)
+    return scale[:, None] * diff
+
+
 class ExactOT(Objective):
     """Exact W_p between the batches (network simplex), no critic.
 
@@ -424,8 +436,16 @@ class ExactOT(Objective):
         result = wasserstein(
             Samples(real), Samples(fake), order=self.order, method="exact", return_plan=True
         )
-        _, dcost = _cost_and_gradient(real, fake, self.order)
-        grad = np.einsum("ij,ijd->jd", result.plan, dcost)
+        # The plan may be dense (network simplex) or sparse (auction); either way only
+        # its support contributes, so differentiate the cost on the support alone.
+        plan = result.plan.tocoo() if hasattr(result.plan, "tocoo") else None
+        if plan is None:
+            rows, cols = np.nonzero(result.plan)
+            mass = result.plan[rows, cols]
+        else:
+            rows, cols, mass = plan.row, plan.col, plan.data
+        grad = np.zeros_like(fake)
+        np.add.at(grad, cols, mass[:, None] * _pair_cost_gradient(real[rows], fake[cols], self.order))
         return result.cost, grad, result.value
 
 
