@@ -50,16 +50,32 @@ def wasserstein_1d_cost(x, y, a=None, b=None, order=1.0):
 
 
 def _uniform_cost(p, q, order):
-    # The quantile difference is affine, A + B t, and d/du [sign(u)|u|^(p+1)/(p+1)] = |u|^p.
-    shift = p.low[0] - q.low[0]
-    stretch = (p.high[0] - p.low[0]) - (q.high[0] - q.low[0])
-    if stretch == 0.0:
-        return abs(shift) ** order
+    """int_0^1 |A + B t|^p dt for the affine quantile difference of two uniforms.
 
-    def antiderivative(u):
-        return math.copysign(abs(u) ** (order + 1), u) / (order + 1)
-
-    return (antiderivative(shift + stretch) - antiderivative(shift)) / stretch
+    Written so that no branch cancels: ``(F(A + B) - F(A)) / B`` with the
+    antiderivative ``F`` loses every digit when the widths are nearly equal
+    (B tiny next to A), e.g. after translating or scaling both boxes.
+    """
+    start = p.low[0] - q.low[0]  # A: the quantile difference at t = 0
+    end = p.high[0] - q.high[0]  # A + B: at t = 1
+    if (start < 0.0) != (end < 0.0) and start != 0.0 and end != 0.0:
+        # The difference changes sign: the two pieces add, |B| = |A| + |A + B|.
+        a, b = abs(start), abs(end)
+        return (a ** (order + 1) + b ** (order + 1)) / ((order + 1) * (a + b))
+    low, high = sorted((abs(start), abs(end)))
+    if high == 0.0:
+        return 0.0
+    if low == 0.0:
+        return high**order / (order + 1)
+    ratio = (high - low) / low
+    if ratio > 1.0:
+        # high >= 2 low: the difference of powers keeps at least half its digits.
+        return (high ** (order + 1) - low ** (order + 1)) / ((order + 1) * (high - low))
+    if ratio == 0.0:
+        return low**order
+    # The divided difference of t^(p+1) at low and high, as
+    # low^p ((1 + r)^(p+1) - 1) / ((p+1) r) with expm1/log1p: accurate as r -> 0.
+    return low**order * math.expm1((order + 1) * math.log1p(ratio)) / ((order + 1) * ratio)
 
 
 def _quadrature_cost(p, q, order):
