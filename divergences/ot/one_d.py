@@ -89,17 +89,25 @@ def _crossings(p, q):
     wide interval can step over a kink near an end and report a tiny error
     estimate for a wrong value (W_1(U[0,1], U[-2^-9, 2-2^-9]) came out short by
     the 4e-6 of the small triangle). Splitting the integral there removes it.
-    Sign changes are bracketed on a fixed grid, then located by Brent's method.
+    Sign changes are bracketed on a fixed grid (Chebyshev nodes, plus
+    geometric ones down to 1e-14 from either end, plus the ends where the
+    quantiles are finite), then located by Brent's method.
     """
     from scipy.optimize import brentq
 
     k = np.arange(1, _CROSSING_GRID)
-    t = 0.5 * (1.0 - np.cos(np.pi * k / _CROSSING_GRID))
+    tails = np.geomspace(1e-14, 1e-4, 20)
+    t = np.unique(np.concatenate([
+        [0.0, 1.0], tails, 1.0 - tails, 0.5 * (1.0 - np.cos(np.pi * k / _CROSSING_GRID))
+    ]))
     with np.errstate(invalid="ignore"):
         diff = np.asarray(p.ppf(t), dtype=np.float64) - np.asarray(q.ppf(t), dtype=np.float64)
-    points = list(t[diff == 0.0])
-    sign = np.sign(diff)
-    for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
+    # Unbounded supports give infinite quantiles at 0 and 1: no sign there. Nodes
+    # where the quantiles agree carry no sign either (identical laws have none).
+    keep = np.isfinite(diff) & (diff != 0.0)
+    t, sign = t[keep], np.sign(diff[keep])
+    points = []
+    for i in np.flatnonzero(sign[:-1] != sign[1:]):
 
         def gap(u):
             return float(p.ppf(u)) - float(q.ppf(u))
