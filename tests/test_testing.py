@@ -73,7 +73,10 @@ def test_densities_are_valid(g, u):
 
 def test_failures_shrink_to_small_examples():
     # The simplest histogram pair that differs: two bins, point masses.
-    pair = find(dvt.histogram_tuples(2), lambda t: not np.array_equal(t[0].probabilities, t[1].probabilities))
+    def differ(t):
+        return not np.array_equal(t[0].probabilities, t[1].probabilities)
+
+    pair = find(dvt.histogram_tuples(2), differ)
     assert pair[0].size == 2
     assert np.array_equal(find(dvt.spd_matrices(2), lambda s: True), np.eye(2))
     g = find(dvt.gaussians(1), lambda g: True)

@@ -312,7 +312,8 @@ def parallel_lines(draw, theta=None, *, size=None, min_size=1, max_size=8, kind=
     """
     angle = float(draw(well_scaled_floats(5.0) if theta is None else _strategy(theta)))
     n = draw(_sizes(size, min_size, max_size))
-    heights = np.array(draw(st.lists(well_scaled_floats(1.0, min_value=0.0), min_size=n, max_size=n)))
+    unit = well_scaled_floats(1.0, min_value=0.0)
+    heights = np.array(draw(st.lists(unit, min_size=n, max_size=n)))
     left = np.column_stack([np.zeros(n), heights])
     right = np.column_stack([np.full(n, angle), heights])
     chosen = draw(st.sampled_from(("samples", "histogram"))) if kind is None else kind

@@ -326,7 +326,9 @@ def samples(
     ...     assert abs(float(dv.wasserstein(x, y)) - float(dv.wasserstein(y, x))) < 1e-8
     >>> test_wasserstein_symmetric()
     """
-    x = draw(points(size, min_size=min_size, max_size=max_size, dim=dim, scale=scale, unique=unique))
+    x = draw(
+        points(size, min_size=min_size, max_size=max_size, dim=dim, scale=scale, unique=unique)
+    )
     use_weights = draw(st.booleans()) if weighted is None else weighted
     if not use_weights:
         return Samples(x)

@@ -210,7 +210,8 @@ def test_optimal_discriminator_value_is_minus_log_4_plus_twice_js(pair):
     v_star = value_function(a, b, optimal_discriminator(a, b))
     assert abs(v_star - (-math.log(4.0) + 2 * js(p, q))) <= 2 * js_tol(a, b) + 8 * len(a) * EPS
     # In bits, as the GAN literature writes it: V / log 2 = -2 + 2 JS_bits.
-    assert abs(v_star / LOG2 - (-2.0 + 2 * js(p, q, base=2))) <= 4 * js_tol(a, b) + 16 * len(a) * EPS
+    bits_tol = 4 * js_tol(a, b) + 16 * len(a) * EPS
+    assert abs(v_star / LOG2 - (-2.0 + 2 * js(p, q, base=2))) <= bits_tol
 
 
 @given(pairs, st.lists(st.floats(0.0, 1.0), min_size=8, max_size=8))

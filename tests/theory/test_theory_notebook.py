@@ -21,10 +21,15 @@ def test_theory_notebook_executes(monkeypatch):
     monkeypatch.setenv("THEORY_NOTEBOOK_TRIALS", "20")
     notebook = nbformat.read(NOTEBOOKS / "theory.ipynb", as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     client.execute()
     summary = "".join(
-        output.get("text", "") for output in notebook.cells[-1].outputs if output.output_type == "stream"
+        output.get("text", "")
+        for output in notebook.cells[-1].outputs
+        if output.output_type == "stream"
     )
     assert "parallel lines W_1 = |theta|" in summary

@@ -144,7 +144,8 @@ def test_knn_estimators_are_similarity_invariant(divergence, data):
 @given(data=st.data())
 def test_knn_js_stays_in_its_range_and_estimators_are_deterministic(data):
     dim = data.draw(st.integers(1, 3))
-    x, y = data.draw(st.tuples(dvt.points(min_size=5, max_size=10, dim=dim), dvt.points(min_size=5, max_size=10, dim=dim)))
+    sets = dvt.points(min_size=5, max_size=10, dim=dim)
+    x, y = data.draw(st.tuples(sets, sets))
     js = pending(dv.js_divergence, x, y, method="knn", k=1)
     assert 0.0 <= js.value <= LOG2  # the contract: sample JS is clipped to the range
     assert js.sizes == (len(x), len(y))
@@ -166,7 +167,7 @@ def test_knn_rejects_k_not_below_the_sample_size(x, y):
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("critic_ready")
-@given(dvt.parallel_lines(kind="samples", min_size=16, max_size=16, theta=st.sampled_from((0.5, 1.0))))
+@given(dvt.parallel_lines(st.sampled_from((0.5, 1.0)), kind="samples", size=16))
 def test_critic_respects_the_kantorovich_rubinstein_bound(pair):
     # A critic is a (softly) 1-Lipschitz f, so E_P f - E_Q f cannot exceed W_1
     # by more than its reported statistical error; only an upper check is

@@ -7,7 +7,6 @@ of the simplex (2e-9 of the largest cost) or the rounding of the 1-D merge,
 carried from W_p^p to W_p by ``root_tol``.
 """
 
-import math
 
 import numpy as np
 import pytest
@@ -256,10 +255,14 @@ def test_one_d_agrees_with_the_simplex(data):
     p, q = data.draw(cloud_tuples("1d", 2))
     order = data.draw(dvt.wasserstein_orders())
     line, simplex = solve(p, q, order, "1d"), solve(p, q, order, "exact")
-    assert abs(line.cost - simplex.cost) <= cost_tol("1d", p, q, order) + cost_tol("exact", p, q, order)
+    tol = cost_tol("1d", p, q, order) + cost_tol("exact", p, q, order)
+    assert abs(line.cost - simplex.cost) <= tol
 
 
-@given(st.integers(1, 8).flatmap(lambda n: st.tuples(dvt.points(n), dvt.points(n))), dvt.wasserstein_orders())
+@given(
+    st.integers(1, 8).flatmap(lambda n: st.tuples(dvt.points(n), dvt.points(n))),
+    dvt.wasserstein_orders(),
+)
 def test_one_d_equals_the_sorted_matching(xy, order):
     # Equal sizes, equal weights: the monotone matching of sorted atoms is optimal.
     x, y = xy
