@@ -28,8 +28,11 @@ def js_histograms(p_probs, q_probs):
 
     Each half is summed where its own measure is positive, so ``0 log 0 = 0``
     needs no special case; the result is clipped to ``[0, log 2]``, which
-    only ever removes rounding.
+    only ever removes rounding. Mutually singular vectors (no atom charged by
+    both) get ``log 2`` exactly, rather than ``log 2 * sum(p)`` rounded.
     """
+    if not np.any((p_probs > 0) & (q_probs > 0)):
+        return LOG2
     mixture = 0.5 * (p_probs + q_probs)
     total = 0.0
     for probs in (p_probs, q_probs):
