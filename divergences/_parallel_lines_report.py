@@ -261,3 +261,27 @@ def plot_parallel_lines(rows, path, *, n, unit, base=None):
         "$Z \\sim U[0, 1]$"
     )
     figure.savefig(path, dpi=120)
+
+
+def plot_training(experiment, path):
+    """Save a figure of theta over training, one curve per objective.
+
+    The Wasserstein objectives (critic, exact OT, Sinkhorn, sliced) pull theta
+    to 0; the JS and KL objectives, whose optimal discriminators see two
+    disjoint lines at every theta != 0, leave it where it started.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7.5, 4.4), layout="constrained")
+    axis = figure.subplots()
+    for name, thetas in experiment.thetas.items():
+        # Dashed: the objectives whose optimal discriminator gives no gradient here.
+        stalls = experiment.histories[name].divergence in ("js", "js_distance", "kl")
+        axis.plot(np.arange(len(thetas)), thetas, "--" if stalls else "-", linewidth=1.8, label=name)
+    axis.axhline(0.0, color="black", linewidth=0.8)
+    axis.set_xlabel("generator step")
+    axis.set_ylabel("$\\theta$")
+    axis.set_title("Training $g_\\theta(z) = (\\theta, z)$ from $\\theta = 1$ against each divergence")
+    axis.grid(alpha=0.3)
+    axis.legend(title="objective", frameon=False)
+    figure.savefig(path, dpi=120)

@@ -31,6 +31,7 @@ from ._parallel_lines_report import (
     parallel_lines_json,
     parallel_lines_rows,
     plot_parallel_lines,
+    plot_training,
 )
 
 __all__ = ["main"]
@@ -238,6 +239,15 @@ def _cmd_parallel_lines(args):
         print(json.dumps(parallel_lines_json(rows, **meta), indent=2, allow_nan=False))
     else:
         print(format_parallel_lines(rows, **meta))
+    experiment = None
+    if args.train_steps > 0:
+        from .gan import parallel_lines_experiment
+
+        experiment = parallel_lines_experiment(steps=args.train_steps, rng=args.seed)
+        if not args.json:
+            print(f"\nTraining g_theta(z) = (theta, z) from theta = 1, {args.train_steps} "
+                  "plain gradient steps per objective:")
+            print(experiment.summary())
     if plot_path is None:
         return EXIT_OK
     try:
@@ -253,9 +263,15 @@ def _cmd_parallel_lines(args):
         return EXIT_OK
     try:
         plot_parallel_lines(rows, plot_path, n=args.n, unit=unit, base=args.base)
+        saved = [plot_path]
+        if experiment is not None:
+            stem, suffix = os.path.splitext(plot_path)
+            saved.append(f"{stem}_training{suffix}")
+            plot_training(experiment, saved[-1])
     except OSError as exc:
         raise CliError(f"--plot {plot_path!r}: could not save the figure ({exc}).") from None
-    print(f"Plot saved to {plot_path}", file=sys.stderr if args.json else sys.stdout)
+    label = "Plot saved to" if len(saved) == 1 else "Plots saved to"
+    print(f"{label} {', '.join(saved)}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
 
@@ -370,6 +386,9 @@ def build_parser():
                        help="save the figure here (.png, .pdf, .svg; default parallel_lines.png)")
     lines.add_argument("--no-plot", action="store_true", help="do not save a figure")
     lines.add_argument("--json", action="store_true", help="print the table as JSON")
+    lines.add_argument("--train-steps", type=_seed, default=150, metavar="STEPS",
+                       help="also train g_theta(z) = (theta, z) from theta = 1 against each "
+                            "divergence for STEPS generator steps (default 150; 0 skips it)")
     lines.set_defaults(handler=_cmd_parallel_lines)
 
     methods = commands.add_parser("methods", help="list the divergences and their methods")

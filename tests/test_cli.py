@@ -28,7 +28,11 @@ PRINTED = 5e-5 + 1e-12
 
 
 def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
+    argv = [str(a) for a in argv]
+    if argv[:1] == ["parallel-lines"] and "--train-steps" not in argv and "--help" not in argv:
+        # The table is what these tests check; the training runs in its own test below.
+        argv += ["--train-steps", "0"]
+    code = cli.main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -552,3 +556,19 @@ def test_python_dash_m(tmp_path):
                           str(tmp_path / "b.npy"), "--kind", "kl"], cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "a.npy" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_parallel_lines_trains_each_objective_and_plots_it(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "lines.png"
+    code, out, _ = run(capsys, "parallel-lines", "--n", 20, "--grid", 10, "--thetas=1",
+                       "--train-steps", 60, "--plot", plot)
+    assert code == 0
+    rows = {line.split("|")[1].strip(): line.split("|")[4].strip()
+            for line in out.splitlines() if line.startswith("| ") and "objective" not in line}
+    # The Wasserstein objectives move theta from 1 towards 0; JS and KL leave it at 1.
+    for name in ("wasserstein", "exact_ot", "sinkhorn", "sliced"):
+        assert abs(float(rows[name])) < 0.5, name
+    for name in ("js", "kl"):
+        assert float(rows[name]) == pytest.approx(1.0, abs=0.02), name
+    assert plot.exists() and (tmp_path / "lines_training.png").exists()
