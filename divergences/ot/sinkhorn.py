@@ -111,7 +111,7 @@ class _Relaxation:
     towards 1 and the estimate starts over.
     """
 
-    _WINDOW = 10
+    _WINDOW = 8
     _CAP = 1.98
 
     def __init__(self):
@@ -122,7 +122,9 @@ class _Relaxation:
     def update(self, error):
         self._best = min(self._best, error)
         self._errors.append(error)
-        if len(self._errors) <= self._WINDOW:
+        # A change of omega sets off a transient (often a brief rise of the
+        # error): judge only the window after a burn-in window.
+        if len(self._errors) <= 2 * self._WINDOW:
             return
         old = self._errors[-1 - self._WINDOW]
         lam = (error / old) ** (1.0 / self._WINDOW) if old > 0 else 0.0
