@@ -144,8 +144,8 @@ class TestTheory:
         exact = dv.wasserstein(x, y, order=order, method="exact")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            r = dv.wasserstein(x, y, order=order, method="sinkhorn", eps=1e-4 * scale, max_iter=3000)
-            s = dv.sinkhorn_divergence(x, y, eps=1e-4 * scale, order=order, max_iter=3000)
+            r = dv.wasserstein(x, y, order=order, method="sinkhorn", eps=1e-4 * scale, max_iter=500)
+            s = dv.sinkhorn_divergence(x, y, eps=1e-4 * scale, order=order, max_iter=500)
         assert np.isfinite(r.cost) and np.isfinite(float(r)) and np.isfinite(r.marginal_error)
         assert all(np.all(np.isfinite(p)) for p in r.potentials)
         slack = r.marginal_error * scale
@@ -157,9 +157,9 @@ class TestTheory:
         x, a = _cloud(12, 20)
         y, b = _cloud(13, 15)
         a[:5] = 0.0
-        full = dv.wasserstein(dv.Samples(x, a), dv.Samples(y, b), order=2, method="sinkhorn", eps=0.1)
+        full = dv.wasserstein(dv.Samples(x, a), dv.Samples(y, b), order=2, method="sinkhorn", eps=0.5)
         kept = dv.wasserstein(dv.Samples(x[5:], a[5:]), dv.Samples(y, b), order=2, method="sinkhorn",
-                              eps=0.1)
+                              eps=0.5)
         assert full.cost == pytest.approx(kept.cost, rel=1e-9)
         assert np.all(np.isfinite(full.potentials[0]))
 
