@@ -19,6 +19,7 @@ __all__ = [
     "measure",
     "peak_rss_during",
     "timed",
+    "timed_with_peak",
     "traced_peak_mib",
     "max_rss_mib",
     "run_child",
@@ -96,6 +97,26 @@ def timed(fn, *args, repeat=1, **kwargs):
         result = fn(*args, **kwargs)
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def timed_with_peak(fn, *, repeat=3):
+    """Run ``fn()``; return (result, best wall seconds, peak traced MiB).
+
+    With ``repeat == 1`` (a slow peer, run once) the single run is timed while
+    traced; tracemalloc costs little on code making a few large allocations.
+    Otherwise the timed runs are untraced and one extra run is traced.
+    """
+    if repeat == 1:
+        gc.collect()
+        tracemalloc.start()
+        start = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return result, elapsed, peak / 2**20
+    elapsed, result = timed(fn, repeat=repeat)
+    return result, elapsed, traced_peak_mib(fn)
 
 
 def traced_peak_mib(fn, *args, **kwargs):

@@ -1,17 +1,12 @@
 """Wasserstein distances: the public entry points, dispatching to :mod:`divergences.ot`."""
 
-from ._dispatch import Method, planned, resolve_method, run_method
+from ._dispatch import Method, resolve_method, run_method
 from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
-from .ot import critic, exact, gaussian, one_d
-from .ot._common import is_point_cloud
+from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS"]
-
-
-def _point_clouds(p, q, options):
-    return is_point_cloud(p) and is_point_cloud(q)
 
 
 WASSERSTEIN_METHODS = (
@@ -28,20 +23,8 @@ WASSERSTEIN_METHODS = (
         exact.solve,
         "two point clouds (samples, or histograms with support points)",
     ),
-    Method(
-        "sinkhorn",
-        _point_clouds,
-        planned("wasserstein", "sinkhorn", "online log-domain Sinkhorn"),
-        "two point clouds",
-        auto=False,
-    ),
-    Method(
-        "sliced",
-        _point_clouds,
-        planned("wasserstein", "sliced", "sliced Wasserstein over random projections"),
-        "two point clouds",
-        auto=False,
-    ),
+    Method("sinkhorn", sinkhorn.applies, sinkhorn.solve, "two point clouds", auto=False),
+    Method("sliced", sliced.applies, sliced.solve, "two point clouds", auto=False),
     Method(
         "critic",
         critic.applies,
@@ -74,10 +57,20 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
           ``return_plan``, ``max_memory``, ``solver``, ``max_iter`` (see
           :func:`divergences.ot.exact.solve`).
 
-        Named explicitly: ``"sinkhorn"``, ``"sliced"``, and ``"critic"`` (W_1 by
-        the Kantorovich--Rubinstein dual with a trained neural critic, WGAN-GP
-        penalty by default; options ``penalty``, ``lam``, ``steps``, ``rng``,
-        ... -- see :func:`divergences.ot.critic.solve`).
+        Named explicitly:
+
+        * ``"sinkhorn"`` -- entropic OT by online log-domain Sinkhorn, O(n + m)
+          memory; options ``eps`` (required, in cost units ``|x - y|^order``),
+          ``tol`` (L1 marginal error, 1e-6), ``max_iter``, ``eps_scaling``,
+          ``return_plan``, ``max_memory``. ``value`` is ``<pi, C>^(1/order)``
+          for the entropic plan ``pi`` (-> W_p as eps -> 0), ``cost`` the
+          regularised objective ``OT_eps``;
+        * ``"sliced"`` -- sliced W_p, ``(mean over random directions of
+          W_p^p)^(1/p)``, with its standard error; options ``n_projections``
+          (100), ``rng``, ``directions``;
+        * ``"critic"`` -- W_1 by the Kantorovich--Rubinstein dual with a trained
+          neural critic, WGAN-GP penalty by default; options ``penalty``,
+          ``lam``, ``steps``, ``rng``, ... (see :func:`divergences.ot.critic.solve`).
     **options
         Options of the chosen method; unknown ones are an error.
 
@@ -113,26 +106,62 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
 def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
+    ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
+    transport with cost ``C = |x - y|^order``, solved by log-domain Sinkhorn
+    with costs computed on the fly (O(n + m) memory, rows in parallel) and
+    eps-scaling. Subtracting the two symmetric terms removes the entropic bias:
+    ``S_eps(p, p) = 0`` exactly, ``S_eps >= 0`` (for ``order <= 2``, where the
+    Gibbs kernel is positive definite), and ``S_eps -> W_order^order`` as
+    ``eps -> 0`` (Feydy et al. 2019).
+
     Parameters
     ----------
     p, q : Measure or array_like
-        Two point clouds.
+        Two point clouds (samples, or histograms with support points).
     eps : float
         The entropic regularisation, in cost units (cost ``|x - y|^order``,
-        no factor 1/2): POT's ``reg`` on ``M = |x - y|^order``.
+        no factor 1/2): POT's ``reg`` on ``M = |x - y|^order``. GeomLoss's
+        ``blur`` relates as ``eps = 2 * blur**2`` for ``p=2`` (it halves the
+        cost) and ``eps = blur`` for ``p=1``.
     order : float, optional
         Exponent of the ground cost (default 2).
+    tol : float, optional
+        Stop each of the three problems when the L1 error of its plan's
+        marginals is below ``tol`` (default 1e-6).
+    max_iter : int, optional
+        The most iterations per problem at the target eps (default 10,000);
+        beyond it a :class:`ConvergenceWarning` and ``converged=False``.
+    eps_scaling : float, optional
+        Ratio between successive eps of the annealing that starts at the
+        cost scale (default 0.5).
 
     Returns
     -------
     OTResult
+        ``value`` is S_eps, in cost units (a squared distance for
+        ``order=2``), not a root; ``potentials`` are the debiased ``(f - p,
+        g - q)``; ``details`` holds the three ``OT_eps`` values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergences as dv
+    >>> x = np.random.default_rng(0).normal(size=(100, 2))
+    >>> float(dv.sinkhorn_divergence(x, x, eps=0.1))
+    0.0
+    >>> r = dv.sinkhorn_divergence(x, x + [0.6, 0.8], eps=0.5)  # a translation by |t| = 1
+    >>> round(float(r), 6), r.converged
+    (1.0, True)
     """
     p = as_measure(p, "p")
     q = as_measure(q, "q")
     check_same_dim(p, q)
     check_positive(eps, "eps")
-    check_order(order)
-    raise NotImplementedError(
-        "sinkhorn_divergence -- the online log-domain Sinkhorn solver -- is not implemented "
-        "yet in this version of divergences."
-    )
+    order = check_order(order)
+    if not (sinkhorn.applies(p, q, {}) and p.dim is not None):
+        raise MethodError(
+            f"sinkhorn_divergence needs two point clouds (samples, or histograms with support "
+            f"points), got {p!r} and {q!r}; draw samples from a density with .sample(n, rng=...)."
+        )
+    chosen = Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds")
+    return run_method(chosen, p, q, {"eps": eps, "order": order, **options}, "sinkhorn_divergence")
