@@ -457,9 +457,8 @@ class SinkhornObjective(Objective):
     :func:`divergences.sinkhorn_divergence`). Gradient with respect to ``y_j``:
     ``sum_i pi^PQ_ij grad_y c(x_i, y_j) - sum_k pi^QQ_jk grad_y c(y_k, y_j)``
     (envelope theorem; the second term counts both arguments of the symmetric
-    problem). The plans come from :func:`entropic_plan` (log-domain Sinkhorn
-    with epsilon-scaling); the library's online solver can replace it when it
-    lands.
+    problem). The potentials come from the library's online log-domain
+    Sinkhorn (:mod:`divergences.ot.sinkhorn`); the plans are built from them.
 
     Parameters
     ----------
@@ -484,75 +483,58 @@ class SinkhornObjective(Objective):
         self.order = check_order(order)
         self.max_iter = check_positive_int(max_iter, "max_iter")
 
-    def _ot(self, x, y):
-        cost, dcost = _cost_and_gradient(x, y, self.order)
-        plan = entropic_plan(cost, self.eps, self.max_iter, self.tol)
-        n, m = cost.shape
-        # OT_eps = <pi, C> + eps KL(pi || a x b), a and b uniform.
-        positive = plan > 0
-        kl = float(np.sum(plan[positive] * np.log(plan[positive] * (n * m))))
-        return float(np.sum(plan * cost)) + self.eps * kl, plan, dcost
+    def _settings(self):
+        return dict(eps=self.eps, order=self.order, tol=self.tol, max_iter=self.max_iter,
+                    scaling=0.5)
+
+    def _cross(self, x, y):
+        """OT_eps between the batches and its plan, by the library's online solver."""
+        from .._kernels.sinkhorn import dense_plan
+        from ..ot.sinkhorn import entropic_ot
+
+        a, b = np.full(len(x), 1.0 / len(x)), np.full(len(y), 1.0 / len(y))
+        f, g, info = entropic_ot(x, a, y, b, **self._settings())
+        self._check(info, "OT_eps(P, Q)")
+        plan = dense_plan(x, y, np.log(a), np.log(b), f, g, self.eps, self.order)
+        return info["dual"], plan
+
+    def _self(self, x, with_plan):
+        """OT_eps of a batch with itself (the symmetric problem), and its plan if asked."""
+        from .._kernels.sinkhorn import dense_plan
+        from ..ot.sinkhorn import symmetric_entropic_ot
+
+        a = np.full(len(x), 1.0 / len(x))
+        potential, info = symmetric_entropic_ot(x, a, **self._settings())
+        self._check(info, "OT_eps(Q, Q)")
+        if not with_plan:
+            return info["dual"], None
+        log_a = np.log(a)
+        return info["dual"], dense_plan(x, x, log_a, log_a, potential, potential, self.eps,
+                                        self.order)
+
+    def _check(self, info, what):
+        if not info["converged"]:
+            warnings.warn(
+                f"Sinkhorn for {what} stopped after {info['n_iter']} iterations with marginal "
+                f"error {info['marginal_error']:.2g} > tol={self.tol:g}; raise max_iter or eps.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def generator_step(self, real, fake, rng):
-        cross, plan_xy, d_xy = self._ot(real, fake)
-        self_x = self._ot(real, real)[0]
-        self_y, plan_yy, d_yy = self._ot(fake, fake)
+        self_y, plan_yy = self._self(fake, with_plan=True)
+        if np.array_equal(real, fake):
+            # Then OT_eps(P, Q) is the symmetric problem just solved, so S_eps = 0
+            # exactly, as in divergences.sinkhorn_divergence.
+            cross, plan_xy, self_x = self_y, plan_yy, self_y
+        else:
+            cross, plan_xy = self._cross(real, fake)
+            self_x = self._self(real, with_plan=False)[0]
         value = cross - 0.5 * self_x - 0.5 * self_y
+        _, d_xy = _cost_and_gradient(real, fake, self.order)
+        _, d_yy = _cost_and_gradient(fake, fake, self.order)
         grad = np.einsum("ij,ijd->jd", plan_xy, d_xy) - np.einsum("kj,kjd->jd", plan_yy, d_yy)
         return value, grad, max(value, 0.0)
-
-
-def entropic_plan(cost, eps, max_iter=10000, tol=1e-5):
-    """The entropic OT plan between uniform weights for a dense ``cost``.
-
-    Log-domain Sinkhorn with epsilon-scaling: the regularisation starts at the
-    largest cost and halves down to ``eps`` with one symmetrised update per
-    level (Feydy et al. 2019, "Interpolating between optimal transport and
-    MMD using Sinkhorn divergences", algorithm 3), then plain Sinkhorn updates
-    at ``eps`` run until the L1 marginal error is below ``tol``. Plain Sinkhorn
-    from a cold start needs about ``max(cost) / eps`` iterations; the annealed
-    warm start needs a few tens. A placeholder until the library's online
-    Sinkhorn solver can return plans for small batches.
-
-    Warns with :class:`ConvergenceWarning` when ``max_iter`` updates at ``eps``
-    do not reach ``tol``.
-    """
-    n, m = cost.shape
-    log_a, log_b = np.full(n, -math.log(n)), np.full(m, -math.log(m))
-    top = max(float(cost.max()), eps)
-    levels = [top * 0.5**k for k in range(int(math.log2(top / eps)) + 1)] + [eps]
-    f = _softmin(levels[0], cost, log_b)
-    g = _softmin(levels[0], cost.T, log_a)
-    for level in levels:
-        f, g = (
-            0.5 * (f + _softmin(level, cost, log_b + g / level)),
-            0.5 * (g + _softmin(level, cost.T, log_a + f / level)),
-        )
-    error = math.inf
-    for _ in range(max_iter):
-        f = _softmin(eps, cost, log_b + g / eps)
-        g = _softmin(eps, cost.T, log_a + f / eps)
-        # After the g-update the column marginals are exact: the rows carry the error.
-        log_plan = log_a[:, None] + log_b[None, :] + (f[:, None] + g[None, :] - cost) / eps
-        plan = np.exp(log_plan)
-        error = float(np.abs(plan.sum(axis=1) - 1.0 / n).sum())
-        if error <= tol:
-            break
-    else:
-        warnings.warn(
-            f"Sinkhorn stopped after {max_iter} iterations with marginal error {error:.2g}; "
-            "raise max_iter or eps.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    return plan
-
-
-def _softmin(eps, cost, h):
-    """``-eps log sum_j exp(h_j - cost_ij / eps)`` for every row i, stably."""
-    z = h[None, :] - cost / eps
-    top = z.max(axis=1)
-    return -eps * (top + np.log(np.exp(z - top[:, None]).sum(axis=1)))
 
 
 class SlicedObjective(Objective):
