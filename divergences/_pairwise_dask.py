@@ -1,0 +1,194 @@
+"""The dask.distributed backend of :func:`divergences.pairwise`.
+
+Imported only when ``client=`` is given, so that ``import divergences`` never
+imports dask.
+
+* The measures are scattered once. With ``broadcast=True`` when every worker
+  can cheaply hold all of them (copies totalling at most 256 MiB): tasks then
+  never wait on a transfer. Otherwise each measure goes to one worker and
+  dask moves it to the tasks that need it, worker to worker; a tile task
+  needs ``2b`` measures for ``b^2`` pairs, so transfers stay small next to the
+  work.
+* The tiles go out as ordinary tasks (``client.submit``) and come back with
+  ``as_completed``, in whatever order they finish; each carries its own pair
+  indices, so the order does not matter.
+* A worker that dies takes its running tasks with it; the scheduler reruns
+  them elsewhere. Scattered data, though, has no recipe to be recomputed: if
+  a measure's only copy was on the dead worker, the tasks that need it are
+  cancelled. Those measures are then scattered again from this process, which
+  still holds them, and the tiles resubmitted -- so a death costs some
+  repeated work, never a wrong or missing entry.
+"""
+
+import uuid
+
+__all__ = ["run_on_cluster", "connect"]
+
+_BROADCAST_BYTES = 256 * 2**20
+_MAX_ATTEMPTS = 4
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(
+            "client= needs dask.distributed; install it with "
+            "pip install 'divergences[distributed]' (or pip install 'dask[distributed]')."
+        ) from None
+    return distributed
+
+
+def connect(client):
+    """``(Client, close)`` for a Client, a scheduler address or ``"local"``.
+
+    ``close()`` closes what was opened here (a client on an address; a
+    client and its LocalCluster for ``"local"``) and nothing the caller owns.
+    """
+    distributed = _import_distributed()
+    if isinstance(client, distributed.Client):
+        return client, lambda: None
+    if client == "local":
+        cluster = distributed.LocalCluster(processes=True, dashboard_address=None)
+        opened = distributed.Client(cluster)
+
+        def close():
+            opened.close()
+            cluster.close()
+
+        return opened, close
+    if isinstance(client, str):
+        try:
+            opened = distributed.Client(client, timeout="20s")
+        except OSError as exc:
+            raise ValueError(
+                f"client={client!r}: could not reach a dask scheduler there ({exc}); give the "
+                "address the scheduler printed (tcp://host:8786), or client='local'."
+            ) from None
+        return opened, opened.close
+    raise TypeError(
+        "client must be a dask.distributed.Client, a scheduler address such as "
+        f"'tcp://host:8786', or 'local'; got {type(client).__name__}."
+    )
+
+
+def _nbytes(measure):
+    # What scattering costs: the arrays of point clouds; densities are a few parameters.
+    total = 0
+    for name in ("points", "weights", "probabilities", "support"):
+        array = getattr(measure, name, None)
+        if array is not None and hasattr(array, "nbytes"):
+            total += array.nbytes
+    return total or 1024
+
+
+class _Scattered:
+    """The measures' futures on the cluster, re-scattered on demand when a copy is lost."""
+
+    def __init__(self, client, measures, broadcast):
+        self.client, self.measures, self.broadcast = client, measures, broadcast
+        self.futures = client.scatter(list(measures), broadcast=broadcast, hash=False)
+
+    def __getitem__(self, index):
+        return self.futures[index]
+
+    def restore(self, indices):
+        """Scatter again the measures among ``indices`` that no worker holds any more."""
+        indices = sorted(set(indices))
+        holders = self.client.who_has([self.futures[i] for i in indices])
+        lost = [i for i in indices
+                if self.futures[i].status != "finished" or not holders.get(self.futures[i].key)]
+        if lost:
+            fresh = self.client.scatter([self.measures[i] for i in lost],
+                                        broadcast=self.broadcast, hash=False)
+            for i, future in zip(lost, fresh):
+                self.futures[i] = future
+        return len(lost)
+
+    def release(self):
+        self.client.cancel(self.futures)
+
+
+def run_on_cluster(client, kind, options, root, rows, cols, same, pairs, make_report, labels):
+    """Compute ``pairs`` on a dask cluster; returns ``(outcomes, details)``.
+
+    ``make_report(slots)`` gives ``(pairs_per_task, progress)`` once the
+    number of worker threads is known.
+    """
+    from ._pairwise_tasks import compute_tile, plan_tiles
+    from .pairwise import _name_pair
+
+    distributed = _import_distributed()
+    client, close = connect(client)
+    try:
+        info = client.scheduler_info()
+        workers = info.get("workers", {})
+        if not workers:
+            client.wait_for_workers(1, timeout=60)
+            workers = client.scheduler_info().get("workers", {})
+        slots = sum(w.get("nthreads", 1) for w in workers.values()) or 1
+        per_task, report = make_report(slots)
+        try:
+            sizes = sum(_nbytes(m) for m in rows) + (0 if same else sum(_nbytes(m) for m in cols))
+            broadcast = sizes * len(workers) <= _BROADCAST_BYTES
+            row_data = _Scattered(client, rows, broadcast)
+            col_data = row_data if same else _Scattered(client, cols, broadcast)
+            tiles = plan_tiles(pairs, per_task)
+
+            def submit(tile, tries):
+                future = client.submit(
+                    compute_tile, kind, options, root, tile,
+                    [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
+                    pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
+                )
+                running[future.key] = (future, tile, tries)
+                return future
+
+            running = {}
+            completed = distributed.as_completed([submit(tile, 1) for tile in tiles])
+            outcomes, task_seconds, rescattered = [], 0.0, 0
+            for future in completed:
+                _, tile, tries = running.pop(future.key)
+                if future.status == "finished":
+                    tile_outcomes, seconds = future.result()
+                    outcomes.extend(tile_outcomes)
+                    task_seconds += seconds
+                    report.advance(len(tile.pairs))
+                    continue
+                error = future.exception() if future.status == "error" else None
+                if error is not None and not isinstance(error, distributed.KilledWorker):
+                    client.cancel([f for f, _, _ in running.values()])
+                    _name_pair(error, labels, getattr(error, "pair", tile.pairs[0]))
+                    raise error
+                if tries >= _MAX_ATTEMPTS or error is not None:
+                    client.cancel([f for f, _, _ in running.values()])
+                    raise RuntimeError(
+                        f"pairwise: a task of {len(tile.pairs)} pairs failed {tries} time(s) "
+                        f"as workers died or lost its data ({error or future.status}); "
+                        "check the workers' memory and logs."
+                    )
+                # Cancelled or lost: a worker died holding the only copy of some input.
+                rescattered += row_data.restore(tile.rows)
+                if not same:
+                    rescattered += col_data.restore(tile.cols)
+                completed.add(submit(tile, tries + 1))
+            row_data.release()
+            if not same:
+                col_data.release()
+        finally:
+            report.close()
+        details = {
+            "backend": "dask",
+            "scheduler": client.scheduler.address,
+            "workers": len(workers),
+            "threads": slots,
+            "tasks": len(tiles),
+            "pairs_per_task": per_task,
+            "broadcast": broadcast,
+            "task_seconds": task_seconds,
+            "measures_rescattered": rescattered,
+        }
+        return outcomes, details
+    finally:
+        close()
+
