@@ -22,7 +22,7 @@ imports dask.
 
 import uuid
 
-__all__ = ["run_on_cluster", "connect"]
+__all__ = ["run_on_cluster", "connect", "local_cluster"]
 
 _BROADCAST_BYTES = 256 * 2**20
 _MAX_ATTEMPTS = 4
@@ -39,6 +39,19 @@ def _import_distributed():
     return distributed
 
 
+def local_cluster(**options):
+    """A ``LocalCluster`` of worker processes on this machine's loopback, sized by dask
+    (one worker per few cores), with no dashboard.
+
+    The scheduler's HTTP server (health checks, metrics) still starts: on a free
+    port, rather than on 8787, where it would clash with any other cluster.
+    """
+    distributed = _import_distributed()
+    options = {"processes": True, "dashboard_address": None, "host": "127.0.0.1", **options}
+    options.setdefault("scheduler_kwargs", {}).setdefault("dashboard_address", ":0")
+    return distributed.LocalCluster(**options)
+
+
 def connect(client):
     """``(Client, close)`` for a Client, a scheduler address or ``"local"``.
 
@@ -49,7 +62,7 @@ def connect(client):
     if isinstance(client, distributed.Client):
         return client, lambda: None
     if client == "local":
-        cluster = distributed.LocalCluster(processes=True, dashboard_address=None)
+        cluster = local_cluster()
         opened = distributed.Client(cluster)
 
         def close():
@@ -83,27 +96,29 @@ def _nbytes(measure):
 
 
 class _Scattered:
-    """The measures' futures on the cluster, re-scattered on demand when a copy is lost."""
+    """The measures' futures on the cluster, scattered again when a copy is lost."""
 
     def __init__(self, client, measures, broadcast):
         self.client, self.measures, self.broadcast = client, measures, broadcast
         self.futures = client.scatter(list(measures), broadcast=broadcast, hash=False)
+        self.rescattered = 0
 
     def __getitem__(self, index):
         return self.futures[index]
 
     def restore(self, indices):
-        """Scatter again the measures among ``indices`` that no worker holds any more."""
-        indices = sorted(set(indices))
-        holders = self.client.who_has([self.futures[i] for i in indices])
-        lost = [i for i in indices
-                if self.futures[i].status != "finished" or not holders.get(self.futures[i].key)]
+        """Scatter again those of ``indices`` whose data the cluster has lost.
+
+        The scheduler cancels the future of scattered data whose last holder
+        died ("already forgotten"); this process still holds the measures.
+        """
+        lost = sorted({i for i in indices if self.futures[i].status != "finished"})
         if lost:
             fresh = self.client.scatter([self.measures[i] for i in lost],
                                         broadcast=self.broadcast, hash=False)
             for i, future in zip(lost, fresh):
                 self.futures[i] = future
-        return len(lost)
+            self.rescattered += len(lost)
 
     def release(self):
         self.client.cancel(self.futures)
@@ -136,17 +151,28 @@ def run_on_cluster(client, kind, options, root, rows, cols, same, pairs, make_re
             tiles = plan_tiles(pairs, per_task)
 
             def submit(tile, tries):
-                future = client.submit(
-                    compute_tile, kind, options, root, tile,
-                    [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
-                    pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
-                )
+                from concurrent.futures import CancelledError
+
+                for attempt in range(_MAX_ATTEMPTS):
+                    row_data.restore(tile.rows)
+                    col_data.restore(tile.cols)
+                    try:
+                        future = client.submit(
+                            compute_tile, kind, options, root, tile,
+                            [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
+                            pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
+                        )
+                        break
+                    except CancelledError:
+                        # An input was lost between the status check and the submission.
+                        if attempt == _MAX_ATTEMPTS - 1:
+                            raise
                 running[future.key] = (future, tile, tries)
                 return future
 
             running = {}
             completed = distributed.as_completed([submit(tile, 1) for tile in tiles])
-            outcomes, task_seconds, rescattered = [], 0.0, 0
+            outcomes, task_seconds, resubmitted = [], 0.0, 0
             for future in completed:
                 _, tile, tries = running.pop(future.key)
                 if future.status == "finished":
@@ -167,10 +193,9 @@ def run_on_cluster(client, kind, options, root, rows, cols, same, pairs, make_re
                         f"as workers died or lost its data ({error or future.status}); "
                         "check the workers' memory and logs."
                     )
-                # Cancelled or lost: a worker died holding the only copy of some input.
-                rescattered += row_data.restore(tile.rows)
-                if not same:
-                    rescattered += col_data.restore(tile.cols)
+                # Cancelled or lost: a worker died holding the only copy of an input;
+                # submit() scatters the lost inputs again.
+                resubmitted += 1
                 completed.add(submit(tile, tries + 1))
             row_data.release()
             if not same:
@@ -183,10 +208,11 @@ def run_on_cluster(client, kind, options, root, rows, cols, same, pairs, make_re
             "workers": len(workers),
             "threads": slots,
             "tasks": len(tiles),
+            "tasks_resubmitted": resubmitted,
             "pairs_per_task": per_task,
             "broadcast": broadcast,
             "task_seconds": task_seconds,
-            "measures_rescattered": rescattered,
+            "measures_rescattered": row_data.rescattered + (0 if same else col_data.rescattered),
         }
         return outcomes, details
     finally:

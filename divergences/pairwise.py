@@ -230,9 +230,17 @@ def _validate(items, names):
 
 
 def _check_dimensions(measures, names):
-    reference = None
+    reference = bins = None
     for measure, name in zip(measures, names):
         if measure.dim is None:
+            # Histograms over abstract bins compare bin by bin: they need equally many.
+            if bins is None:
+                bins = (measure.size, name)
+            elif measure.size != bins[0]:
+                raise InvalidMeasureError(
+                    f"{name} has {measure.size} bins, but {bins[1]} has {bins[0]}; histograms "
+                    "without support points must all have the same bins (or give support=)."
+                )
             continue
         if reference is None:
             reference = (measure.dim, name)
