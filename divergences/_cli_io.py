@@ -10,7 +10,13 @@ import os
 
 import numpy as np
 
-__all__ = ["SampleFileError", "load_samples", "load_labelled_samples", "result_to_dict", "json_number"]
+__all__ = [
+    "SampleFileError",
+    "load_samples",
+    "load_labelled_samples",
+    "result_to_dict",
+    "json_number",
+]
 
 SUPPORTED_EXTENSIONS = (".npy", ".csv", ".tsv", ".txt")
 _TEXT_DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}
@@ -204,7 +210,8 @@ def load_labelled_samples(path, column=None):
         coordinates = cells[:position] + cells[position + 1:]
         parsed = _parse_row(coordinates)
         if parsed is None or not all(math.isfinite(v) for v in parsed):
-            bad = next(c for c in coordinates if _to_float(c) is None or not math.isfinite(float(c)))
+            bad = next(c for c in coordinates
+                       if _to_float(c) is None or not math.isfinite(float(c)))
             raise SampleFileError(
                 f"labelled file {path!r}, line {number}: {bad!r} is not a finite number."
             )

@@ -124,97 +124,101 @@ class _Scattered:
         self.client.cancel(self.futures)
 
 
-def run_on_cluster(client, kind, options, root, rows, cols, same, pairs, make_report, labels):
-    """Compute ``pairs`` on a dask cluster; returns ``(outcomes, details)``.
+def run_on_cluster(client, kind, options, root, rows, cols, same, plan, target, sink, labels):
+    """Compute the tiles of ``plan(slots, target)`` on a dask cluster; returns details.
 
-    ``make_report(slots)`` gives ``(pairs_per_task, progress)`` once the
-    number of worker threads is known.
+    At most four tasks per worker thread are in flight; each finished tile is
+    handed to ``sink`` and replaced by the next, so that neither this process
+    nor the scheduler ever holds the whole plan (10^5 tasks for 10^4 sets).
     """
-    from ._pairwise_tasks import compute_tile, plan_tiles
+    from concurrent.futures import CancelledError
+
+    from ._pairwise_tasks import compute_tile
     from .pairwise import _name_pair
 
     distributed = _import_distributed()
     client, close = connect(client)
     try:
-        info = client.scheduler_info()
-        workers = info.get("workers", {})
+        workers = client.scheduler_info().get("workers", {})
         if not workers:
             client.wait_for_workers(1, timeout=60)
             workers = client.scheduler_info().get("workers", {})
         slots = sum(w.get("nthreads", 1) for w in workers.values()) or 1
-        per_task, report = make_report(slots)
-        try:
-            sizes = sum(_nbytes(m) for m in rows) + (0 if same else sum(_nbytes(m) for m in cols))
-            broadcast = sizes * len(workers) <= _BROADCAST_BYTES
-            row_data = _Scattered(client, rows, broadcast)
-            col_data = row_data if same else _Scattered(client, cols, broadcast)
-            tiles = plan_tiles(pairs, per_task)
+        tiles = iter(plan(slots, target))
+        sizes = sum(_nbytes(m) for m in rows) + (0 if same else sum(_nbytes(m) for m in cols))
+        broadcast = sizes * len(workers) <= _BROADCAST_BYTES
+        row_data = _Scattered(client, rows, broadcast)
+        col_data = row_data if same else _Scattered(client, cols, broadcast)
+        running = {}
+        counts = {"tasks": 0, "resubmitted": 0, "seconds": 0.0}
 
-            def submit(tile, tries):
-                from concurrent.futures import CancelledError
-
-                for attempt in range(_MAX_ATTEMPTS):
-                    row_data.restore(tile.rows)
-                    col_data.restore(tile.cols)
-                    try:
-                        future = client.submit(
-                            compute_tile, kind, options, root, tile,
-                            [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
-                            pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
-                        )
-                        break
-                    except CancelledError:
-                        # An input was lost between the status check and the submission.
-                        if attempt == _MAX_ATTEMPTS - 1:
-                            raise
-                running[future.key] = (future, tile, tries)
-                return future
-
-            running = {}
-            completed = distributed.as_completed([submit(tile, 1) for tile in tiles])
-            outcomes, task_seconds, resubmitted = [], 0.0, 0
-            for future in completed:
-                _, tile, tries = running.pop(future.key)
-                if future.status == "finished":
-                    tile_outcomes, seconds = future.result()
-                    outcomes.extend(tile_outcomes)
-                    task_seconds += seconds
-                    report.advance(len(tile.pairs))
-                    continue
-                error = future.exception() if future.status == "error" else None
-                if error is not None and not isinstance(error, distributed.KilledWorker):
-                    client.cancel([f for f, _, _ in running.values()])
-                    _name_pair(error, labels, getattr(error, "pair", tile.pairs[0]))
-                    raise error
-                if tries >= _MAX_ATTEMPTS or error is not None:
-                    client.cancel([f for f, _, _ in running.values()])
-                    raise RuntimeError(
-                        f"pairwise: a task of {len(tile.pairs)} pairs failed {tries} time(s) "
-                        f"as workers died or lost its data ({error or future.status}); "
-                        "check the workers' memory and logs."
+        def submit(tile, tries):
+            for attempt in range(_MAX_ATTEMPTS):
+                row_data.restore(tile.rows)
+                col_data.restore(tile.cols)
+                try:
+                    future = client.submit(
+                        compute_tile, kind, options, root, tile,
+                        [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
+                        pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
                     )
-                # Cancelled or lost: a worker died holding the only copy of an input;
-                # submit() scatters the lost inputs again.
-                resubmitted += 1
-                completed.add(submit(tile, tries + 1))
-            row_data.release()
-            if not same:
-                col_data.release()
-        finally:
-            report.close()
-        details = {
+                    break
+                except CancelledError:
+                    # An input was lost between the status check and the submission.
+                    if attempt == _MAX_ATTEMPTS - 1:
+                        raise
+            running[future.key] = (future, tile, tries)
+            return future
+
+        def next_tiles():
+            while len(running) < 4 * slots:
+                tile = next(tiles, None)
+                if tile is None:
+                    return
+                counts["tasks"] += 1
+                yield submit(tile, 1)
+
+        def cancel_all():
+            client.cancel([future for future, _, _ in running.values()])
+
+        completed = distributed.as_completed(list(next_tiles()))
+        for future in completed:
+            _, tile, tries = running.pop(future.key)
+            if future.status == "finished":
+                chunk = future.result()
+                counts["seconds"] += chunk["seconds"]
+                sink(chunk)
+                completed.update(next_tiles())
+                continue
+            error = future.exception() if future.status == "error" else None
+            if error is not None and not isinstance(error, distributed.KilledWorker):
+                cancel_all()
+                _name_pair(error, labels, getattr(error, "pair", next(tile.pairs())))
+                raise error
+            if tries >= _MAX_ATTEMPTS or error is not None:
+                cancel_all()
+                raise RuntimeError(
+                    f"pairwise: a task of {len(tile)} pairs failed {tries} time(s) as workers "
+                    f"died or lost its data ({error or future.status}); check the workers' "
+                    "memory and logs."
+                )
+            # Cancelled: a worker died holding the only copy of an input; submit()
+            # scatters the lost inputs again.
+            counts["resubmitted"] += 1
+            completed.add(submit(tile, tries + 1))
+        row_data.release()
+        if not same:
+            col_data.release()
+        return {
             "backend": "dask",
             "scheduler": client.scheduler.address,
             "workers": len(workers),
             "threads": slots,
-            "tasks": len(tiles),
-            "tasks_resubmitted": resubmitted,
-            "pairs_per_task": per_task,
+            "tasks": counts["tasks"],
+            "tasks_resubmitted": counts["resubmitted"],
             "broadcast": broadcast,
-            "task_seconds": task_seconds,
+            "task_seconds": counts["seconds"],
             "measures_rescattered": row_data.rescattered + (0 if same else col_data.rescattered),
         }
-        return outcomes, details
     finally:
         close()
-

@@ -16,31 +16,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tile", "PairOutcome", "pair_seed", "seed_root", "compute_pair", "compute_tile",
-           "plan_tiles"]
+__all__ = ["Tile", "pair_seed", "seed_root", "compute_pair", "compute_tile", "plan_tiles",
+           "block_side"]
 
 
 @dataclass(frozen=True)
 class Tile:
-    """A block of the matrix: ``pairs`` are ``(i, j)`` global indices, ``i`` in ``rows``."""
+    """A block of the matrix: every ``(i, j)`` with ``i`` in ``rows`` and ``j`` in ``cols``,
+    only ``j > i`` when ``upper`` (a diagonal block of a symmetric matrix), less ``skip``
+    (pairs known to be 0, or computed already)."""
 
     rows: tuple
     cols: tuple
-    pairs: tuple
+    upper: bool = False
+    skip: frozenset = frozenset()
 
+    def pairs(self):
+        for i in self.rows:
+            for j in self.cols:
+                if (self.upper and j <= i) or (i, j) in self.skip:
+                    continue
+                yield i, j
 
-@dataclass(frozen=True)
-class PairOutcome:
-    """What the matrix keeps of one divergence result (the result objects themselves
-    may hold transport potentials or plans: too heavy to keep 10^8 of them)."""
-
-    i: int
-    j: int
-    value: float
-    stderr: float
-    method: str
-    unit: str
-    converged: bool
+    def __len__(self):
+        return sum(1 for _ in self.pairs())
 
 
 # --------------------------------------------------------------------------- seeds
@@ -130,49 +129,79 @@ def compute_pair(kind, options, root, p, q, i, j):
         options["rng"] = np.random.default_rng(pair_seed(root, i, j))
     if _takes_workers(kind, p, q, options):
         options["workers"] = 1
-    result = DIVERGENCES[kind](p, q, **options)
-    stderr = math.nan if result.stderr is None else float(result.stderr)
-    return PairOutcome(int(i), int(j), float(result.value), stderr, result.method, result.unit,
-                       bool(result.converged))
+    return DIVERGENCES[kind](p, q, **options)
 
 
 def compute_tile(kind, options, root, tile, row_measures, col_measures):
     """Every pair of ``tile``; ``row_measures[a]`` is measure ``tile.rows[a]``.
 
-    Returns ``(outcomes, seconds)``: the pairs' outcomes and the time spent
-    computing them, so that the caller can tell work from overhead.
+    Returns a dict of compact arrays -- ``i``, ``j``, ``value``, ``stderr``
+    (NaN where unknown), ``converged``, ``code`` (into ``methods``) -- with
+    ``units``, and ``seconds``, the time spent computing, so that the caller
+    can tell work from overhead. Arrays rather than result objects: a matrix
+    of 10^4 sets has 5 * 10^7 pairs.
     """
     start = time.perf_counter()
-    row_at = {index: measure for index, measure in zip(tile.rows, row_measures)}
-    col_at = {index: measure for index, measure in zip(tile.cols, col_measures)}
-    outcomes = []
-    for i, j in tile.pairs:
+    row_at = dict(zip(tile.rows, row_measures))
+    col_at = dict(zip(tile.cols, col_measures))
+    pairs = list(tile.pairs())
+    values = np.empty(len(pairs))
+    stderrs = np.empty(len(pairs))
+    converged = np.empty(len(pairs), dtype=bool)
+    codes = np.empty(len(pairs), dtype=np.int8)
+    methods, units = {}, set()
+    for index, (i, j) in enumerate(pairs):
         try:
-            outcomes.append(compute_pair(kind, options, root, row_at[i], col_at[j], i, j))
+            result = compute_pair(kind, options, root, row_at[i], col_at[j], i, j)
         except Exception as exc:
             exc.pair = (i, j)  # read by the caller to name the pair's labels
             raise
-    return outcomes, time.perf_counter() - start
+        values[index] = result.value
+        stderrs[index] = math.nan if result.stderr is None else result.stderr
+        converged[index] = result.converged
+        codes[index] = methods.setdefault(result.method, len(methods))
+        units.add(result.unit)
+    return {
+        "i": np.array([i for i, _ in pairs], dtype=np.int64),
+        "j": np.array([j for _, j in pairs], dtype=np.int64),
+        "value": values,
+        "stderr": stderrs,
+        "converged": converged,
+        "code": codes,
+        "methods": tuple(methods),
+        "units": tuple(units),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 # --------------------------------------------------------------------------- the plan
 
 
-def plan_tiles(pairs, pairs_per_task):
-    """Group ``pairs`` (``(i, j)`` index pairs) into square tiles of about ``pairs_per_task``.
+def block_side(pairs_per_task):
+    """The side ``b`` of a square tile of about ``pairs_per_task`` pairs."""
+    return max(1, int(round(math.sqrt(max(pairs_per_task, 1)))))
 
-    The index plane is cut into blocks of side ``b = max(1, round(sqrt(k)))``;
-    each block with pairs to compute becomes one tile. A full block holds
-    ``b^2`` pairs, a block on the diagonal of a symmetric matrix about half.
+
+def plan_tiles(n, m, *, symmetric, pairs_per_task, skip=frozenset()):
+    """Cut the n-by-m matrix into square tiles of about ``pairs_per_task`` pairs, lazily.
+
+    Blocks of side ``b = round(sqrt(k))``; with ``symmetric``, only blocks on
+    or above the diagonal, the diagonal ones holding ``j > i`` only (about
+    half as many pairs). ``skip``: pairs not to compute (identical measures,
+    pairs computed already). Blocks left with no pair are dropped. A
+    generator, so that a matrix of 10^4 sets never lists its 5 * 10^7 pairs.
     """
-    side = max(1, int(round(math.sqrt(max(pairs_per_task, 1)))))
-    blocks = {}
-    for i, j in pairs:
-        blocks.setdefault((i // side, j // side), []).append((i, j))
-    tiles = []
-    for key in sorted(blocks):
-        block = blocks[key]
-        rows = tuple(sorted({i for i, _ in block}))
-        cols = tuple(sorted({j for _, j in block}))
-        tiles.append(Tile(rows, cols, tuple(block)))
-    return tiles
+    side = block_side(pairs_per_task)
+    by_block = {}
+    for i, j in skip:
+        by_block.setdefault((i // side, j // side), set()).add((i, j))
+    for top in range(0, n, side):
+        for left in range(top if symmetric else 0, m, side):
+            tile = Tile(
+                rows=tuple(range(top, min(top + side, n))),
+                cols=tuple(range(left, min(left + side, m))),
+                upper=symmetric and top == left,
+                skip=frozenset(by_block.get((top // side, left // side), ())),
+            )
+            if next(tile.pairs(), None) is not None:
+                yield tile

@@ -9,9 +9,10 @@ data), or on a dask.distributed cluster with ``client=`` (see
 :mod:`divergences._pairwise_dask`).
 
 Task size. Two probe pairs are computed here first and timed (the first call
-may include imports and Numba compilation, hence two); with ``t`` the faster, a task gets ``k = ceil(target / t)`` pairs (``target`` is
-0.1 s on a cluster, where one task costs the scheduler about a millisecond,
-and 10 ms on threads), but never so many that there would be fewer than four
+may include imports and Numba compilation, hence two); with ``t`` the faster,
+a task gets ``k = ceil(target / t)`` pairs (``target`` is 0.1 s on a cluster,
+where one task costs the scheduler about a millisecond, and 10 ms on
+threads), but never so many that there would be fewer than four
 tasks per worker thread (load balance wins over overhead when the whole
 matrix is small). Tasks are square tiles of the matrix, ``b = sqrt(k)`` on a
 side: such a task does ``b^2`` pairs with ``2b`` measures.
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._pairwise_tasks import compute_pair, compute_tile, pair_seed, plan_tiles, seed_root
+from ._pairwise_tasks import Tile, compute_tile, pair_seed, plan_tiles, seed_root
 from .exceptions import ConvergenceWarning, InvalidMeasureError, MethodError
 from .measures import Gaussian, Histogram, Measure, Samples, Uniform, as_measure
 
@@ -50,6 +51,8 @@ _CLUSTER_TASK_SECONDS = 0.1
 _TASKS_PER_SLOT = 4
 _PROGRESS_AFTER_SECONDS = 10.0
 _PROBE_AGAIN_BELOW_SECONDS = 30.0
+# Tasks a matrix is cut into at most: the scheduler keeps ~1 KB of state per task.
+_MAX_TASKS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,8 +90,10 @@ class PairwiseResult:
     details : dict
         How the work ran: ``backend``, ``pairs_computed``, ``tasks``,
         ``pairs_per_task``, ``wall_seconds``, ``task_seconds`` (time spent
-        computing inside the tasks), and for a cluster ``workers`` and
-        ``broadcast``.
+        computing inside the tasks), ``probe_seconds`` (the probe pairs,
+        computed in this process before the tasks), and for a cluster
+        ``workers``, ``threads``, ``broadcast``, ``tasks_resubmitted`` and
+        ``measures_rescattered``.
 
     Examples
     --------
@@ -306,7 +311,8 @@ class _Progress:
         self.done = 0
         self.total = total
         self.bar = None
-        show = progress is True or (progress is None and estimated_seconds > _PROGRESS_AFTER_SECONDS)
+        long_run = estimated_seconds > _PROGRESS_AFTER_SECONDS
+        show = progress is True or (progress is None and long_run)
         if show and self.callback is None:
             try:
                 from tqdm.auto import tqdm
@@ -329,36 +335,51 @@ class _Progress:
 # --------------------------------------------------------------------------- the work
 
 
-def _pairs_to_compute(rows, cols, same, symmetric):
-    """Split the matrix into pairs known to be 0 (identical measures) and pairs to compute."""
+def _identical_pairs(rows, cols, same, symmetric):
+    """The pairs of the computed region whose measures are identical: 0 without a call.
+
+    Found by grouping fingerprints, never by visiting the n-by-m pairs. The
+    diagonal of a self-comparison is among them (a fingerprint equals itself),
+    except for symmetric kinds, whose tiles never reach it.
+    """
     row_prints = [_fingerprint(m) for m in rows]
     col_prints = row_prints if same else [_fingerprint(m) for m in cols]
-    identical, needed = [], []
-    for i in range(len(rows)):
-        for j in range(i + 1 if symmetric else 0, len(cols)):
-            if (same and i == j) or rows[i] is cols[j] or row_prints[i] == col_prints[j]:
-                identical.append((i, j))
-            else:
-                needed.append((i, j))
-    if same and symmetric:
-        identical.extend((i, i) for i in range(len(rows)))
-    return identical, needed
+    where = {}
+    for j, digest in enumerate(col_prints):
+        where.setdefault(digest, []).append(j)
+    identical = set()
+    for i, digest in enumerate(row_prints):
+        for j in where.get(digest, ()):
+            if not (symmetric and j <= i):
+                identical.add((i, j))
+    return identical
 
 
-def _probe(kind, options, root, rows, cols, needed, labels):
+def _region_size(n, m, symmetric):
+    """Pairs of the computed region: above the diagonal if symmetric, else all."""
+    return n * (n - 1) // 2 if symmetric else n * m
+
+
+def _probe(kind, options, root, rows, cols, shape, symmetric, identical, labels):
     """Compute up to two pairs here, timed: they size the tasks and catch bad options early."""
-    outcomes, seconds = [], []
-    for i, j in needed[:2]:
-        start = time.perf_counter()
-        try:
-            outcomes.append(compute_pair(kind, options, root, rows[i], cols[j], i, j))
-        except Exception as exc:
-            _name_pair(exc, labels, (i, j))
-            raise
-        seconds.append(time.perf_counter() - start)
-        if seconds[-1] > _PROBE_AGAIN_BELOW_SECONDS:
-            break  # the first call may include imports and compilation; this pair is slow anyway
-    return outcomes, min(seconds) if seconds else 0.0
+    chunks, seconds = [], []
+    first_pairs = plan_tiles(*shape, symmetric=symmetric, pairs_per_task=1, skip=identical)
+    for tile in first_pairs:
+        for pair in tile.pairs():
+            start = time.perf_counter()
+            single = Tile(rows=(pair[0],), cols=(pair[1],))
+            try:
+                chunks.append(compute_tile(kind, options, root, single, [rows[pair[0]]],
+                                           [cols[pair[1]]]))
+            except Exception as exc:
+                _name_pair(exc, labels, pair)
+                raise
+            seconds.append(time.perf_counter() - start)
+            # The first call may include imports and compilation, hence a second probe,
+            # unless this pair is slow enough that its tasks hold one pair anyway.
+            if len(seconds) == 2 or seconds[-1] > _PROBE_AGAIN_BELOW_SECONDS:
+                return chunks, seconds
+    return chunks, seconds
 
 
 def _name_pair(exc, labels, pair):
@@ -368,80 +389,109 @@ def _name_pair(exc, labels, pair):
 
 
 def pairs_per_task(pair_seconds, n_pairs, slots, target):
-    """How many pairs one task gets: enough for ``target`` seconds of work, but at least
-    ``_TASKS_PER_SLOT`` tasks per worker thread."""
-    wanted = math.ceil(target / max(pair_seconds, 1e-6))
+    """How many pairs one task gets.
+
+    Enough for ``target`` seconds of work, and enough that there are at most
+    ``_MAX_TASKS`` tasks (the scheduler keeps state per task); but at least
+    ``_TASKS_PER_SLOT`` tasks per worker thread when the matrix is small.
+    """
+    wanted = max(math.ceil(target / max(pair_seconds, 1e-6)), math.ceil(n_pairs / _MAX_TASKS))
     balanced = max(1, n_pairs // (_TASKS_PER_SLOT * max(slots, 1)))
     return max(1, min(wanted, balanced))
 
 
-def _run_threads(kind, options, root, rows, cols, pairs, per_task, workers, report, labels):
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+def _run_threads(kind, options, root, rows, cols, tiles, workers, sink, labels):
+    """Run the tiles on a thread pool, at most ``4 * workers`` in flight; returns details."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    tiles = plan_tiles(pairs, per_task)
-    outcomes, task_seconds = [], 0.0
+    pending = iter(tiles)
+    running, tasks, task_seconds = {}, 0, 0.0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pairwise") as pool:
-        running = {
-            pool.submit(compute_tile, kind, options, root, tile,
-                        [rows[i] for i in tile.rows], [cols[j] for j in tile.cols]): tile
-            for tile in tiles
-        }
+
+        def refill():
+            nonlocal tasks
+            while len(running) < _TASKS_PER_SLOT * workers:
+                tile = next(pending, None)
+                if tile is None:
+                    return
+                rows_here = [rows[i] for i in tile.rows]
+                future = pool.submit(compute_tile, kind, options, root, tile, rows_here,
+                                     [cols[j] for j in tile.cols])
+                running[future] = tile
+                tasks += 1
+
+        refill()
         while running:
-            done, _ = wait(running, return_when=FIRST_EXCEPTION)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 tile = running.pop(future)
                 try:
-                    tile_outcomes, seconds = future.result()
+                    chunk = future.result()
                 except BaseException as exc:
                     for other in running:
                         other.cancel()
-                    _name_pair(exc, labels, getattr(exc, "pair", tile.pairs[0]))
+                    _name_pair(exc, labels, getattr(exc, "pair", next(tile.pairs())))
                     raise
-                outcomes.extend(tile_outcomes)
-                task_seconds += seconds
-                report.advance(len(tile.pairs))
-    return outcomes, {"backend": "threads", "workers": workers, "tasks": len(tiles),
-                      "task_seconds": task_seconds}
+                task_seconds += chunk["seconds"]
+                sink(chunk)
+            refill()
+    return {"backend": "threads", "workers": workers, "tasks": tasks,
+            "task_seconds": task_seconds}
 
 
-def _assemble(kind, outcomes, identical, shape, mirror, labels, base):
-    values = np.zeros(shape)
-    stderrs = np.zeros(shape)
-    converged = np.ones(shape, dtype=bool)
-    codes = np.zeros(shape, dtype=np.int8)
-    methods = {IDENTICAL: 0} if identical else {}
-    units = {outcome.unit for outcome in outcomes}
-    for outcome in outcomes:
-        code = methods.setdefault(outcome.method, len(methods))
-        cells = [(outcome.i, outcome.j)] + ([(outcome.j, outcome.i)] if mirror else [])
+class _Assembly:
+    """The matrix, filled in as tile results arrive (in any order)."""
+
+    def __init__(self, shape, mirror, any_identical, report):
+        self.values = np.zeros(shape)
+        self.stderrs = np.zeros(shape)
+        self.converged = np.ones(shape, dtype=bool)
+        self.codes = np.zeros(shape, dtype=np.int8)
+        self.methods = {IDENTICAL: 0} if any_identical else {}
+        self.units = set()
+        self.mirror = mirror
+        self.report = report
+
+    def __call__(self, chunk):
+        lookup = np.array([self.methods.setdefault(name, len(self.methods))
+                           for name in chunk["methods"]], dtype=np.int8)
+        cells = [(chunk["i"], chunk["j"])] + ([(chunk["j"], chunk["i"])] if self.mirror else [])
         for cell in cells:
-            values[cell] = outcome.value
-            stderrs[cell] = outcome.stderr
-            converged[cell] = outcome.converged
-            codes[cell] = code
-    computed = [name for name in methods if name != IDENTICAL]
-    if len(units) > 1:  # cannot happen for one kind and one base; guard the contract anyway
-        raise RuntimeError(f"pairwise {kind}: pairs came back in different units {sorted(units)}")
-    unit = units.pop() if units else _unit_without_calls(kind, base)
-    if not converged.all():
-        stuck = np.argwhere(~converged)
-        i, j = stuck[0]
-        warnings.warn(
-            f"pairwise {kind}: {len(stuck)} pair(s) did not converge, first "
-            f"({labels[0][i]!r}, {labels[1][j]!r}); see result.converged.",
-            ConvergenceWarning,
-            stacklevel=3,
+            self.values[cell] = chunk["value"]
+            self.stderrs[cell] = chunk["stderr"]
+            self.converged[cell] = chunk["converged"]
+            if len(lookup):
+                self.codes[cell] = lookup[chunk["code"]]
+        self.units.update(chunk["units"])
+        if self.report is not None:
+            self.report.advance(len(chunk["value"]))
+
+    def fields(self, kind, labels, base):
+        computed = [name for name in self.methods if name != IDENTICAL]
+        if len(self.units) > 1:  # cannot happen for one kind and one base; guard it anyway
+            raise RuntimeError(
+                f"pairwise {kind}: pairs came back in different units {sorted(self.units)}"
+            )
+        unit = next(iter(self.units)) if self.units else _unit_without_calls(kind, base)
+        if not self.converged.all():
+            stuck = np.argwhere(~self.converged)
+            i, j = stuck[0]
+            warnings.warn(
+                f"pairwise {kind}: {len(stuck)} pair(s) did not converge, first "
+                f"({labels[0][i]!r}, {labels[1][j]!r}); see result.converged.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return dict(
+            values=self.values,
+            stderrs=self.stderrs,
+            kind=kind,
+            method=computed[0] if len(computed) == 1 else ("mixed" if computed else IDENTICAL),
+            methods=tuple(self.methods),
+            method_codes=self.codes,
+            unit=unit,
+            converged=self.converged,
         )
-    return dict(
-        values=values,
-        stderrs=stderrs,
-        kind=kind,
-        method=computed[0] if len(computed) == 1 else ("mixed" if computed else IDENTICAL),
-        methods=tuple(methods),
-        method_codes=codes,
-        unit=unit,
-        converged=converged,
-    )
 
 
 def _unit_without_calls(kind, base):
@@ -536,36 +586,44 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
     root = seed_root(options.pop("rng", None))
     symmetric = same and kind in SYMMETRIC_KINDS
     labels = (row_labels, col_labels)
-    identical, needed = _pairs_to_compute(rows, cols, same, symmetric)
+    shape = (len(rows), len(cols))
+    identical = _identical_pairs(rows, cols, same, symmetric)
+    n_pairs = _region_size(*shape, symmetric) - len(identical)
 
     start = time.perf_counter()
-    probed, pair_seconds = _probe(kind, options, root, rows, cols, needed, labels)
-    remaining = needed[len(probed):]
-    details = {"pairs_computed": len(needed), "probe_seconds_per_pair": pair_seconds}
-    if client is None:
-        slots = available_cores() if workers is None else int(workers)
-        per_task = pairs_per_task(pair_seconds, len(remaining), slots, _THREAD_TASK_SECONDS)
-        report = _Progress(progress, len(needed), pair_seconds * len(needed) / slots)
-        report.advance(len(probed))
-        try:
-            outcomes, ran = _run_threads(kind, options, root, rows, cols, remaining, per_task,
-                                         slots, report, labels)
-        finally:
-            report.close()
-    else:
-        from ._pairwise_dask import run_on_cluster
+    probed, probe_times = _probe(kind, options, root, rows, cols, shape, symmetric, identical,
+                                 labels)
+    pair_seconds = min(probe_times, default=0.0)
+    remaining = n_pairs - len(probed)
+    skip = frozenset(identical.union((int(c["i"][0]), int(c["j"][0])) for c in probed))
+    details = {"pairs_computed": n_pairs, "probe_seconds_per_pair": pair_seconds,
+               "probe_seconds": sum(probe_times)}
+    assembly = _Assembly(shape, symmetric, bool(identical) or same, None)
+    for chunk in probed:
+        assembly(chunk)
 
-        def make_report(slots):
-            per = pairs_per_task(pair_seconds, len(remaining), slots, _CLUSTER_TASK_SECONDS)
-            report = _Progress(progress, len(needed), pair_seconds * len(needed) / slots)
-            report.advance(len(probed))
-            return per, report
+    def plan(slots, target):
+        """The tiles and the progress report, once the number of worker threads is known."""
+        per_task = pairs_per_task(pair_seconds, remaining, slots, target)
+        details["pairs_per_task"] = per_task
+        assembly.report = _Progress(progress, n_pairs, pair_seconds * n_pairs / slots)
+        assembly.report.advance(len(probed))
+        return plan_tiles(*shape, symmetric=symmetric, pairs_per_task=per_task, skip=skip)
 
-        outcomes, ran = run_on_cluster(client, kind, options, root, rows, cols, same, remaining,
-                                       make_report, labels)
-        per_task = ran.pop("pairs_per_task")
-    details.update(ran, pairs_per_task=per_task, wall_seconds=time.perf_counter() - start)
-    fields = _assemble(kind, probed + outcomes, identical, (len(rows), len(cols)), symmetric,
-                       labels, options.get("base"))
+    try:
+        if client is None:
+            slots = available_cores() if workers is None else int(workers)
+            tiles = plan(slots, _THREAD_TASK_SECONDS)
+            ran = _run_threads(kind, options, root, rows, cols, tiles, slots, assembly, labels)
+        else:
+            from ._pairwise_dask import run_on_cluster
+
+            ran = run_on_cluster(client, kind, options, root, rows, cols, same, plan,
+                                 _CLUSTER_TASK_SECONDS, assembly, labels)
+    finally:
+        if assembly.report is not None:
+            assembly.report.close()
+    details.update(ran, wall_seconds=time.perf_counter() - start)
+    fields = assembly.fields(kind, labels, options.get("base"))
     return PairwiseResult(**fields, labels=row_labels, other_labels=col_labels,
                           symmetric=symmetric, details=details)

@@ -289,6 +289,41 @@ class TestBadInput:
         assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
 
 
+class TestPlan:
+    @pytest.mark.parametrize("n, m, symmetric, per_task", [
+        (7, 7, True, 1), (7, 7, True, 4), (7, 7, False, 9), (5, 3, False, 4), (10, 10, True, 100),
+    ])
+    def test_tiles_cover_every_pair_once(self, n, m, symmetric, per_task):
+        from divergences._pairwise_tasks import plan_tiles
+
+        skip = frozenset({(0, 1), (2, 2)})
+        tiles = list(plan_tiles(n, m, symmetric=symmetric, pairs_per_task=per_task, skip=skip))
+        pairs = [pair for tile in tiles for pair in tile.pairs()]
+        region = {(i, j) for i in range(n) for j in range(m) if not symmetric or j > i}
+        assert len(pairs) == len(set(pairs)) and set(pairs) == region - skip
+        side = round(math.sqrt(per_task))
+        assert all(len(t.rows) <= side and len(t.cols) <= side for t in tiles)
+
+    def test_task_size_rule(self):
+        from divergences.pairwise import _MAX_TASKS, pairs_per_task
+
+        # 10 ms pairs: 10 to a task for 0.1 s, if the matrix is large enough to balance.
+        assert pairs_per_task(0.01, 10**6, 16, 0.1) == 10
+        # A small matrix: at least 4 tasks per worker thread, even if tasks get short.
+        assert pairs_per_task(0.001, 80, 2, 0.1) == 10
+        # 10^4 sets on 1,600 threads: slow pairs, yet at most _MAX_TASKS tasks.
+        pairs = 10**4 * (10**4 - 1) // 2
+        k = pairs_per_task(1.5, pairs, 1600, 0.1)
+        assert k == math.ceil(pairs / _MAX_TASKS)
+
+    def test_a_large_plan_is_lazy(self):
+        from divergences._pairwise_tasks import plan_tiles
+
+        tiles = plan_tiles(10**4, 10**4, symmetric=True, pairs_per_task=500)
+        first = next(tiles)
+        assert first.upper and len(first.rows) == 22 and len(first) == 22 * 21 // 2
+
+
 # --------------------------------------------------------------------------- cluster
 
 try:
