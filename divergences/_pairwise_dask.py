@@ -9,9 +9,9 @@ imports dask.
   dask moves it to the tasks that need it, worker to worker; a tile task
   needs ``2b`` measures for ``b^2`` pairs, so transfers stay small next to the
   work.
-* The tiles go out as ordinary tasks (``client.submit``) and come back with
-  ``as_completed``, in whatever order they finish; each carries its own pair
-  indices, so the order does not matter.
+* The tiles go out as ordinary tasks (``client.submit``), at most four per
+  worker thread at a time, topped up as results come back (``as_completed``,
+  in whatever order they finish; each carries its own pair indices).
 * A worker that dies takes its running tasks with it; the scheduler reruns
   them elsewhere. Scattered data, though, has no recipe to be recomputed: if
   a measure's only copy was on the dead worker, the tasks that need it are

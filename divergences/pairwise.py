@@ -611,7 +611,10 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         return plan_tiles(*shape, symmetric=symmetric, pairs_per_task=per_task, skip=skip)
 
     try:
-        if client is None:
+        if remaining == 0:  # the probes did it all: nothing to send anywhere
+            ran = {"backend": "probes only", "tasks": 0, "task_seconds": 0.0}
+            details["pairs_per_task"] = 1
+        elif client is None:
             slots = available_cores() if workers is None else int(workers)
             tiles = plan(slots, _THREAD_TASK_SECONDS)
             ran = _run_threads(kind, options, root, rows, cols, tiles, slots, assembly, labels)

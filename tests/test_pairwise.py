@@ -225,6 +225,13 @@ class TestResult:
         assert result.shape == (3, 3)
         assert capsys.readouterr().err == ""
 
+    def test_one_set_and_all_identical(self):
+        one = dv.pairwise({"only": [1.0, 2.0]}, kind="wasserstein")
+        assert one.values.tolist() == [[0.0]] and one.method == "identical"
+        assert one.unit == "distance" and one.details["pairs_computed"] == 0
+        same = dv.pairwise([[1.0, 2.0], [1.0, 2.0]], kind="kl", base=2)
+        assert same.values.tolist() == [[0.0, 0.0], [0.0, 0.0]] and same.unit == "bits"
+
     def test_densities_and_histograms(self):
         hists = [dv.Histogram([1, 2, 3]), dv.Histogram([3, 2, 1]), dv.Histogram([1, 1, 1])]
         result = dv.pairwise(hists, kind="js")
