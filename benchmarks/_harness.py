@@ -27,6 +27,8 @@ __all__ = [
     "fmt_seconds",
     "fmt_bytes",
     "machine_line",
+    "worker_max_rss_mib",
+    "task_round_trip_seconds",
 ]
 
 
@@ -181,3 +183,24 @@ def machine_line():
 
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, numpy {numpy.__version__}")
+
+
+def worker_max_rss_mib(client):
+    """Each dask worker process's maximum resident set so far, in MiB, by worker address."""
+
+    def rss():
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    return client.run(rss)
+
+
+def task_round_trip_seconds(client, count=500):
+    """Mean wall time per no-op task submitted and gathered in one batch: the scheduler's
+    per-task cost (serialisation, scheduling, messages) with no work in the task."""
+    # abs: a builtin, so that the workers need not import anything to run it.
+    client.gather(client.map(abs, range(count), pure=False))  # warm the path first
+    start = time.perf_counter()
+    client.gather(client.map(abs, range(count), pure=False))
+    return (time.perf_counter() - start) / count

@@ -25,6 +25,7 @@ from .exceptions import (
 )
 from .jensen_shannon import js_distance, js_divergence
 from .kl import kl_divergence
+from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
@@ -55,6 +56,8 @@ __all__ = [
     "sinkhorn_divergence",
     "divergence",
     "DIVERGENCES",
+    "pairwise",
+    "PairwiseResult",
     "datasets",
     "gan",
     "testing",

@@ -10,7 +10,13 @@ import os
 
 import numpy as np
 
-__all__ = ["SampleFileError", "load_samples", "result_to_dict", "json_number"]
+__all__ = [
+    "SampleFileError",
+    "load_samples",
+    "load_labelled_samples",
+    "result_to_dict",
+    "json_number",
+]
 
 SUPPORTED_EXTENSIONS = (".npy", ".csv", ".tsv", ".txt")
 _TEXT_DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}
@@ -130,6 +136,87 @@ def _load_text(path, label, delimiter):
             )
         values.append(parsed)
     return np.array(values, dtype=np.float64), [number for number, _ in rows]
+
+
+def load_labelled_samples(path, column=None):
+    """Read one table holding several sample sets, told apart by a label column.
+
+    Parameters
+    ----------
+    path : str
+        A ``.csv``, ``.tsv`` or ``.txt`` table, one sample per row, with a
+        header row of column names; blank lines and ``#`` comments skipped.
+    column : str, optional
+        The label column, by header name or by 0-based position; by default
+        the first column. The other columns are the coordinates.
+
+    Returns
+    -------
+    dict
+        ``{label: array of shape (n, d)}``, labels in order of first appearance.
+
+    Raises
+    ------
+    SampleFileError
+        Naming the file and the line, for a missing label column, a
+        non-numeric or non-finite coordinate, or ragged rows.
+    """
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in _TEXT_DELIMITERS:
+        raise SampleFileError(
+            f"labelled file {path!r}: a label column needs a text table "
+            f"({', '.join(_TEXT_DELIMITERS)}), got {extension or '(none)'!r}."
+        )
+    if not os.path.isfile(path):
+        raise SampleFileError(f"labelled file {path!r} does not exist.")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            if _TEXT_DELIMITERS[extension] is None:
+                lines = [(number, line.split()) for number, line in enumerate(handle, 1)]
+            else:
+                reader = csv.reader(handle, delimiter=_TEXT_DELIMITERS[extension])
+                lines = [(reader.line_num, row) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SampleFileError(f"labelled file {path!r} could not be read ({exc}).") from None
+    rows = [(number, [cell.strip() for cell in cells]) for number, cells in lines]
+    rows = [(n, cells) for n, cells in rows if any(cells) and not cells[0].startswith("#")]
+    if len(rows) < 2:
+        raise SampleFileError(
+            f"labelled file {path!r} needs a header row and at least one sample row."
+        )
+    header = rows[0][1]
+    if column is None:
+        position = 0
+    elif column in header:
+        position = header.index(column)
+    elif column.isdigit() and int(column) < len(header):
+        position = int(column)
+    else:
+        raise SampleFileError(
+            f"labelled file {path!r} has no column {column!r}; its columns are "
+            f"{', '.join(repr(h) for h in header)}."
+        )
+    if len(header) < 2:
+        raise SampleFileError(
+            f"labelled file {path!r} needs a label column and at least one coordinate column."
+        )
+    groups = {}
+    for number, cells in rows[1:]:
+        if len(cells) != len(header):
+            raise SampleFileError(
+                f"labelled file {path!r}, line {number}: expected {len(header)} values like the "
+                f"header, got {len(cells)}."
+            )
+        coordinates = cells[:position] + cells[position + 1:]
+        parsed = _parse_row(coordinates)
+        if parsed is None or not all(math.isfinite(v) for v in parsed):
+            bad = next(c for c in coordinates
+                       if _to_float(c) is None or not math.isfinite(float(c)))
+            raise SampleFileError(
+                f"labelled file {path!r}, line {number}: {bad!r} is not a finite number."
+            )
+        groups.setdefault(cells[position], []).append(parsed)
+    return {label: np.array(values, dtype=np.float64) for label, values in groups.items()}
 
 
 def _to_float(text):

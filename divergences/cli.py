@@ -10,6 +10,10 @@ Sub-commands:
     values the library computes, as a table and a plot.
 ``divergences methods``
     Every divergence and its methods, marking those not implemented yet.
+``divergences pairwise FILE... --kind js``
+    The matrix of a divergence between every pair of sample files (or of the
+    sets of one labelled table), on threads or a dask cluster; as CSV, and as
+    a heatmap.
 
 Every error in the input (a missing file, a bad value, a method that does not
 apply) is reported on stderr as one line naming the culprit, with exit code
@@ -25,7 +29,7 @@ import sys
 
 import numpy as np
 
-from ._cli_io import SampleFileError, load_samples, result_to_dict
+from ._cli_io import SampleFileError, load_labelled_samples, load_samples, result_to_dict
 from ._parallel_lines_report import (
     format_parallel_lines,
     parallel_lines_json,
@@ -325,6 +329,138 @@ def _cmd_methods(args):
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- pairwise
+
+
+def _pairwise_sets(args):
+    """``{label: array}`` from the files, or from one table with a label column."""
+    try:
+        if args.label_column is not None:
+            if len(args.files) != 1:
+                raise CliError("--label-column reads one table; give exactly one FILE.")
+            column = args.label_column or None
+            sets = load_labelled_samples(args.files[0], column)
+        else:
+            stems = [os.path.splitext(os.path.basename(path))[0] for path in args.files]
+            # File names label the sets; the paths as given, where two names clash.
+            labels = stems if len(set(stems)) == len(stems) else list(args.files)
+            if len(set(labels)) != len(labels):
+                raise CliError("a file is given twice; give each sample file once.")
+            sets = {label: load_samples(path, label) for label, path in zip(labels, args.files)}
+    except SampleFileError as exc:
+        raise CliError(str(exc)) from None
+    dims = {label: x.shape[1] for label, x in sets.items()}
+    if len(set(dims.values())) > 1:
+        first = next(iter(dims))
+        other = next(label for label, d in dims.items() if d != dims[first])
+        raise CliError(
+            f"{other!r} has points of dimension {dims[other]} but {first!r} of dimension "
+            f"{dims[first]}; every set must have the same number of columns."
+        )
+    return sets
+
+
+def _check_output(path, option, extensions):
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CliError(f"{option} {path!r}: the folder {folder!r} does not exist.")
+    if os.path.splitext(path)[1].lower() not in extensions:
+        raise CliError(f"{option} {path!r}: give a {', '.join(extensions)} file name.")
+
+
+def _write_matrix_csv(result, path):
+    import csv
+
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["label", *result.other_labels])
+        for label, row in zip(result.labels, result.values):
+            writer.writerow([label, *(repr(float(v)) for v in row)])
+
+
+def _format_matrix(result):
+    labels = [str(label) for label in result.labels]
+    others = [str(label) for label in result.other_labels]
+    cells = [[f"{v:.4g}" for v in row] for row in result.values]
+    width = max(len(c) for c in others + [c for row in cells for c in row])
+    first = max(len(label) for label in labels)
+    lines = [" " * first + "  " + "  ".join(f"{c:>{width}}" for c in others)]
+    lines += [f"{label:<{first}}  " + "  ".join(f"{c:>{width}}" for c in row)
+              for label, row in zip(labels, cells)]
+    methods = ", ".join(m for m in result.methods if m != "identical") or "identical"
+    lines.append(f"({result.kind}, {result.unit}; method: {methods})")
+    return "\n".join(lines)
+
+
+def plot_heatmap(result, path):
+    """Save the matrix of ``result`` as a heatmap with labelled rows and columns."""
+    from matplotlib.figure import Figure
+
+    n, m = result.shape
+    size = min(max(4.0, 0.45 * max(n, m) + 2.0), 20.0)
+    figure = Figure(figsize=(size + 1.2, size))
+    axes = figure.subplots()
+    finite = np.where(np.isfinite(result.values), result.values, np.nan)
+    image = axes.imshow(finite, cmap="viridis")
+    figure.colorbar(image, ax=axes, label=f"{result.kind} ({result.unit})")
+    if max(n, m) <= 40:  # beyond that, tick labels only overlap
+        axes.set_xticks(range(m), [str(label) for label in result.other_labels], rotation=90)
+        axes.set_yticks(range(n), [str(label) for label in result.labels])
+    axes.set_title(f"pairwise {result.kind}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def _cmd_pairwise(args):
+    import divergences as dv
+
+    if args.out is not None:
+        _check_output(args.out, "--out", (".csv",))
+    if args.plot is not None:
+        _check_output(args.plot, "--plot", (".png", ".pdf", ".svg"))
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise CliError(
+                "--plot needs matplotlib, which is not installed (pip install matplotlib)."
+            ) from None
+    sets = _pairwise_sets(args)
+    options = parse_options(args.option)
+    if args.base is not None:
+        if args.kind not in _LOG_KINDS:
+            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
+        options["base"] = args.base
+    if args.order is not None:
+        if args.kind not in _ORDER_KINDS:
+            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
+        options["order"] = args.order
+    if args.seed is not None:
+        options["rng"] = args.seed
+    try:
+        result = _library_call(dv.pairwise, sets, kind=args.kind, method=args.method,
+                               client=args.scheduler, workers=args.workers, **options)
+    except ImportError as exc:  # --scheduler without dask installed
+        raise CliError(str(exc)) from None
+    if args.out is not None:
+        try:
+            _write_matrix_csv(result, args.out)
+        except OSError as exc:
+            raise CliError(f"--out {args.out!r}: could not write the matrix ({exc}).") from None
+        print(f"{result.shape[0]}x{result.shape[1]} {result.kind} matrix saved to {args.out}")
+    else:
+        print(_format_matrix(result))
+    if args.plot is not None:
+        try:
+            plot_heatmap(result, args.plot)
+        except OSError as exc:
+            raise CliError(f"--plot {args.plot!r}: could not save the figure ({exc}).") from None
+        print(f"Heatmap saved to {args.plot}")
+    if not result.all_converged:
+        print(f"{PROG}: warning: {int((~result.converged).sum())} pair(s) did not converge.",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -390,6 +526,42 @@ def build_parser():
                        help="also train g_theta(z) = (theta, z) from theta = 1 against each "
                             "divergence for STEPS generator steps (default 150; 0 skips it)")
     lines.set_defaults(handler=_cmd_parallel_lines)
+
+    pairs = commands.add_parser(
+        "pairwise",
+        help="the matrix of a divergence between many sample sets",
+        description="Compute a divergence between every pair of sample sets: one set per "
+        "FILE (.npy, .csv, .tsv, .txt; labelled by file name), or, with --label-column, one "
+        "table whose label column tells the sets apart. Runs on threads, or on a dask "
+        "cluster with --scheduler.",
+    )
+    pairs.add_argument("files", metavar="FILE", nargs="+", help="sample files")
+    pairs.add_argument("--kind", default="wasserstein", choices=list(DIVERGENCES),
+                       help="which divergence (default wasserstein)")
+    pairs.add_argument("--method", default="auto",
+                       help="method name (default auto; see `divergences methods`)")
+    pairs.add_argument("--order", type=_finite_float, default=None,
+                       help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
+    pairs.add_argument("--base", type=_finite_float, default=None,
+                       help="logarithm base for kl/js (2 for bits; default nats)")
+    pairs.add_argument("--option", action="append", metavar="KEY=VALUE",
+                       help="extra method option, repeatable (e.g. --option k=5)")
+    pairs.add_argument("--label-column", nargs="?", const="", default=None, metavar="COLUMN",
+                       help="FILE is one table of labelled samples; COLUMN (a header name or "
+                       "0-based position; default the first column) holds the labels")
+    pairs.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run on a dask cluster: its scheduler address (tcp://host:8786), "
+                       "or 'local' for a cluster on this machine (needs dask[distributed])")
+    pairs.add_argument("--workers", type=_positive_int, default=None,
+                       help="threads when running in-process (default: every core)")
+    pairs.add_argument("--seed", type=_seed, default=None,
+                       help="random seed, for methods that draw samples")
+    pairs.add_argument("--out", metavar="FILE", default=None,
+                       help="save the matrix as CSV (a header row and a label column) "
+                       "instead of printing it")
+    pairs.add_argument("--plot", metavar="FILE", default=None,
+                       help="save a heatmap (.png, .pdf, .svg; needs matplotlib)")
+    pairs.set_defaults(handler=_cmd_pairwise)
 
     methods = commands.add_parser("methods", help="list the divergences and their methods")
     methods.set_defaults(handler=_cmd_methods)
