@@ -45,18 +45,18 @@ def _level_count(n, leaf_size):
 
 
 @njit(cache=True, nogil=True)
-def _select(order, points, dim, lo, hi, kth):
-    """Reorder ``order[lo:hi]`` so that position ``kth`` holds its rank-``kth`` point by ``dim``.
+def _select(work, order, dim, lo, hi, kth):
+    """Reorder rows ``lo:hi`` of ``work`` (and ``order`` alongside) so that row ``kth`` has its rank.
 
-    Hoare partitioning (both scans stop on keys equal to the pivot), so runs
-    of equal keys -- rounded data -- split evenly instead of degrading to
-    quadratic time.
+    Ranked by coordinate ``dim``. Hoare partitioning (both scans stop on keys
+    equal to the pivot), so runs of equal keys -- rounded data -- split evenly
+    instead of degrading to quadratic time. The rows themselves move, so the
+    scans stream through memory instead of gathering through ``order``.
     """
+    d = work.shape[1]
     while hi - lo > 1:
         mid = lo + (hi - lo) // 2
-        a = points[order[lo], dim]
-        b = points[order[mid], dim]
-        c = points[order[hi - 1], dim]
+        a, b, c = work[lo, dim], work[mid, dim], work[hi - 1, dim]
         # median of three as the pivot
         if a < b:
             pivot = b if b < c else (c if a < c else a)
@@ -64,11 +64,13 @@ def _select(order, points, dim, lo, hi, kth):
             pivot = a if a < c else (c if b < c else b)
         i, j = lo, hi - 1
         while i <= j:
-            while points[order[i], dim] < pivot:
+            while work[i, dim] < pivot:
                 i += 1
-            while points[order[j], dim] > pivot:
+            while work[j, dim] > pivot:
                 j -= 1
             if i <= j:
+                for c in range(d):
+                    work[i, c], work[j, c] = work[j, c], work[i, c]
                 order[i], order[j] = order[j], order[i]
                 i += 1
                 j -= 1
@@ -81,8 +83,66 @@ def _select(order, points, dim, lo, hi, kth):
 
 
 @njit(cache=True, nogil=True)
+def _split_node(work, order, lower, upper, start, end, node):
+    """Split ``node`` at the median of the widest side of its split box; set up its children."""
+    d = work.shape[1]
+    s, e = start[node], end[node]
+    widest, spread = 0, -1.0
+    for j in range(d):
+        if upper[node, j] - lower[node, j] > spread:
+            widest, spread = j, upper[node, j] - lower[node, j]
+    mid = s + (e - s) // 2
+    if e - s > 1:
+        _select(work, order, widest, s, e, mid)
+    left, right = 2 * node + 1, 2 * node + 2
+    start[left], end[left] = s, mid
+    start[right], end[right] = mid, e
+    for j in range(d):
+        lower[left, j] = lower[node, j]
+        lower[right, j] = lower[node, j]
+        upper[left, j] = upper[node, j]
+        upper[right, j] = upper[node, j]
+    if mid < e:
+        # Row mid holds the median: the rows before it are <= it, the others >= it.
+        upper[left, widest] = work[mid, widest]
+        lower[right, widest] = work[mid, widest]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _split_level(work, order, lower, upper, start, end, first, last):
+    for node in prange(first, last):
+        _split_node(work, order, lower, upper, start, end, node)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _tight_boxes(points_t, start, end, lower, upper, first_leaf):
+    n_nodes = start.shape[0]
+    d = points_t.shape[0]
+    for node in prange(first_leaf, n_nodes):
+        for j in range(d):
+            lo, hi = np.inf, -np.inf
+            for t in range(start[node], end[node]):
+                v = points_t[j, t]
+                lo = min(lo, v)
+                hi = max(hi, v)
+            lower[node, j] = lo
+            upper[node, j] = hi
+    for node in range(first_leaf - 1, -1, -1):
+        for j in range(d):
+            lower[node, j] = min(lower[2 * node + 1, j], lower[2 * node + 2, j])
+            upper[node, j] = max(upper[2 * node + 1, j], upper[2 * node + 2, j])
+
+
+@njit(cache=True, nogil=True)
 def build(points, leaf_size):
     """Build the tree over ``points`` (n, d), float64.
+
+    Top-down, level by level (the nodes of a level split in parallel): each
+    node splits at the median position along the widest side of its *split
+    box* (the root's box cut by its ancestors' medians), which needs no pass
+    over its points. The tight boxes the queries prune with are computed at
+    the end, bottom-up: leaves from their points, every other node from its
+    children, O(n d) in all.
 
     Returns
     -------
@@ -97,39 +157,25 @@ def build(points, leaf_size):
     n_nodes = 2**levels - 1
     first_leaf = 2 ** (levels - 1) - 1
     order = np.arange(n)
+    work = points.copy()  # permuted in place, row by row, as the tree is split
     start = np.zeros(n_nodes, dtype=np.int64)
     end = np.zeros(n_nodes, dtype=np.int64)
     lower = np.empty((n_nodes, d))
     upper = np.empty((n_nodes, d))
     end[0] = n
-    for node in range(n_nodes):  # parents come before their children
-        s, e = start[node], end[node]
-        for j in range(d):
-            lower[node, j] = np.inf
-            upper[node, j] = -np.inf
-        for t in range(s, e):
-            p = order[t]
-            for j in range(d):
-                v = points[p, j]
-                if v < lower[node, j]:
-                    lower[node, j] = v
-                if v > upper[node, j]:
-                    upper[node, j] = v
-        if node >= first_leaf:
-            continue
-        widest, spread = 0, -1.0
-        for j in range(d):
-            if upper[node, j] - lower[node, j] > spread:
-                widest, spread = j, upper[node, j] - lower[node, j]
-        mid = s + (e - s) // 2
-        if e - s > 1:
-            _select(order, points, widest, s, e, mid)
-        start[2 * node + 1], end[2 * node + 1] = s, mid
-        start[2 * node + 2], end[2 * node + 2] = mid, e
-    points_t = np.empty((d, n))
+    for j in range(d):
+        lower[0, j] = np.inf
+        upper[0, j] = -np.inf
     for t in range(n):
         for j in range(d):
-            points_t[j, t] = points[order[t], j]
+            v = points[t, j]
+            lower[0, j] = min(lower[0, j], v)
+            upper[0, j] = max(upper[0, j], v)
+    # lower/upper hold the split boxes while splitting, the tight boxes after.
+    for level in range(levels - 1):
+        _split_level(work, order, lower, upper, start, end, 2**level - 1, 2 ** (level + 1) - 1)
+    points_t = np.ascontiguousarray(work.T)
+    _tight_boxes(points_t, start, end, lower, upper, first_leaf)
     return points_t, order, start, end, lower, upper, first_leaf
 
 
