@@ -75,8 +75,8 @@ def _mean_and_stderr(terms):
     return mean, stderr
 
 
-def _trees(x, y):
-    return build_tree(x), build_tree(y)
+def _trees(x, y, workers):
+    return build_tree(x, workers=workers), build_tree(y, workers=workers)
 
 
 def _neighbors_for_jackknife(tree, points, k, available, name, workers, order=None):
@@ -155,7 +155,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
 
     n, d = x.shape
     m = y.shape[0]
-    tree_x, tree_y = _trees(x, y)
+    tree_x, tree_y = _trees(x, y, workers)
     # Both queries take x in tree_x's leaf order: consecutive queries are neighbours.
     order = tree_x.indices
     rho, rho_next, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1, "p", workers, order)
@@ -220,7 +220,7 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
 
     n, d = x.shape
     m = y.shape[0]
-    tree_x, tree_y = _trees(x, y)
+    tree_x, tree_y = _trees(x, y, workers)
     halves, variances = [], []
     for own_tree, other_tree, points, own, other, name in (
         (tree_x, tree_y, x, n, m, "p"),
@@ -263,7 +263,7 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
     from scipy.special import digamma
 
     n, d = x.shape
-    tree = build_tree(x)
+    tree = build_tree(x, workers=workers)
     rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
     log_rho = np.log(rho)
     mean, stderr = _mean_and_stderr(d * log_rho)
@@ -297,7 +297,7 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
     if np.any(np.isneginf(log_q)):
         outside = int(np.count_nonzero(np.isneginf(log_q)))
         return math.inf, 0.0, details, f"{_NOT_ABS_CONT} ({outside} sample points where q = 0)"
-    tree = build_tree(x)
+    tree = build_tree(x, workers=workers)
     rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
     terms = -(d * np.log(rho) + log_q)
     mean, stderr = _mean_and_stderr(terms)
@@ -331,7 +331,8 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-
     x = np.ascontiguousarray(p.sample(n_draws, rng=as_rng(rng)), dtype=np.float64)
     log_p = np.asarray(p.logpdf(x), dtype=np.float64)
     # Draws from P never coincide with y in exact arithmetic; the tie rule covers rounding.
-    nu, nu_next, index = _neighbors_for_jackknife(build_tree(y), x, k, m, "q", workers)
+    nu, nu_next, index = _neighbors_for_jackknife(build_tree(y, workers=workers), x, k, m, "q",
+                                                workers)
     log_nu = np.log(nu)
     terms = log_p + d * log_nu
     mean, stderr = _mean_and_stderr(terms)

@@ -25,7 +25,8 @@ order (``tree.indices``) hit the same leaves one after another, which keeps
 them in cache and roughly halves the time of a query on either engine.
 """
 
-from contextlib import contextmanager
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -50,6 +51,9 @@ NUMBA_DIMENSIONS = range(1, 11)
 class KDTree:
     """The Numba k-d tree over ``points`` of shape ``(n, d)`` (float64, C-contiguous).
 
+    Built with ``workers`` threads (``-1``: all cores); see
+    :mod:`divergences._kernels.kdtree` for the layout.
+
     Attributes
     ----------
     n, m : int
@@ -60,44 +64,66 @@ class KDTree:
 
     engine = "numba"
 
-    def __init__(self, points, *, leaf_size=None):
+    def __init__(self, points, *, leaf_size=None, workers=-1):
         from ._kernels import kdtree
 
         self.n, self.m = points.shape
         size = kdtree.LEAF_SIZE if leaf_size is None else int(leaf_size)
-        self._arrays = kdtree.build(points, size)
-        self.indices = self._arrays[1]
+        work, order, start, end, lower, upper, levels = kdtree.prepare(points, size)
+        threads = _thread_count(workers) if self.n >= _PARALLEL_FROM else 1
+        with ThreadPoolExecutor(threads) as pool:
+            for level in range(levels - 1):
+                first, last = 2**level - 1, 2 ** (level + 1) - 1
+                # The nodes of a level own disjoint rows: split them across threads.
+                bounds = np.linspace(first, last, min(threads, last - first) + 1).astype(int)
+                list(pool.map(lambda lo, hi: kdtree.split_nodes(work, order, lower, upper, start,
+                                                                 end, lo, hi),
+                              bounds[:-1], bounds[1:]))
+        points_t = kdtree.finish(work, start, end, lower, upper, levels)
+        self._arrays = (points_t, order, start, end, lower, upper, 2 ** (levels - 1) - 1)
+        self.indices = order
 
 
-def build_tree(points, *, engine=None):
+def build_tree(points, *, engine=None, workers=-1):
     """A k-d tree over ``points`` of shape ``(n, d)`` (float64, C-contiguous).
 
-    ``engine``: ``"numba"`` (:class:`KDTree`), ``"scipy"`` (cKDTree) or
-    ``None``, which picks by dimension (:data:`NUMBA_DIMENSIONS`).
+    ``engine``: ``"numba"`` (:class:`KDTree`, built with ``workers`` threads),
+    ``"scipy"`` (cKDTree) or ``None``, which picks by dimension
+    (:data:`NUMBA_DIMENSIONS`).
     """
     if engine is None:
         engine = "numba" if points.shape[1] in NUMBA_DIMENSIONS else "scipy"
     if engine == "numba":
-        return KDTree(points)
+        return KDTree(points, workers=workers)
     from scipy.spatial import cKDTree
 
     # balanced_tree=False builds several times faster on large sets and queries as fast.
     return cKDTree(points, balanced_tree=False, compact_nodes=False)
 
 
-@contextmanager
-def _numba_threads(workers):
-    if workers is None or workers < 0:
-        yield
-        return
-    import numba
+# Below this many points a thread pool costs more than it saves.
+_PARALLEL_FROM = 20_000
 
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
+
+def _thread_count(workers):
+    if workers is None or workers < 0:
+        try:
+            return max(len(os.sched_getaffinity(0)), 1)
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    return max(int(workers), 1)
+
+
+def _in_threads(run, order, workers):
+    """``run(chunk)`` over contiguous chunks of ``order``, on ``workers`` threads."""
+    threads = _thread_count(workers) if order.shape[0] >= _PARALLEL_FROM else 1
+    if threads == 1:
+        run(order)
+        return
+    # A few chunks per thread even out the load; each stays contiguous in leaf order.
+    chunks = np.array_split(order, 4 * threads)
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(run, chunks))
 
 
 def _query(tree, points, k, workers):
@@ -160,8 +186,8 @@ def neighbor_columns(tree, points, k, *, distances=None, indices=None, required=
         out_d = np.empty((n, n_dist))
         # int32 indices halve the memory of the jackknife's index table.
         out_i = np.empty((n, n_index), dtype=np.int32 if tree.n < 2**31 else np.int64)
-        with _numba_threads(workers):
-            kdtree.k_nearest(*tree._arrays, points, _order(order, n), k, out_d, out_i)
+        _in_threads(lambda chunk: kdtree.k_nearest(*tree._arrays, points, chunk, k, out_d, out_i),
+                    _order(order, n), workers)
         # The kernel leaves inf where a point has too few neighbours; the required-th
         # neighbour's distance must then be among the columns kept.
         column = n_dist - (k - required) - 1
@@ -171,9 +197,8 @@ def neighbor_columns(tree, points, k, *, distances=None, indices=None, required=
         if short.any():
             worst = int(np.flatnonzero(short)[0])
             full_d = np.empty((1, k))
-            with _numba_threads(workers):
-                kdtree.k_nearest(*tree._arrays, points[worst:worst + 1], np.zeros(1, np.int64),
-                                 k, full_d, out_i[:1, :0])
+            kdtree.k_nearest(*tree._arrays, points[worst:worst + 1], np.zeros(1, np.int64), k,
+                             full_d, out_i[:1, :0])
             raise _too_few(required, name, worst, int(np.isfinite(full_d).sum()))
         return out_d, out_i
     if required < k:
@@ -310,10 +335,11 @@ def neighbors_within(tree, points, radius, start, *, workers=-1, order=None):
         from ._kernels import kdtree
 
         points_t, _, start_, end_, lower, upper, first_leaf = tree._arrays
-        with _numba_threads(workers):
-            kdtree.count_within(points_t, start_, end_, lower, upper, first_leaf, points,
-                                _order(order, points.shape[0]),
-                                np.ascontiguousarray(radius, dtype=np.float64), counts, farthest)
+        radius = np.ascontiguousarray(radius, dtype=np.float64)
+        _in_threads(lambda chunk: kdtree.count_within(points_t, start_, end_, lower, upper,
+                                                      first_leaf, points, chunk, radius, counts,
+                                                      farthest),
+                    _order(order, points.shape[0]), workers)
         return counts, farthest
     pending = np.arange(points.shape[0])
     budget = min(max(int(start), 1), size)

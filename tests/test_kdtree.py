@@ -210,3 +210,19 @@ def test_kernels_without_jit():
     dist = np.sqrt(grouped_sq_distances(points, points))
     inside = (dist > 0) & (dist <= distances[:, 1:2])
     np.testing.assert_array_equal(plain[:, 3], inside.sum(axis=1))
+
+
+def test_threads_do_not_change_results():
+    # Above the size where the work is split across threads (build and queries).
+    rng = np.random.default_rng(6)
+    points, queries = np.round(rng.normal(size=(30_000, 3)), 2), rng.normal(size=(25_000, 3))
+    one, many = build_tree(points, workers=1), build_tree(points, workers=3)
+    for array in range(7):
+        np.testing.assert_array_equal(one._arrays[array], many._arrays[array])
+    a = neighbor_columns(one, queries, 4, workers=1)
+    b = neighbor_columns(many, queries, 4, workers=3)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    radius = a[0][:, 2]
+    np.testing.assert_array_equal(neighbors_within(one, queries, radius, 1, workers=1)[0],
+                                  neighbors_within(many, queries, radius, 1, workers=3)[0])

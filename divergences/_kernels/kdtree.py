@@ -13,25 +13,29 @@ points of the leaf.
 
 Queries are depth-first with an explicit stack, nearest child first, pruning
 a node when the squared distance from the query to its box is not below the
-current k-th best. Squared distances are summed in dimension order, so a
-box's distance never exceeds (even in floating point, rounding being
-monotone) that of a point inside it: pruning is exact.
+current k-th best. Box and point distances are summed in the same grouping
+(that of scipy's cKDTree, see :func:`_leaf_distances`), so a box's distance
+never exceeds (even in floating point, rounding being monotone) that of a
+point inside it: pruning is exact, and the distances equal cKDTree's bit
+for bit.
 
 The tie rule of :mod:`divergences.neighbors` is applied inside the kernels:
 a candidate at distance zero is skipped.
+
+Threads: the kernels are serial and release the GIL; the callers in
+:mod:`divergences.neighbors` run them on disjoint slices of the queries (or
+of a level's nodes) in a thread pool. Not ``parallel=True``: a cached
+function calling a parallel one segfaulted here when loaded from the cache
+(numba issue #8578), and the pool gives the same speed-up without it.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: Points per leaf. Measured in benchmarks/bench_knn.py (section "kernel"):
 #: 8-16 within a few percent of each other for d = 1..10; 12 is in the middle.
 LEAF_SIZE = 12
 
-# Queries are handed out in chunks of this many points (in tree order when the
-# caller passes one): each chunk allocates its heap and stack once, and nearby
-# queries visit the same leaves, which stay in cache.
-_CHUNK = 256
 
 
 @njit(cache=True, nogil=True)
@@ -108,56 +112,25 @@ def _split_node(work, order, lower, upper, start, end, node):
         lower[right, widest] = work[mid, widest]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _split_level(work, order, lower, upper, start, end, first, last):
-    for node in prange(first, last):
+@njit(cache=True, nogil=True)
+def split_nodes(work, order, lower, upper, start, end, first, last):
+    """Split the nodes ``first:last`` of one level (independent: each owns its rows)."""
+    for node in range(first, last):
         _split_node(work, order, lower, upper, start, end, node)
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _tight_boxes(points_t, start, end, lower, upper, first_leaf):
-    n_nodes = start.shape[0]
-    d = points_t.shape[0]
-    for node in prange(first_leaf, n_nodes):
-        for j in range(d):
-            lo, hi = np.inf, -np.inf
-            for t in range(start[node], end[node]):
-                v = points_t[j, t]
-                lo = min(lo, v)
-                hi = max(hi, v)
-            lower[node, j] = lo
-            upper[node, j] = hi
-    for node in range(first_leaf - 1, -1, -1):
-        for j in range(d):
-            lower[node, j] = min(lower[2 * node + 1, j], lower[2 * node + 2, j])
-            upper[node, j] = max(upper[2 * node + 1, j], upper[2 * node + 2, j])
-
-
 @njit(cache=True, nogil=True)
-def build(points, leaf_size):
-    """Build the tree over ``points`` (n, d), float64.
+def prepare(points, leaf_size):
+    """The arrays of a tree over ``points`` before any split (the root's box set).
 
-    Top-down, level by level (the nodes of a level split in parallel): each
-    node splits at the median position along the widest side of its *split
-    box* (the root's box cut by its ancestors' medians), which needs no pass
-    over its points. The tight boxes the queries prune with are computed at
-    the end, bottom-up: leaves from their points, every other node from its
-    children, O(n d) in all.
-
-    Returns
-    -------
-    points_t : (d, n) float64, the points in leaf order, dimension-major
-    order : (n,) int64, ``points_t[:, t] = points[order[t]]``
-    start, end : (n_nodes,) int64, each node's slice of ``order``
-    lower, upper : (n_nodes, d) float64, each node's bounding box
-    first_leaf : int, index of the first leaf (nodes from there on are leaves)
+    Returns ``work`` (a copy of the points, permuted in place as the tree is
+    split), ``order``, ``start``, ``end``, ``lower``, ``upper``, ``levels``.
     """
     n, d = points.shape
     levels = _level_count(n, leaf_size)
     n_nodes = 2**levels - 1
-    first_leaf = 2 ** (levels - 1) - 1
     order = np.arange(n)
-    work = points.copy()  # permuted in place, row by row, as the tree is split
+    work = points.copy()
     start = np.zeros(n_nodes, dtype=np.int64)
     end = np.zeros(n_nodes, dtype=np.int64)
     lower = np.empty((n_nodes, d))
@@ -171,12 +144,61 @@ def build(points, leaf_size):
             v = points[t, j]
             lower[0, j] = min(lower[0, j], v)
             upper[0, j] = max(upper[0, j], v)
-    # lower/upper hold the split boxes while splitting, the tight boxes after.
+    return work, order, start, end, lower, upper, levels
+
+
+@njit(cache=True, nogil=True)
+def finish(work, start, end, lower, upper, levels):
+    """The dimension-major points, and the tight boxes in place of the split boxes.
+
+    Leaves from their points, every other node from its children: O(n d).
+    """
+    n, d = work.shape
+    first_leaf = 2 ** (levels - 1) - 1
+    points_t = np.empty((d, n))
+    for t in range(n):
+        for j in range(d):
+            points_t[j, t] = work[t, j]
+    for node in range(first_leaf, start.shape[0]):
+        for j in range(d):
+            lo, hi = np.inf, -np.inf
+            for t in range(start[node], end[node]):
+                v = points_t[j, t]
+                lo = min(lo, v)
+                hi = max(hi, v)
+            lower[node, j] = lo
+            upper[node, j] = hi
+    for node in range(first_leaf - 1, -1, -1):
+        for j in range(d):
+            lower[node, j] = min(lower[2 * node + 1, j], lower[2 * node + 2, j])
+            upper[node, j] = max(upper[2 * node + 1, j], upper[2 * node + 2, j])
+    return points_t
+
+
+@njit(cache=True, nogil=True)
+def build(points, leaf_size):
+    """Build the tree over ``points`` (n, d), float64, on one thread.
+
+    Top-down, level by level: each node splits at the median position along
+    the widest side of its *split box* (the root's box cut by its ancestors'
+    medians), which needs no pass over its points. The tight boxes the
+    queries prune with are computed at the end (:func:`finish`).
+    :class:`divergences.neighbors.KDTree` runs the same steps with the nodes
+    of each level split across threads (:func:`split_nodes` releases the GIL).
+
+    Returns
+    -------
+    points_t : (d, n) float64, the points in leaf order, dimension-major
+    order : (n,) int64, ``points_t[:, t] = points[order[t]]``
+    start, end : (n_nodes,) int64, each node's slice of ``order``
+    lower, upper : (n_nodes, d) float64, each node's bounding box
+    first_leaf : int, index of the first leaf (nodes from there on are leaves)
+    """
+    work, order, start, end, lower, upper, levels = prepare(points, leaf_size)
     for level in range(levels - 1):
-        _split_level(work, order, lower, upper, start, end, 2**level - 1, 2 ** (level + 1) - 1)
-    points_t = np.ascontiguousarray(work.T)
-    _tight_boxes(points_t, start, end, lower, upper, first_leaf)
-    return points_t, order, start, end, lower, upper, first_leaf
+        split_nodes(work, order, lower, upper, start, end, 2**level - 1, 2 ** (level + 1) - 1)
+    points_t = finish(work, start, end, lower, upper, levels)
+    return points_t, order, start, end, lower, upper, 2 ** (levels - 1) - 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -308,7 +330,7 @@ def _k_nearest_one(query, points_t, start, end, lower, upper, first_leaf,
                 top += 1
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def k_nearest(points_t, order, start, end, lower, upper, first_leaf, queries, query_order,
               k, distances, indices):
     """The ``k`` nearest tree points at positive distance from each query.
@@ -321,32 +343,30 @@ def k_nearest(points_t, order, start, end, lower, upper, first_leaf, queries, qu
     memory at O(n) per column. Where a query has fewer than ``k`` points at
     positive distance, the missing distances are ``inf`` and indices ``-1``.
 
-    ``query_order`` is the order in which queries are processed (a
-    permutation of their rows; pass one that keeps nearby queries together,
-    such as another tree's ``order``, for cache locality).
+    Only the rows listed in ``query_order`` are answered, in that order:
+    pass an order that keeps nearby queries together (such as a tree's
+    ``order``) for cache locality, and disjoint slices of it to run threads
+    side by side (the kernel releases the GIL).
     """
-    n_queries = queries.shape[0]
     n_cols = distances.shape[1]
     n_index_cols = indices.shape[1]
     depth = 2 * (int(np.log2(start.shape[0] + 1)) + 2)
     widest = max(np.max(end - start), 1)
-    n_chunks = (n_queries + _CHUNK - 1) // _CHUNK
-    for chunk in prange(n_chunks):
-        best_d2 = np.empty(k)
-        best_at = np.empty(k, dtype=np.int64)
-        stack_node = np.empty(depth, dtype=np.int64)
-        stack_d2 = np.empty(depth)
-        scratch = np.empty(widest)
-        partial = np.empty((4, widest))
-        for position in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_queries)):
-            row = query_order[position]
-            _k_nearest_one(queries[row], points_t, start, end, lower, upper, first_leaf,
-                           best_d2, best_at, stack_node, stack_d2, scratch, partial)
-            for c in range(n_cols):
-                distances[row, c] = np.sqrt(best_d2[k - n_cols + c])
-            for c in range(n_index_cols):
-                at = best_at[c]
-                indices[row, c] = order[at] if at >= 0 else -1
+    best_d2 = np.empty(k)
+    best_at = np.empty(k, dtype=np.int64)
+    stack_node = np.empty(depth, dtype=np.int64)
+    stack_d2 = np.empty(depth)
+    scratch = np.empty(widest)
+    partial = np.empty((4, widest))
+    for position in range(query_order.shape[0]):
+        row = query_order[position]
+        _k_nearest_one(queries[row], points_t, start, end, lower, upper, first_leaf,
+                       best_d2, best_at, stack_node, stack_d2, scratch, partial)
+        for c in range(n_cols):
+            distances[row, c] = np.sqrt(best_d2[k - n_cols + c])
+        for c in range(n_index_cols):
+            at = best_at[c]
+            indices[row, c] = order[at] if at >= 0 else -1
 
 
 @njit(cache=True, nogil=True)
@@ -380,28 +400,26 @@ def _count_within_one(query, radius, points_t, start, end, lower, upper, first_l
     return count, farthest
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def count_within(points_t, start, end, lower, upper, first_leaf, queries, query_order,
                  radius, counts, farthest):
     """Count the tree points at positive distance ``<= radius[i]`` from query ``i``.
 
     Writes the count into ``counts[i]`` and the distance of the farthest
-    counted point into ``farthest[i]`` (0 where none).
+    counted point into ``farthest[i]`` (0 where none). Only the rows in
+    ``query_order`` are answered (see :func:`k_nearest`).
     """
-    n_queries = queries.shape[0]
     depth = 2 * (int(np.log2(start.shape[0] + 1)) + 2)
     widest = max(np.max(end - start), 1)
-    n_chunks = (n_queries + _CHUNK - 1) // _CHUNK
-    for chunk in prange(n_chunks):
-        stack_node = np.empty(depth, dtype=np.int64)
-        scratch = np.empty(widest)
-        partial = np.empty((4, widest))
-        for position in range(chunk * _CHUNK, min((chunk + 1) * _CHUNK, n_queries)):
-            row = query_order[position]
-            c, f2 = _count_within_one(queries[row], radius[row], points_t, start, end, lower,
-                                      upper, first_leaf, stack_node, scratch, partial)
-            counts[row] = c
-            farthest[row] = np.sqrt(f2)
+    stack_node = np.empty(depth, dtype=np.int64)
+    scratch = np.empty(widest)
+    partial = np.empty((4, widest))
+    for position in range(query_order.shape[0]):
+        row = query_order[position]
+        c, f2 = _count_within_one(queries[row], radius[row], points_t, start, end, lower,
+                                  upper, first_leaf, stack_node, scratch, partial)
+        counts[row] = c
+        farthest[row] = np.sqrt(f2)
 
 
 @njit(cache=True, nogil=True)
