@@ -16,13 +16,17 @@ naming ``k``.
 
 Two engines answer the queries, chosen by dimension in :func:`build_tree`:
 the Numba k-d tree of :mod:`divergences._kernels.kdtree` for ``d`` in
-:data:`NUMBA_DIMENSIONS`, and :class:`scipy.spatial.cKDTree` otherwise. Both
-return the same distances (squared distances summed in dimension order, then
-a square root); ``benchmarks/bench_knn.py`` measures them side by side and the
-dispatch follows its table. Every query takes ``workers`` (``-1``: all
-cores) and an optional processing ``order``: queries taken in a tree's leaf
-order (``tree.indices``) hit the same leaves one after another, which keeps
-them in cache and roughly halves the time of a query on either engine.
+:data:`NUMBA_DIMENSIONS` (1 to 10, where ``benchmarks/bench_knn.py`` measures
+it faster), and :class:`scipy.spatial.cKDTree` above. They return the same
+distances bit for bit -- the kernel sums squared coordinate differences in
+cKDTree's grouping -- so the dispatch never changes a result; indices can
+differ only between neighbours at exactly the same distance.
+
+Every query takes ``workers`` (``-1``: all cores; the Numba kernels release
+the GIL and run on a thread pool) and an optional processing ``order``:
+queries taken in a tree's leaf order (``tree.indices``) visit the same leaves
+one after another, which keeps them in cache; on either engine that is worth
+up to a factor of two over random order.
 """
 
 import os
