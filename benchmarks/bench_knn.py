@@ -1,24 +1,35 @@
 """k-NN KL / JS estimators: speed, memory and bias, side by side with peers.
 
-    python benchmarks/bench_knn.py            # full run (several minutes)
-    python benchmarks/bench_knn.py --quick    # small sizes, seconds
+    python benchmarks/bench_knn.py            # full run (many minutes)
+    python benchmarks/bench_knn.py --quick    # small sizes, about a minute
+    python benchmarks/bench_knn.py --sections speed,large   # some sections only
     python benchmarks/bench_knn.py --bias --n 5000 --reps 20   # bias table only
 
 Sections:
 
-1. KL at d = 5, n = m = 100,000, k = 5: divergences (fixed and adaptive),
-   a bare scipy cKDTree implementation of the same formula (1 thread and all
+1. ``speed`` -- KL at d = 5, n = m = 100,000, k = 5: divergences (fixed, on
+   the Numba tree it uses in d <= 10 and forced onto cKDTree; adaptive), a
+   bare scipy cKDTree implementation of the same formula (1 thread and all
    threads), and universal-divergence's ``estimate`` -- same inputs, same
-   process; warm wall times, ratios, values. There are no Numba kernels on
-   this path (scipy's cKDTree does the neighbour search), so there is no
-   compile time to separate: the "compile" column is 0 by construction.
-2. n = m = 10^6 in d = 3, each contender in a fresh subprocess for its peak
-   resident memory.
-3. Neighbour search by dimension: cKDTree against brute force (BLAS
-   distances in blocks), to show where a tree stops paying.
-4. The bias table: each variant and k on the same Gaussians (N(0, I_5) vs
+   process; best warm wall time, first call (for us: loading the compiled
+   kernels from Numba's cache), ratios, values, peak memory of one warm call.
+   The Numba compile time with an empty cache is measured apart, in a
+   subprocess with its own cache directory.
+2. ``large`` -- n = m = 10^6 in d = 3, each contender in a fresh subprocess
+   (warmed on a few points first): time of one call, and the peak memory of
+   another (``_harness.peak_rss_during``: the larger of the resident-set rise
+   and tracemalloc's peak).
+3. ``dims`` -- neighbour search by dimension, Numba tree against cKDTree, on
+   the same points: build, and a k-query in input order and in leaf order.
+   This is the table behind ``divergences.neighbors.NUMBA_DIMENSIONS``.
+4. ``brute`` -- cKDTree against brute force (BLAS distances in blocks), to
+   show where a tree stops paying.
+5. ``bias`` -- each variant and k on the same Gaussians (N(0, I_5) vs
    N(0.5 * 1, I_5), true KL 0.625) over several seeds: mean bias, spread over
    seeds, and the mean reported standard error.
+
+Timings are wall-clock on whatever machine runs this; on a shared, loaded
+machine they are noisy -- compare ratios taken in the same run.
 """
 
 import argparse
@@ -32,7 +43,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import divergences as dv  # noqa: E402
-from _harness import markdown_table, max_rss_mib, run_child, timed, traced_peak_mib  # noqa: E402
+from _harness import (  # noqa: E402
+    fmt_bytes,
+    fmt_seconds,
+    machine_line,
+    markdown_table,
+    measure,
+    peak_rss_during,
+    run_child,
+    timed,
+)
 
 TRUE_KL_D5 = 0.625  # |mu|^2 / 2 with mu = 0.5 * ones(5)
 
@@ -47,6 +67,18 @@ def gaussian_pair(n, m, d, seed):
 
 def ours_fixed(x, y, k):
     return dv.kl_divergence(x, y, k=k).value
+
+
+def ours_fixed_ckdtree(x, y, k):
+    """The same estimator with every query on scipy's cKDTree (the dispatch switched off)."""
+    from divergences import neighbors
+
+    saved = neighbors.NUMBA_DIMENSIONS
+    neighbors.NUMBA_DIMENSIONS = range(0)
+    try:
+        return dv.kl_divergence(x, y, k=k).value
+    finally:
+        neighbors.NUMBA_DIMENSIONS = saved
 
 
 def ours_adaptive(x, y, k):
@@ -70,9 +102,11 @@ def universal_divergence(x, y, k):
     return float(estimate(x, y, k=k))
 
 
+OURS = "divergences knn fixed (Numba tree)"
 CONTENDERS = {
-    "divergences knn (fixed)": ours_fixed,
-    "divergences knn (adaptive)": ours_adaptive,
+    OURS: ours_fixed,
+    "divergences knn fixed (cKDTree engine)": ours_fixed_ckdtree,
+    "divergences knn adaptive": ours_adaptive,
     "scipy cKDTree, bare, workers=-1": lambda x, y, k: ckdtree_bare(x, y, k, -1),
     "scipy cKDTree, bare, workers=1": lambda x, y, k: ckdtree_bare(x, y, k, 1),
     "universal-divergence": universal_divergence,
@@ -84,40 +118,103 @@ def child(name, n, d, k):
     import json
 
     x, y = gaussian_pair(n, n, d, seed=0)
-    before = max_rss_mib()
+    CONTENDERS[name](x[:500], y[:500], k)  # imports, and Numba kernels from the cache
     seconds, value = timed(CONTENDERS[name], x, y, k)
-    print(json.dumps({"seconds": seconds, "value": value, "rss_mib": max_rss_mib() - before}))
+    peak = peak_rss_during(lambda: CONTENDERS[name](x, y, k))[1]
+    print(json.dumps({"seconds": seconds, "value": value, "peak_mib": peak / 2**20}))
+
+
+def compile_child():
+    """Subprocess entry, run with an empty NUMBA_CACHE_DIR: compile time of the k-NN kernels."""
+    import json
+    import time
+
+    x, y = gaussian_pair(2000, 2000, 5, seed=0)
+    start = time.perf_counter()
+    dv.kl_divergence(x, y, k=5)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    dv.kl_divergence(x, y, k=5)
+    print(json.dumps({"compile": first - (time.perf_counter() - start)}))
+
+
+def cold_compile_seconds():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["NUMBA_CACHE_DIR"] = cache
+        try:
+            return run_child(os.path.abspath(__file__), ["--compile-child"])["compile"]
+        finally:
+            del os.environ["NUMBA_CACHE_DIR"]
 
 
 # --------------------------------------------------------------------------- sections
 
 
-def section_speed(n, d, k, skip_ud_above):
+def section_speed(n, d, k, with_ud=True):
     x, y = gaussian_pair(n, n, d, seed=0)
     rows, base = [], None
     for name, fn in CONTENDERS.items():
-        if name == "universal-divergence" and n > skip_ud_above:
+        if name == "universal-divergence" and not with_ud:
             continue
-        fn(x[:200], y[:200], k)  # warm: imports, first-call overheads
-        seconds, value = timed(fn, x, y, k, repeat=1 if "universal" in name else 2)
-        peak = traced_peak_mib(fn, x, y, k) if "universal" not in name else float("nan")
-        base = seconds if base is None else base
-        rows.append([name, f"{seconds:.2f}", "0", f"{seconds / base:.1f}x", f"{value:.4f}",
-                     f"{peak:.0f}"])
+        if "universal" in name:
+            # Pure Python per point and no compilation: one call is its warm time.
+            seconds, value = timed(fn, x, y, k)
+            t_first, t_warm, peak = float("nan"), seconds, float("nan")
+        else:
+            t = measure(lambda: fn(x, y, k), repeat=2)
+            t_first, t_warm, peak, value = t.first, t.warm, t.peak, t.result
+        base = t_warm if base is None else base
+        rows.append([name, fmt_seconds(t_warm), fmt_seconds(t_first), f"{t_warm / base:.1f}x",
+                     f"{value:.6f}", fmt_bytes(peak)])
     print(f"\n### KL, d = {d}, n = m = {n:,}, k = {k} (true value {TRUE_KL_D5})\n")
     print(markdown_table(
-        ["contender", "warm time (s)", "compile (s)", "time / ours", "estimate",
-         "tracemalloc peak (MiB)"], rows))
+        ["contender", "warm time", "first call", "time / ours", "estimate", "peak memory"], rows))
+    print(f"\nNumba compile time of the k-NN kernels with an empty cache (a subprocess): "
+          f"{fmt_seconds(cold_compile_seconds())}; once cached, the first call in a new "
+          "process only loads them (the 'first call' column).")
 
 
 def section_large(n, d, k):
     script = os.path.abspath(__file__)
-    rows = []
-    for name in ("divergences knn (fixed)", "scipy cKDTree, bare, workers=-1"):
+    rows, base = [], None
+    for name in (OURS, "scipy cKDTree, bare, workers=-1"):
         out = run_child(script, ["--child", name, "--n", str(n), "--d", str(d), "--k", str(k)])
-        rows.append([name, f"{out['seconds']:.1f}", f"{out['value']:.4f}", f"{out['rss_mib']:.0f}"])
+        base = out["seconds"] if base is None else base
+        rows.append([name, f"{out['seconds']:.1f}", f"{out['seconds'] / base:.1f}x",
+                     f"{out['value']:.6f}", f"{out['peak_mib']:.0f}"])
     print(f"\n### KL, d = {d}, n = m = {n:,}, k = {k}, each in a fresh process\n")
-    print(markdown_table(["contender", "time (s)", "estimate", "peak RSS growth (MiB)"], rows))
+    print(markdown_table(
+        ["contender", "time (s)", "time / ours", "estimate", "peak memory (MiB)"], rows))
+
+
+def section_dimensions(n, k, dims):
+    from divergences.neighbors import build_tree, neighbor_columns
+
+    rows = []
+    for d in dims:
+        x, y = gaussian_pair(n, n, d, seed=1)
+        order = build_tree(x, engine="numba").indices  # x in leaf order
+        cells = [d]
+        times = {}
+        for engine in ("numba", "scipy"):
+            build_s, tree = timed(build_tree, y, engine=engine, repeat=2)
+            neighbor_columns(tree, x[:100], k)  # kernels loaded
+            plain_s, _ = timed(neighbor_columns, tree, x, k, repeat=2)
+            ordered_s, _ = timed(neighbor_columns, tree, x, k, order=order, repeat=2)
+            times[engine] = (build_s, plain_s, ordered_s)
+            cells += [f"{build_s:.3f}", f"{plain_s:.3f}", f"{ordered_s:.3f}"]
+        numba_total = times["numba"][0] + times["numba"][2]
+        cells += [f"{(times['scipy'][0] + times['scipy'][2]) / numba_total:.2f}x",
+                  f"{(times['scipy'][0] + times['scipy'][1]) / numba_total:.2f}x"]
+        rows.append(cells)
+    print(f"\n### Neighbour search by dimension, n = m = {n:,}, k = {k} (positive-distance "
+          "neighbours, all cores), seconds\n")
+    print(markdown_table(
+        ["d", "Numba build", "Numba query", "Numba query, leaf order", "cKDTree build",
+         "cKDTree query", "cKDTree query, leaf order",
+         "cKDTree / Numba (both leaf order)", "cKDTree input order / Numba"], rows))
 
 
 def brute_kth(x, y, k, block=2048):
@@ -131,7 +228,7 @@ def brute_kth(x, y, k, block=2048):
     return out
 
 
-def section_dimensions(n, k, dims):
+def section_brute(n, k, dims):
     from scipy.spatial import cKDTree
 
     rows = []
@@ -182,29 +279,46 @@ def section_bias(n, reps, ks, with_mixed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--sections", default="speed,large,dims,brute,bias",
+                        help="comma-separated: speed, large, dims, brute, bias")
     parser.add_argument("--bias", action="store_true", help="only the bias table")
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--d", type=int, default=5)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--compile-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.n, args.d, args.k)
         return
+    if args.compile_child:
+        compile_child()
+        return
     if args.bias:
         section_bias(args.n or 100_000, args.reps or 10, (1, 3, 5, 10), with_mixed=True)
         return
+    sections = set(args.sections.split(","))
+    print(f"Machine: {machine_line()}")
     if args.quick:
-        section_speed(10_000, 5, 5, skip_ud_above=10_000)
-        section_large(100_000, 3, 5)
-        section_dimensions(5_000, 5, (2, 5, 10, 20, 50))
-        section_bias(2_000, 3, (1, 5), with_mixed=False)
-        return
-    section_speed(args.n or 100_000, 5, args.k, skip_ud_above=10**9)
-    section_large(1_000_000, 3, args.k)
-    section_dimensions(20_000, 5, (2, 3, 5, 10, 20, 50, 100))
-    section_bias(100_000, args.reps or 5, (1, 3, 5, 10), with_mixed=False)
+        plan = {
+            "speed": lambda: section_speed(10_000, 5, 5),
+            "large": lambda: section_large(100_000, 3, 5),
+            "dims": lambda: section_dimensions(20_000, 5, (1, 2, 3, 5, 8, 10)),
+            "brute": lambda: section_brute(5_000, 5, (2, 5, 10, 20, 50)),
+            "bias": lambda: section_bias(2_000, 3, (1, 5), with_mixed=False),
+        }
+    else:
+        plan = {
+            "speed": lambda: section_speed(args.n or 100_000, args.d, args.k),
+            "large": lambda: section_large(1_000_000, 3, args.k),
+            "dims": lambda: section_dimensions(100_000, 5, (1, 2, 3, 5, 8, 10)),
+            "brute": lambda: section_brute(20_000, 5, (2, 3, 5, 10, 20, 50, 100)),
+            "bias": lambda: section_bias(100_000, args.reps or 5, (1, 3, 5, 10), with_mixed=False),
+        }
+    for name, run in plan.items():
+        if name in sections:
+            run()
 
 
 if __name__ == "__main__":

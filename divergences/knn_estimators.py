@@ -21,7 +21,7 @@ from .exceptions import InvalidMeasureError
 from .neighbors import (
     build_tree,
     kth_neighbor_distance,
-    nearest_positive,
+    neighbor_columns,
     neighbors_within,
     unit_ball_log_volume,
 )
@@ -75,30 +75,40 @@ def _mean_and_stderr(terms):
     return mean, stderr
 
 
-def _trees(x, y):
-    return build_tree(x), build_tree(y)
+def _trees(x, y, workers):
+    return build_tree(x, workers=workers), build_tree(y, workers=workers)
 
 
-def _neighbors_for_jackknife(tree, points, k, available, name, workers):
-    """The first ``k + 1`` positive-distance neighbours, or only ``k`` when there are no more."""
-    from .exceptions import InvalidMeasureError as _Invalid
+def _neighbors_for_jackknife(tree, points, k, available, name, workers, order=None):
+    """One query for what the estimate and its jackknife need.
 
-    if k + 1 <= available:
-        try:
-            return nearest_positive(tree, points, k + 1, name=name, workers=workers)
-        except _Invalid:
-            pass  # duplicates leave some point without a (k+1)-th neighbour
-    return nearest_positive(tree, points, k, name=name, workers=workers)
+    Returns ``(dist_k, dist_k1, indices)``: the k-th positive-distance
+    neighbour distances, and for the jackknife the (k+1)-th distances and the
+    first ``k`` neighbours' indices -- or ``None, None`` when some point has
+    no (k+1)-th neighbour (k at its limit, or duplicates).
+    """
+    if k + 1 > available:
+        dist = neighbor_columns(tree, points, k, distances=1, indices=0, name=name,
+                                workers=workers, order=order)[0]
+        return dist[:, 0], None, None
+    dist, index = neighbor_columns(tree, points, k + 1, distances=2, indices=k, required=k,
+                                   name=name, workers=workers, order=order)
+    if np.isinf(dist[:, 1]).any():  # duplicates leave some point without a (k+1)-th neighbour
+        return dist[:, 0], None, None
+    return dist[:, 0], dist[:, 1], index
 
 
-def _deletion_shifts(log_dist, indices, k, size, d):
+def _deletion_shifts(log_k, log_k1, indices, size, d):
     """Per deleted tree point, the summed change of ``d log dist_k`` over the points that lose it.
 
     Deleting a tree point that is among a query point's first ``k`` neighbours
     moves that point's k-th neighbour to its (k+1)-th.
     """
-    step = d * (log_dist[:, k] - log_dist[:, k - 1])
-    return np.bincount(indices[:, :k].ravel(), weights=np.repeat(step, k), minlength=size)
+    from ._kernels.kdtree import deletion_shifts
+
+    # A scatter-add in the order np.bincount would take (row by row), without its
+    # n * k temporaries.
+    return deletion_shifts(d * (log_k1 - log_k), indices, size)
 
 
 def _jackknife_variance(leave_one_out):
@@ -145,25 +155,28 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
 
     n, d = x.shape
     m = y.shape[0]
-    tree_x, tree_y = _trees(x, y)
-    dist_x, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1, "p", workers)
-    dist_y, index_y = _neighbors_for_jackknife(tree_y, x, k, m, "q", workers)
-    log_rho, log_nu = np.log(dist_x), np.log(dist_y)
-    fixed_terms = d * (log_nu[:, k - 1] - log_rho[:, k - 1])
+    tree_x, tree_y = _trees(x, y, workers)
+    # Both queries take x in tree_x's leaf order: consecutive queries are neighbours.
+    order = tree_x.indices
+    rho, rho_next, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1, "p", workers, order)
+    nu, nu_next, index_y = _neighbors_for_jackknife(tree_y, x, k, m, "q", workers, order)
+    log_rho, log_nu = np.log(rho), np.log(nu)
+    fixed_terms = d * (log_nu - log_rho)
     details = {"k": k, "variant": variant, "ties": "neighbours at distance 0 skipped"}
     if variant == "fixed":
         terms = fixed_terms
     else:
-        radius = np.maximum(dist_x[:, k - 1], dist_y[:, k - 1])
-        k_i, rho_i = neighbors_within(tree_x, x, radius, 2 * k, workers=workers)
-        l_i, nu_i = neighbors_within(tree_y, x, radius, 2 * k, workers=workers)
+        radius = np.maximum(rho, nu)
+        k_i, rho_i = neighbors_within(tree_x, x, radius, 2 * k, workers=workers, order=order)
+        l_i, nu_i = neighbors_within(tree_y, x, radius, 2 * k, workers=workers, order=order)
         terms = d * np.log(nu_i / rho_i) + digamma(k_i) - digamma(l_i)
         details["mean_counts"] = (float(k_i.mean()), float(l_i.mean()))
     mean, stderr = _mean_and_stderr(terms)
-    if dist_x.shape[1] > k and dist_y.shape[1] > k and n > 2:
+    if rho_next is not None and nu_next is not None and n > 2:
         total = float(np.sum(fixed_terms))
-        loo_x = (total - fixed_terms - _deletion_shifts(log_rho, index_x, k, n, d)) / (n - 1)
-        loo_y = (total + _deletion_shifts(log_nu, index_y, k, m, d)) / n
+        shift_x = _deletion_shifts(log_rho, np.log(rho_next), index_x, n, d)
+        loo_x = (total - fixed_terms - shift_x) / (n - 1)
+        loo_y = (total + _deletion_shifts(log_nu, np.log(nu_next), index_y, m, d)) / n
         # The log(m/(n-1)) offsets of the deleted estimates are constants within each
         # sample and so do not move the jackknife variances.
         stderr = math.sqrt(_jackknife_variance(loo_x) + _jackknife_variance(loo_y))
@@ -207,18 +220,21 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
 
     n, d = x.shape
     m = y.shape[0]
-    tree_x, tree_y = _trees(x, y)
+    tree_x, tree_y = _trees(x, y, workers)
     halves, variances = [], []
     for own_tree, other_tree, points, own, other, name in (
         (tree_x, tree_y, x, n, m, "p"),
         (tree_y, tree_x, y, m, n, "q"),
     ):
-        radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers)
+        order = own_tree.indices  # points in their own tree's leaf order
+        radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers,
+                                       order=order)
         # Scale the ball's volume by (own - 1)/other so that both samples count at
         # the same rate per unit mass; then l ~ NegBin(k, p/(p+q)) where the
         # densities are locally flat, and E[psi(k + l)] - psi(k) = log(1 + q/p).
         scaled = radius * ((own - 1) / other) ** (1.0 / d)
-        counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers)
+        counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers,
+                                     order=order)
         terms = _LOG2 + digamma(k) - digamma(k + counts)
         halves.append(float(np.mean(terms)))
         variances.append(float(np.var(terms, ddof=1)) / own if own > 1 else math.nan)
@@ -247,7 +263,8 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
     from scipy.special import digamma
 
     n, d = x.shape
-    rho = kth_neighbor_distance(build_tree(x), x, k, name="p", workers=workers)
+    tree = build_tree(x, workers=workers)
+    rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
     log_rho = np.log(rho)
     mean, stderr = _mean_and_stderr(d * log_rho)
     return float(digamma(n) - digamma(k) + unit_ball_log_volume(d) + mean), stderr, log_rho
@@ -280,7 +297,8 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
     if np.any(np.isneginf(log_q)):
         outside = int(np.count_nonzero(np.isneginf(log_q)))
         return math.inf, 0.0, details, f"{_NOT_ABS_CONT} ({outside} sample points where q = 0)"
-    rho = kth_neighbor_distance(build_tree(x), x, k, name="p", workers=workers)
+    tree = build_tree(x, workers=workers)
+    rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
     terms = -(d * np.log(rho) + log_q)
     mean, stderr = _mean_and_stderr(terms)
     value = mean - (digamma(n) - digamma(k) + unit_ball_log_volume(d))
@@ -313,14 +331,15 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-
     x = np.ascontiguousarray(p.sample(n_draws, rng=as_rng(rng)), dtype=np.float64)
     log_p = np.asarray(p.logpdf(x), dtype=np.float64)
     # Draws from P never coincide with y in exact arithmetic; the tie rule covers rounding.
-    dist, index = _neighbors_for_jackknife(build_tree(y), x, k, m, "q", workers)
-    log_nu = np.log(dist)
-    terms = log_p + d * log_nu[:, k - 1]
+    nu, nu_next, index = _neighbors_for_jackknife(build_tree(y, workers=workers), x, k, m, "q",
+                                                workers)
+    log_nu = np.log(nu)
+    terms = log_p + d * log_nu
     mean, stderr = _mean_and_stderr(terms)
-    if dist.shape[1] > k:
+    if nu_next is not None:
         # Draws and y are independent: add the delete-one jackknife variance over y
         # (conservative, as every jackknife variance is) to that of the draws.
-        loo_y = _deletion_shifts(log_nu, index, k, m, d) / n_draws
+        loo_y = _deletion_shifts(log_nu, np.log(nu_next), index, m, d) / n_draws
         stderr = math.sqrt(stderr**2 + _jackknife_variance(loo_y))
     value = mean - (digamma(k) - digamma(m + 1) - unit_ball_log_volume(d))
     details = {
