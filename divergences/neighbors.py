@@ -112,7 +112,7 @@ def build_tree(points, *, engine=None, workers=-1):
 
 
 # Below this many points a thread pool costs more than it saves.
-_PARALLEL_FROM = 20_000
+_PARALLEL_FROM = 4096
 
 
 def _thread_count(workers):
