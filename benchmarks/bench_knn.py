@@ -312,7 +312,8 @@ def main():
         plan = {
             "speed": lambda: section_speed(args.n or 100_000, args.d, args.k),
             "large": lambda: section_large(1_000_000, 3, args.k),
-            "dims": lambda: section_dimensions(100_000, 5, (1, 2, 3, 5, 8, 10)),
+            "dims": lambda: (section_dimensions(100_000, 5, (1, 2, 3, 5, 8, 10)),
+                             section_dimensions(1_000_000, 5, (3,))),
             "brute": lambda: section_brute(20_000, 5, (2, 3, 5, 10, 20, 50, 100)),
             "bias": lambda: section_bias(100_000, args.reps or 5, (1, 3, 5, 10), with_mixed=False),
         }

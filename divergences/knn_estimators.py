@@ -155,11 +155,17 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
 
     n, d = x.shape
     m = y.shape[0]
-    tree_x, tree_y = _trees(x, y, workers)
+    # One tree at a time (the fixed variant needs neither once queried): peak memory.
+    tree_x = build_tree(x, workers=workers)
     # Both queries take x in tree_x's leaf order: consecutive queries are neighbours.
     order = tree_x.indices
     rho, rho_next, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1, "p", workers, order)
+    if variant == "fixed":
+        del tree_x
+    tree_y = build_tree(y, workers=workers)
     nu, nu_next, index_y = _neighbors_for_jackknife(tree_y, x, k, m, "q", workers, order)
+    if variant == "fixed":
+        del tree_y
     log_rho, log_nu = np.log(rho), np.log(nu)
     fixed_terms = d * (log_nu - log_rho)
     details = {"k": k, "variant": variant, "ties": "neighbours at distance 0 skipped"}
@@ -175,7 +181,9 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
     if rho_next is not None and nu_next is not None and n > 2:
         total = float(np.sum(fixed_terms))
         shift_x = _deletion_shifts(log_rho, np.log(rho_next), index_x, n, d)
+        del index_x, rho_next
         loo_x = (total - fixed_terms - shift_x) / (n - 1)
+        del shift_x
         loo_y = (total + _deletion_shifts(log_nu, np.log(nu_next), index_y, m, d)) / n
         # The log(m/(n-1)) offsets of the deleted estimates are constants within each
         # sample and so do not move the jackknife variances.

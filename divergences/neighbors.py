@@ -75,14 +75,20 @@ class KDTree:
         size = kdtree.LEAF_SIZE if leaf_size is None else int(leaf_size)
         work, order, start, end, lower, upper, levels = kdtree.prepare(points, size)
         threads = _thread_count(workers) if self.n >= _PARALLEL_FROM else 1
-        with ThreadPoolExecutor(threads) as pool:
+
+        def split(first, last):
+            kdtree.split_nodes(work, order, lower, upper, start, end, first, last)
+
+        if threads == 1:
             for level in range(levels - 1):
-                first, last = 2**level - 1, 2 ** (level + 1) - 1
-                # The nodes of a level own disjoint rows: split them across threads.
-                bounds = np.linspace(first, last, min(threads, last - first) + 1).astype(int)
-                list(pool.map(lambda lo, hi: kdtree.split_nodes(work, order, lower, upper, start,
-                                                                 end, lo, hi),
-                              bounds[:-1], bounds[1:]))
+                split(2**level - 1, 2 ** (level + 1) - 1)
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                for level in range(levels - 1):
+                    first, last = 2**level - 1, 2 ** (level + 1) - 1
+                    # The nodes of a level own disjoint rows: split them across threads.
+                    bounds = np.linspace(first, last, min(threads, last - first) + 1).astype(int)
+                    list(pool.map(split, bounds[:-1], bounds[1:]))
         points_t = kdtree.finish(work, start, end, lower, upper, levels)
         self._arrays = (points_t, order, start, end, lower, upper, 2 ** (levels - 1) - 1)
         self.indices = order
@@ -106,7 +112,7 @@ def build_tree(points, *, engine=None, workers=-1):
 
 
 # Below this many points a thread pool costs more than it saves.
-_PARALLEL_FROM = 20_000
+_PARALLEL_FROM = 4096
 
 
 def _thread_count(workers):

@@ -215,7 +215,7 @@ def test_kernels_without_jit():
 def test_threads_do_not_change_results():
     # Above the size where the work is split across threads (build and queries).
     rng = np.random.default_rng(6)
-    points, queries = np.round(rng.normal(size=(30_000, 3)), 2), rng.normal(size=(25_000, 3))
+    points, queries = np.round(rng.normal(size=(9_000, 3)), 2), rng.normal(size=(8_000, 3))
     one, many = build_tree(points, workers=1), build_tree(points, workers=3)
     for array in range(7):
         np.testing.assert_array_equal(one._arrays[array], many._arrays[array])
