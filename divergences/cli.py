@@ -192,6 +192,20 @@ def _library_call(function, *args, **kwargs):
         raise CliError(str(exc)) from None
 
 
+def _divergence_options(args):
+    """The library options of ``--option``, ``--base`` and ``--order``, checked against ``--kind``."""
+    options = parse_options(args.option)
+    if args.base is not None:
+        if args.kind not in _LOG_KINDS:
+            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
+        options["base"] = args.base
+    if args.order is not None:
+        if args.kind not in _ORDER_KINDS:
+            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
+        options["order"] = args.order
+    return options
+
+
 def _cmd_compute(args):
     import divergences as dv
 
@@ -205,15 +219,7 @@ def _cmd_compute(args):
             f"X ({args.x!r}) has points of dimension {x.shape[1]} but Y ({args.y!r}) of "
             f"dimension {y.shape[1]}; both must have the same number of columns."
         )
-    options = parse_options(args.option)
-    if args.base is not None:
-        if args.kind not in _LOG_KINDS:
-            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
-        options["base"] = args.base
-    if args.order is not None:
-        if args.kind not in _ORDER_KINDS:
-            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
-        options["order"] = args.order
+    options = _divergence_options(args)
     result = _library_call(
         dv.divergence, dv.Samples(x), dv.Samples(y), args.kind, method=args.method, **options
     )
@@ -424,15 +430,7 @@ def _cmd_pairwise(args):
                 "--plot needs matplotlib, which is not installed (pip install matplotlib)."
             ) from None
     sets = _pairwise_sets(args)
-    options = parse_options(args.option)
-    if args.base is not None:
-        if args.kind not in _LOG_KINDS:
-            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
-        options["base"] = args.base
-    if args.order is not None:
-        if args.kind not in _ORDER_KINDS:
-            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
-        options["order"] = args.order
+    options = _divergence_options(args)
     if args.seed is not None:
         options["rng"] = args.seed
     try:
