@@ -193,7 +193,7 @@ def _library_call(function, *args, **kwargs):
 
 
 def _divergence_options(args):
-    """The library options of ``--option``, ``--base`` and ``--order``, checked against ``--kind``."""
+    """Library options from ``--option``, ``--base`` and ``--order``, checked against ``--kind``."""
     options = parse_options(args.option)
     if args.base is not None:
         if args.kind not in _LOG_KINDS:
