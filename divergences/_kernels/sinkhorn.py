@@ -72,9 +72,11 @@ def _power(s, order):
 @njit(cache=True, nogil=True, fastmath=_FAST)
 def _partial_squares(xi, yt, j0, size, v):
     """``v[:size]``: squared distances from ``xi`` over all dimensions but the last."""
+    x0 = xi[0]
     for jj in range(size):
-        v[jj] = 0.0
-    for k in range(yt.shape[0] - 1):
+        t = x0 - yt[0, j0 + jj]
+        v[jj] = t * t
+    for k in range(1, yt.shape[0] - 1):
         xk = xi[k]
         for jj in range(size):
             t = xk - yt[k, j0 + jj]
@@ -82,52 +84,58 @@ def _partial_squares(xi, yt, j0, size, v):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_exponents(xi, yt, j0, j1, log_w, h, inv, order, v):
-    """``v[:L] = log w_j + (h_j - C(x_i, y_j)) / eps`` for ``j`` in ``[j0, j1)``; returns their max.
+def _block_exponents(xi, yt, j0, j1, offset, inv, order, v):
+    """``v[:L] = offset_j - C(x_i, y_j) / eps`` for ``j`` in ``[j0, j1)``; returns their max.
 
-    The last dimension, the power and the exponent are one fused loop per
-    order, so that each vectorises without a branch inside.
+    ``offset_j = log w_j + h_j / eps``. The last dimension, the power and the
+    exponent are one loop, specialised for 1-D and 2-D points (no pass over
+    ``v`` before it), which LLVM vectorises after unswitching on ``order``.
     """
     size = j1 - j0
-    last = yt.shape[0] - 1
-    _partial_squares(xi, yt, j0, size, v)
-    xl = xi[last]
+    d = yt.shape[0]
     top = -1.7976931348623157e308
-    if order == 2.0:
+    if d == 1:
+        x0 = xi[0]
         for jj in range(size):
-            t = xl - yt[last, j0 + jj]
-            e = log_w[j0 + jj] + (h[j0 + jj] - (v[jj] + t * t)) * inv
+            t = x0 - yt[0, j0 + jj]
+            e = offset[j0 + jj] - _power(t * t, order) * inv
             v[jj] = e
             top = max(top, e)
-    elif order == 1.0:
+    elif d == 2:
+        x0, x1 = xi[0], xi[1]
         for jj in range(size):
-            t = xl - yt[last, j0 + jj]
-            e = log_w[j0 + jj] + (h[j0 + jj] - math.sqrt(v[jj] + t * t)) * inv
+            t0 = x0 - yt[0, j0 + jj]
+            t1 = x1 - yt[1, j0 + jj]
+            e = offset[j0 + jj] - _power(t0 * t0 + t1 * t1, order) * inv
             v[jj] = e
             top = max(top, e)
     else:
-        half = 0.5 * order
+        _partial_squares(xi, yt, j0, size, v)
+        xl = xi[d - 1]
         for jj in range(size):
-            t = xl - yt[last, j0 + jj]
-            e = log_w[j0 + jj] + (h[j0 + jj] - (v[jj] + t * t) ** half) * inv
+            t = xl - yt[d - 1, j0 + jj]
+            e = offset[j0 + jj] - _power(v[jj] + t * t, order) * inv
             v[jj] = e
             top = max(top, e)
     return top
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_costs_exponents(xi, yt, j0, j1, log_w, h, inv, order, v, c):
+def _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c):
     """As :func:`_block_exponents`, also leaving the costs in ``c[:L]`` (unfused)."""
     size = j1 - j0
-    _partial_squares(xi, yt, j0, size, c)
-    last = yt.shape[0] - 1
-    xl = xi[last]
     for jj in range(size):
-        t = xl - yt[last, j0 + jj]
-        c[jj] = _power(c[jj] + t * t, order)
+        c[jj] = 0.0
+    for k in range(yt.shape[0]):
+        xk = xi[k]
+        for jj in range(size):
+            t = xk - yt[k, j0 + jj]
+            c[jj] += t * t
+    for jj in range(size):
+        c[jj] = _power(c[jj], order)
     top = -1.7976931348623157e308
     for jj in range(size):
-        e = log_w[j0 + jj] + (h[j0 + jj] - c[jj]) * inv
+        e = offset[j0 + jj] - c[jj] * inv
         v[jj] = e
         top = max(top, e)
     return top
@@ -198,12 +206,10 @@ def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
     n_blocks = lo.shape[0]
     inv = 1.0 / eps
     with_moment = moment.shape[0] == n
+    offset = log_w + h * inv
     block_top = np.empty(n_blocks)
     for b in range(n_blocks):
-        best = log_w[starts[b]] + h[starts[b]] * inv
-        for j in range(starts[b], starts[b + 1]):
-            best = max(best, log_w[j] + h[j] * inv)
-        block_top[b] = best
+        block_top[b] = offset[starts[b]:starts[b + 1]].max()
     n_tasks = (n + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
     for task in prange(n_tasks):
         v = np.empty(BLOCK)
@@ -222,9 +228,9 @@ def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
                     continue
                 j0, j1 = starts[b], starts[b + 1]
                 if with_moment:
-                    block_max = _block_costs_exponents(xi, yt, j0, j1, log_w, h, inv, order, v, c)
+                    block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c)
                 else:
-                    block_max = _block_exponents(xi, yt, j0, j1, log_w, h, inv, order, v)
+                    block_max = _block_exponents(xi, yt, j0, j1, offset, inv, order, v)
                 if step > 0 and block_max < top - _NEGLIGIBLE:
                     continue
                 if with_moment:
