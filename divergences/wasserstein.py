@@ -109,7 +109,9 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
     transport with cost ``C = |x - y|^order``, solved by log-domain Sinkhorn
     with costs computed on the fly (O(n + m) memory, rows in parallel) and
-    eps-scaling. Subtracting the two symmetric terms removes the entropic bias:
+    eps-scaling; problems above 2,000 x 2,000 points are solved coarse to
+    fine (first between clusters of a few points, then on the full clouds to
+    the same ``tol``), which takes n = m = 100,000 in minutes. Subtracting the two symmetric terms removes the entropic bias:
     ``S_eps(p, p) = 0`` exactly, ``S_eps >= 0`` (for ``order <= 2``, where the
     Gibbs kernel is positive definite), and ``S_eps -> W_order^order`` as
     ``eps -> 0`` (Feydy et al. 2019).
@@ -140,7 +142,9 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     OTResult
         ``value`` is S_eps, in cost units (a squared distance for
         ``order=2``), not a root; ``potentials`` are the debiased ``(f - p,
-        g - q)``; ``details`` holds the three ``OT_eps`` values.
+        g - q)``; ``details`` holds the three ``OT_eps`` values, and the
+        iterations of each problem on the full clouds (``n_iter_each``) and
+        on its coarse levels (``coarse_n_iter_each``).
 
     Examples
     --------

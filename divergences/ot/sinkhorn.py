@@ -34,9 +34,9 @@ fine, the multiscale strategy of Schmitzer (2019) and GeomLoss: each cloud
 is reduced to clusters of at most 8 points (leaves of a median-split box
 tree, at their mass-weighted centroids), the problem between the clusters
 is solved at the target ``eps`` (recursively, if it is itself large), and
-the over-relaxation it settled on is kept; the full problem
-starts from the c-transform of the coarse potential, evaluated at every
-point. The coarse solution is only a starting point: the iterations then
+the full problem starts from the c-transform of the coarse potential,
+evaluated at every point, and from the over-relaxation the coarse problem
+settled on. The coarse solution is only a starting point: the iterations then
 run on the full clouds to the same ``tol``, so the answer is that of the
 full problem. The soft-min kernel itself skips, with a proof, the blocks
 of points whose terms are negligible (see :mod:`divergences._kernels.sinkhorn`).
