@@ -70,13 +70,13 @@ def _power(s, order):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _partial_squares(xi, yt, j0, size, v):
-    """``v[:size]``: squared distances from ``xi`` over all dimensions but the last."""
+def _squares(xi, yt, j0, size, dims, v):
+    """``v[:size]``: squared distances from ``xi`` over the first ``dims >= 1`` dimensions."""
     x0 = xi[0]
     for jj in range(size):
         t = x0 - yt[0, j0 + jj]
         v[jj] = t * t
-    for k in range(1, yt.shape[0] - 1):
+    for k in range(1, dims):
         xk = xi[k]
         for jj in range(size):
             t = xk - yt[k, j0 + jj]
@@ -110,7 +110,7 @@ def _block_exponents(xi, yt, j0, j1, offset, inv, order, v):
             v[jj] = e
             top = max(top, e)
     else:
-        _partial_squares(xi, yt, j0, size, v)
+        _squares(xi, yt, j0, size, d - 1, v)
         xl = xi[d - 1]
         for jj in range(size):
             t = xl - yt[d - 1, j0 + jj]
@@ -124,13 +124,7 @@ def _block_exponents(xi, yt, j0, j1, offset, inv, order, v):
 def _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c):
     """As :func:`_block_exponents`, also leaving the costs in ``c[:L]`` (unfused)."""
     size = j1 - j0
-    for jj in range(size):
-        c[jj] = 0.0
-    for k in range(yt.shape[0]):
-        xk = xi[k]
-        for jj in range(size):
-            t = xk - yt[k, j0 + jj]
-            c[jj] += t * t
+    _squares(xi, yt, j0, size, yt.shape[0], c)
     for jj in range(size):
         c[jj] = _power(c[jj], order)
     top = -1.7976931348623157e308
@@ -266,8 +260,7 @@ def dense_plan(x, y, log_a, log_b, f, g, eps, order):
             for k in range(x.shape[1]):
                 t = x[i, k] - y[j, k]
                 s += t * t
-            c = s if order == 2.0 else (math.sqrt(s) if order == 1.0 else s ** (0.5 * order))
-            plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - c) * inv)
+            plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - _power(s, order)) * inv)
     return plan
 
 

@@ -100,11 +100,6 @@ def _schedule(eps, start, scaling):
     return levels
 
 
-def _log(w):
-    with np.errstate(divide="ignore"):
-        return np.log(w)
-
-
 class _Cloud:
     """A weighted point cloud in box-tree order, laid out as the soft-min kernel reads it.
 
@@ -425,7 +420,7 @@ def solve(
         ``KL(pi | a x b)``); ``potentials = (f, g)``; ``details`` holds
         ``transport_cost = <pi, C>`` and ``entropic_term = eps KL``.
     """
-    from .._kernels.sinkhorn import dense_plan
+    from .._kernels.sinkhorn import dense_plan, log_weights
 
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
     x, a = point_cloud(p)
@@ -448,13 +443,14 @@ def solve(
         g = f
     else:
         f, g, info = entropic_ot(x, a, y, b, **settings)
-    log_a, log_b = _log(a), _log(b)
     transport, rows, cols = _plan_sums(x, a, y, b, f, g, eps, order)
     marginal_error = float(np.abs(rows - a).sum() + np.abs(cols - b).sum())
     if not info["converged"]:
         _warn_not_converged("Sinkhorn", info, tol)
     transport = max(float(transport), 0.0)
-    plan = dense_plan(x, y, log_a, log_b, f, g, eps, order) if return_plan else None
+    plan = None
+    if return_plan:
+        plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order)
     return OTResult(
         value=transport ** (1.0 / order),
         cost=info["dual"],
