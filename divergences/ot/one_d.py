@@ -13,7 +13,7 @@ import numpy as np
 
 from ..measures import Uniform
 from ..results import OTResult
-from ._common import is_point_cloud, is_uniform, point_cloud
+from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
 
 __all__ = ["applies", "solve", "wasserstein_1d_cost"]
 
@@ -138,18 +138,33 @@ def _quadrature_cost(p, q, order):
     return value, abserr
 
 
+def _solve_discrete(p, q, order):
+    x, a = point_cloud(p)
+    y, b = point_cloud(q)
+    # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
+    length = LengthScale(x, y, order)
+    x, y = length.points(x), length.points(y)
+    uniform = is_uniform(p) and is_uniform(q)
+    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], None if uniform else a, None if uniform else b, order)
+    cost = max(cost, 0.0)
+    result = OTResult(
+        value=cost ** (1.0 / order),
+        cost=cost,
+        order=order,
+        method="1d",
+        sizes=(p.size, q.size),
+        stderr=0.0,
+        note="merge of sorted atoms",
+    )
+    return length.restore(result)
+
+
 def solve(p, q, *, order=1.0):
     """W_p between two 1-D measures; see the module docstring."""
     details = {}
     stderr = 0.0
     if is_point_cloud(p):
-        x, a = point_cloud(p)
-        y, b = point_cloud(q)
-        uniform = is_uniform(p) and is_uniform(q)
-        cost = wasserstein_1d_cost(
-            x[:, 0], y[:, 0], None if uniform else a, None if uniform else b, order
-        )
-        how = "merge of sorted atoms"
+        return _solve_discrete(p, q, order)
     elif isinstance(p, Uniform) and isinstance(q, Uniform):
         cost, how = _uniform_cost(p, q, order), "closed form"
     else:

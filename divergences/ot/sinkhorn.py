@@ -49,7 +49,7 @@ import numpy as np
 
 from ..exceptions import ConvergenceWarning, DenseMemoryError
 from ..results import OTResult
-from ._common import dense_memory_limit, is_point_cloud, point_cloud
+from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
 
 __all__ = ["applies", "solve", "divergence", "cost_scale", "entropic_ot", "symmetric_entropic_ot"]
 
@@ -425,6 +425,7 @@ def solve(
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
     x, a = point_cloud(p)
     y, b = point_cloud(q)
+    x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
     n, m = x.shape[0], y.shape[0]
     if return_plan:
         limit = dense_memory_limit() if max_memory is None else max_memory
@@ -451,7 +452,7 @@ def solve(
     plan = None
     if return_plan:
         plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order)
-    return OTResult(
+    result = OTResult(
         value=transport ** (1.0 / order),
         cost=info["dual"],
         order=order,
@@ -463,7 +464,7 @@ def solve(
         potentials=(f, g),
         n_iter=info["n_iter"],
         marginal_error=marginal_error,
-        note=f"entropic plan at eps={eps:g}; cost is the regularised objective OT_eps",
+        note=f"entropic plan at eps={user_eps:g}; cost is the regularised objective OT_eps",
         details={
             "eps": eps,
             "transport_cost": transport,
@@ -472,6 +473,27 @@ def solve(
             "tol": tol,
         },
     )
+    return length.restore(result, ("eps", "transport_cost", "entropic_term"))
+
+
+def _unit_scale(x, y, order, eps):
+    """The clouds at unit scale (see :class:`LengthScale`) and eps in its cost units.
+
+    Returns ``(x, y, length, eps, scaled eps)``. eps is a cost, so it scales
+    as ``s^order``; one too small or too large to represent next to costs of
+    at most 1 is refused rather than turned into 0 or inf.
+    """
+    length = LengthScale(x, y, order)
+    scaled = length.from_cost_units(eps)
+    if not np.finfo(np.float64).tiny <= scaled < math.inf:
+        side = "small" if scaled < 1.0 else "large"
+        raise ValueError(
+            f"eps={eps:g} is too {side} for costs |x - y|^{order:g} of these points: relative to "
+            f"the cost scale {length.length:.3g}^{order:g} (a bound on every cost) it is "
+            f"{scaled:.3g}, beyond "
+            f"what float64 can resolve; use an eps closer to the cost scale, or a lower order."
+        )
+    return length.points(x), length.points(y), length, eps, scaled
 
 
 def _plan_sums(x, a, y, b, f, g, eps, order):
@@ -510,6 +532,7 @@ def divergence(
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
     x, a = point_cloud(p)
     y, b = point_cloud(q)
+    x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling}
     p_aa, info_aa = symmetric_entropic_ot(x, a, **settings)
     if _same_cloud(x, a, y, b):
@@ -529,7 +552,7 @@ def divergence(
             (i for i in infos.values() if not i["converged"]), key=lambda i: i["marginal_error"]
         )
         _warn_not_converged("Sinkhorn divergence", worst, tol, stacklevel=4)
-    return OTResult(
+    result = OTResult(
         value=value,
         cost=value,
         divergence="sinkhorn",
@@ -542,7 +565,7 @@ def divergence(
         potentials=(f - p_aa, g - q_bb),
         n_iter=sum(i["n_iter"] for i in solved),
         marginal_error=max(i["marginal_error"] for i in infos.values()),
-        note=f"debiased S_eps at eps={eps:g}, in cost units (|x - y|^{order:g})",
+        note=f"debiased S_eps at eps={user_eps:g}, in cost units (|x - y|^{order:g})",
         details={
             "eps": eps,
             "ot_ab": info_ab["dual"],
@@ -554,3 +577,4 @@ def divergence(
             "tol": tol,
         },
     )
+    return length.restore(result, ("eps", "ot_ab", "ot_aa", "ot_bb"), value_in_cost_units=True)
