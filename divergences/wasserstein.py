@@ -50,7 +50,9 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
 
         * ``"gaussian"`` -- two Gaussians with ``order=2`` (Bures closed form);
         * ``"1d"`` -- two 1-D measures (quantile functions: exact for discrete
-          measures and uniforms, adaptive quadrature for other densities);
+          measures and uniforms, adaptive quadrature for other densities;
+          ``inf``, with a ``note``, where the quantiles' tails make W_p
+          infinite, e.g. a Cauchy against anything with a mean);
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
