@@ -203,3 +203,21 @@ class TestGaussianExtremeCovariances:
         p, q = dv.Gaussian([0.0], 1.0), dv.Gaussian([1e200], 1.0)
         result = dv.wasserstein(p, q, order=2)
         assert result.value == 1e200 and result.cost == math.inf and "overflows" in result.note
+
+
+def test_cli_at_1e_170(capsys, tmp_path):
+    # The CLI printed 0 here: it calls dv.wasserstein, now scale free.
+    import json
+
+    from divergences import cli
+
+    x, y = clouds()
+    np.save(tmp_path / "x.npy", x * 1e-170)
+    np.save(tmp_path / "y.npy", y * 1e-170)
+    code = cli.main(["compute", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"),
+                     "--kind", "wasserstein", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    value = json.loads(out)["value"]
+    unit = float(dv.wasserstein(x, y))
+    assert abs(value / 1e-170 - unit) <= rounding_bound(x, y) + 8 * U * unit
