@@ -50,7 +50,9 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
 
         * ``"gaussian"`` -- two Gaussians with ``order=2`` (Bures closed form);
         * ``"1d"`` -- two 1-D measures (quantile functions: exact for discrete
-          measures and uniforms, adaptive quadrature for other densities);
+          measures and uniforms, adaptive quadrature for other densities;
+          ``inf``, with a ``note``, where the quantiles' tails make W_p
+          infinite, e.g. a Cauchy against anything with a mean);
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
@@ -112,9 +114,12 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     eps-scaling; problems above 2,000 x 2,000 points are solved coarse to
     fine (first between clusters of a few points, then on the full clouds to
     the same ``tol``), which takes n = m = 100,000 in minutes. Subtracting the two symmetric terms removes the entropic bias:
-    ``S_eps(p, p) = 0`` exactly, ``S_eps >= 0`` (for ``order <= 2``, where the
-    Gibbs kernel is positive definite), and ``S_eps -> W_order^order`` as
-    ``eps -> 0`` (Feydy et al. 2019).
+    ``S_eps(p, p) = 0`` exactly (also when ``q`` lists the atoms of ``p`` in
+    another order), ``S_eps >= 0`` (for ``order <= 2``, where the Gibbs kernel
+    is positive definite: a negative value within the solvers' error bound,
+    from their marginal errors, is rounding and is clipped to 0 with a
+    ``note``; one beyond it is kept, with a warning), and ``S_eps ->
+    W_order^order`` as ``eps -> 0`` (Feydy et al. 2019).
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._validation import as_rng, check_positive_int
 from ..results import OTResult
-from ._common import is_point_cloud, is_uniform, point_cloud
+from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
 
 __all__ = ["applies", "solve", "random_directions"]
 
@@ -73,6 +73,9 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
 
     x, a = point_cloud(p)
     y, b = point_cloud(q)
+    # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
+    length = LengthScale(x, y, order)
+    x, y = length.points(x), length.points(y)
     dim = x.shape[1]
     if directions is None:
         count = check_positive_int(n_projections, "n_projections")
@@ -93,7 +96,7 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
     else:
         se_mean = float(costs.std(ddof=1)) / math.sqrt(count)
         stderr = 0.0 if mean == 0.0 else value / mean * se_mean / order
-    return OTResult(
+    result = OTResult(
         value=value,
         cost=mean,
         order=order,
@@ -103,6 +106,7 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
         note=f"sliced W_p over {count} projections (a lower bound on W_p)",
         details={"n_projections": count, "projected_costs": costs},
     )
+    return length.restore(result, ("projected_costs",))
 
 
 def _as_directions(directions, dim):
