@@ -1,0 +1,39 @@
+"""Inputs that were accepted and ignored, or refused with an unclear message (issue 19).
+
+Each test names the argument the error must name, and the fix it must offer.
+"""
+
+import numpy as np
+import pytest
+
+import divergences as dv
+from divergences.exceptions import InvalidMeasureError
+
+
+@pytest.fixture(scope="module")
+def clouds():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(30, 2)), rng.normal(size=(25, 2)) + 1.0
+
+
+def test_sinkhorn_max_memory_without_return_plan_is_an_error(clouds):
+    x, y = clouds
+    with pytest.raises(TypeError, match="max_memory.*return_plan=True"):
+        dv.wasserstein(x, y, method="sinkhorn", eps=1.0, max_memory=10**9)
+    plan = dv.wasserstein(x, y, method="sinkhorn", eps=1.0, max_memory=10**9, return_plan=True).plan
+    assert plan.shape == (30, 25)
+
+
+@pytest.mark.parametrize(
+    "call, public",
+    [
+        (lambda x, y: dv.wasserstein(x, y, method="sinkhorn"), r"wasserstein\(method='sinkhorn'\)"),
+        (lambda x, y: dv.sinkhorn_divergence(x, y), "sinkhorn_divergence"),
+        (lambda x, y: dv.divergence(x, y, "sinkhorn"), "sinkhorn_divergence"),
+    ],
+)
+def test_a_missing_eps_names_the_function_its_unit_and_pots_reg(clouds, call, public):
+    x, y = clouds
+    with pytest.raises(TypeError, match=rf"{public} needs eps=.*cost units.*POT's reg") as info:
+        call(x, y)
+    assert "missing 1 required" not in str(info.value)
