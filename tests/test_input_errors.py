@@ -37,3 +37,24 @@ def test_a_missing_eps_names_the_function_its_unit_and_pots_reg(clouds, call, pu
     with pytest.raises(TypeError, match=rf"{public} needs eps=.*cost units.*POT's reg") as info:
         call(x, y)
     assert "missing 1 required" not in str(info.value)
+
+
+# ----------------------------------------------------------------------------- issue 19, item 12
+
+
+def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high():
+    # Reported: "the value may be too high" for a value 4x too low. An unfinished plan
+    # that misses the marginals bounds the optimum in neither direction.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 2)), rng.normal(size=(250, 2)) + 1.0
+    exact = dv.wasserstein(x, y).value
+    with pytest.warns(dv.ConvergenceWarning, match="neither direction and can be far too low"):
+        early = dv.wasserstein(x, y, max_iter=10)
+    assert early.value < exact / 4 and not early.converged
+    # Once the plan is feasible, its cost is an upper bound, and the message says so.
+    with pytest.warns(dv.ConvergenceWarning, match=r"feasible, so the optimal cost lies in \["):
+        late = dv.wasserstein(x, y, max_iter=2000)
+    assert late.value >= exact
+
+
+# ----------------------------------------------------------------------------- issue 19, item 10

@@ -227,10 +227,7 @@ def solve(
     details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance}
     if not converged:
         warnings.warn(
-            f"exact OT ({solver}) could not certify optimality: "
-            f"{'the solver stopped at its iteration limit; ' if not solved else ''}"
-            f"duality gap + dual violation = {bound:.3g} (allowed {tolerance:.3g}), "
-            f"marginal error {check['marginal_error']:.3g}; the value may be too high.",
+            _not_certified(solver, solved, check, total, bound, tolerance),
             ConvergenceWarning,
             stacklevel=4,
         )
@@ -248,6 +245,32 @@ def solve(
         n_iter=n_iter,
         marginal_error=check["marginal_error"],
         details=details,
+    )
+
+
+def _not_certified(solver, solved, check, total, bound, tolerance):
+    """What an uncertified solution does and does not say about the optimal cost.
+
+    Potentials violating the dual constraints by ``v`` become feasible once ``v``
+    is taken off one of them (the weights sum to 1), so ``dual - v = cost - gap
+    - v`` is always a lower bound of the optimum; the plan's cost is an upper
+    bound only if the plan meets the marginals.
+    """
+    stopped = "stopped at its iteration limit and " if not solved else ""
+    lower = total - bound
+    if check["marginal_error"] <= 1e-9:
+        where = (f"the plan is feasible, so the optimal cost lies in [{max(lower, 0.0):.6g}, "
+                 f"{total:.6g}]: the value is too high by at most that interval")
+    else:
+        known = (f"the optimal cost is only known to be >= {lower:.6g}" if lower > 0 else
+                 "the potentials bound it from below by nothing useful either")
+        where = (f"the plan misses the marginals by {check['marginal_error']:.3g} (L1), so its "
+                 f"cost {total:.6g} bounds the optimal cost in neither direction and can be "
+                 f"far too low; {known}")
+    return (
+        f"exact OT ({solver}) {stopped}could not certify optimality: the value is not the "
+        f"optimum; duality gap + dual violation = {bound:.3g} (allowed {tolerance:.3g}); "
+        f"{where}. Raise max_iter, or use solver='auction' where it applies."
     )
 
 
