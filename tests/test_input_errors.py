@@ -42,6 +42,15 @@ def test_a_missing_eps_names_the_function_its_unit_and_pots_reg(clouds, call, pu
 # ----------------------------------------------------------------------------- issue 19, item 12
 
 
+def test_pairwise_refuses_one_2d_array():
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(TypeError, match=r"single 6x2 array.*list of sample arrays.*list\(measures\)"):
+        dv.pairwise(x)
+    # What the message proposes works.
+    assert dv.pairwise([x, x + 1.0]).values.shape == (2, 2)
+    assert dv.pairwise(list(x)).values.shape == (6, 6)
+
+
 def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high():
     # Reported: "the value may be too high" for a value 4x too low. An unfinished plan
     # that misses the marginals bounds the optimum in neither direction.
