@@ -51,6 +51,41 @@ def test_pairwise_refuses_one_2d_array():
     assert dv.pairwise(list(x)).values.shape == (6, 6)
 
 
+@pytest.mark.parametrize("scale", [1e200, 1e-300, 2.0**700])
+def test_knn_estimates_do_not_depend_on_the_datas_scale(scale):
+    # Squared distances at 1e200 overflow and at 1e-300 underflow: the estimates used
+    # to fail with "k too large ... duplicates" although there are none. KL and JS
+    # between two samples are invariant under a common scaling; scaling by `scale`
+    # rounds each coordinate once (relative 2^-53), which moves log-distances by
+    # about that much, so the estimates agree to ~1e-14 (exactly for a power of 2).
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(300, 3)), rng.normal(size=(200, 3)) + 0.5
+    for estimate in (dv.kl_divergence, dv.js_divergence):
+        reference = estimate(x, y)
+        scaled = estimate(x * scale, y * scale)
+        assert scaled.value == pytest.approx(reference.value, rel=1e-12, abs=1e-14)
+        assert scaled.stderr == pytest.approx(reference.stderr, rel=1e-9)
+
+
+def test_safe_scale_leaves_ordinary_data_untouched():
+    from divergences.neighbors import safe_scale
+
+    x, y = np.array([[1e100, -3.0]]), np.array([[2e-100, 0.0]])
+    assert all(a is b for a, b in zip(safe_scale(x, y), (x, y)))
+    huge = x * 1e100
+    big = safe_scale(huge, y)
+    # One power of two for all sets: exact, so every ratio of coordinates is kept.
+    assert 0.5 <= np.abs(np.vstack(big)).max() < 1.0
+    assert big[0][0, 0] / big[0][0, 1] == huge[0, 0] / huge[0, 1]
+    assert big[1][0, 0] / big[0][0, 0] == y[0, 0] / huge[0, 0]
+
+
+def test_too_few_neighbours_names_both_causes_of_a_zero_distance():
+    x = np.array([0.0, 0.0, 0.0, 1.0])
+    with pytest.raises(InvalidMeasureError, match="exact duplicates, or points so much closer"):
+        dv.kl_divergence(x, np.array([0.0, 2.0, 3.0, 4.0]), k=2)
+
+
 def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high():
     # Reported: "the value may be too high" for a value 4x too low. An unfinished plan
     # that misses the marginals bounds the optimum in neither direction.
