@@ -42,6 +42,49 @@ def test_a_missing_eps_names_the_function_its_unit_and_pots_reg(clouds, call, pu
 # ----------------------------------------------------------------------------- issue 19, item 12
 
 
+@pytest.mark.parametrize(
+    "value", [np.array([1.0 + 1e-3j, 2.0, 3.0]), [1 + 0j, 2.0, 3.0], np.ones((4, 2), complex)]
+)
+def test_complex_input_is_refused_naming_the_argument(value):
+    with pytest.raises(InvalidMeasureError, match=r"q is complex.*q\.real"):
+        dv.wasserstein([0.0, 1.0, 2.5, 4.0], value)
+    with pytest.raises(InvalidMeasureError, match="weights is complex"):
+        dv.Samples(np.zeros(3), weights=np.ones(3, complex))
+
+
+def test_weights_near_the_float_maximum_are_normalised():
+    # fsum of [1e308, 1e308] overflows; the ratios are what matter.
+    assert dv.Samples([1.0, 2.0], weights=[1e308, 1e308]).weights.tolist() == [0.5, 0.5]
+    p = dv.Histogram([1.5e308, 1.5e308, 0.0]).probabilities
+    assert p.tolist() == [0.5, 0.5, 0.0]
+    # Ordinary weights are normalised exactly as before (no division by the max).
+    assert dv.Samples([0.0, 1.0, 2.0], weights=[1, 1, 1]).weights.tolist() == [1 / 3] * 3
+
+
+@pytest.mark.parametrize("law", ["dirichlet", "multinomial", "wishart", "vonmises_fisher"])
+def test_multivariate_scipy_laws_the_library_cannot_use_are_refused(law):
+    from scipy import stats
+
+    dist = {
+        "dirichlet": lambda: stats.dirichlet([1.0, 2.0, 3.0]),
+        "multinomial": lambda: stats.multinomial(5, [0.5, 0.5]),
+        "wishart": lambda: stats.wishart(3, np.eye(2)),
+        "vonmises_fisher": lambda: stats.vonmises_fisher([0.0, 1.0], 2.0),
+    }[law]()
+    with pytest.raises(TypeError, match=rf"scipy.stats.{law} cannot be used.*\.rvs\(size=n"):
+        dv.kl_divergence(dist, dist)
+    with pytest.raises(TypeError, match=law):
+        dv.ScipyDensity(dist)
+
+
+def test_multivariate_t_is_still_a_density():
+    from scipy import stats
+
+    t = stats.multivariate_t([0.0, 0.0], np.eye(2), df=5)
+    assert dv.as_measure(t).dim == 2
+    assert dv.kl_divergence(t, stats.multivariate_normal([0.0, 0.0]), rng=0).value > 0
+
+
 def test_pairwise_refuses_one_2d_array():
     x = np.random.default_rng(0).normal(size=(6, 2))
     with pytest.raises(TypeError, match=r"single 6x2 array.*list of sample arrays.*list\(measures\)"):
@@ -102,3 +145,49 @@ def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high()
 
 
 # ----------------------------------------------------------------------------- issue 19, item 10
+
+
+def test_a_probability_vector_as_a_plain_array_warns_and_names_histogram():
+    with pytest.warns(dv.InputWarning, match=r"p looks like a probability vector.*dv\.Histogram\(p\)"):
+        with pytest.raises(InvalidMeasureError):  # three "points": too few for k = 3
+            dv.kl_divergence([0.2, 0.3, 0.5], dv.Samples([0.3, 0.3, 0.4]))
+    p = np.random.default_rng(0).dirichlet(np.ones(10))
+    with pytest.warns(dv.InputWarning, match="q looks like a probability vector") as record:
+        dv.js_divergence(np.linspace(0, 1, 10), p)
+    # The warning points at the caller's line, not inside the library.
+    assert record[0].filename == __file__
+
+
+def test_transposed_data_warn_and_name_the_transpose():
+    x = np.random.default_rng(0).normal(size=(3, 40))
+    with pytest.warns(dv.InputWarning, match=r"p has more coordinates than points.*p\.T"):
+        dv.wasserstein(x, dv.Samples(x + 1.0))
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.array([0.0, 1.0]),  # max 1: two points, not a degenerate probability vector
+        np.array([0.2, 0.3, 0.4]),  # sums to 0.9
+        np.array([-0.5, 0.5, 1.0]),  # a negative entry
+        np.random.default_rng(0).random((5, 5)),  # d = n
+        np.array([[1.0, -2.0, 0.5]]),  # one point in 3-D: a Dirac
+        np.random.default_rng(0).normal(size=(100, 3)),
+    ],
+)
+def test_ordinary_samples_do_not_warn(x, recwarn):
+    dv.as_measure(x)
+    assert not [w for w in recwarn if issubclass(w.category, dv.InputWarning)]
+
+
+def test_explicit_measures_never_warn(recwarn):
+    dv.wasserstein(dv.Samples([0.2, 0.3, 0.5]), dv.Samples([0.3, 0.3, 0.4]))
+    dv.wasserstein(dv.Samples(np.zeros((2, 5))), dv.Samples(np.ones((2, 5))))
+    dv.wasserstein(dv.Histogram([0.2, 0.3, 0.5], support=[0.0, 1.0, 2.0]), [0.0, 1.0, 2.0])
+    assert not [w for w in recwarn if issubclass(w.category, dv.InputWarning)]
+
+
+def test_a_probability_vector_rounded_in_float32_still_warns():
+    p = np.random.default_rng(2).dirichlet(np.ones(1000)).astype(np.float32)
+    with pytest.warns(dv.InputWarning, match="probability vector"):
+        dv.as_measure(p, "p")
