@@ -570,10 +570,13 @@ def as_measure(obj, name="p"):
         A measure is returned unchanged. An array of shape ``(n,)`` or ``(n, d)``
         becomes :class:`Samples`, with an :class:`~divergences.InputWarning`
         when it looks like a probability vector or like transposed data (see
-        :func:`divergences._validation.warn_if_misread`). A frozen scipy.stats distribution becomes a
-        density: normal and multivariate normal become :class:`Gaussian`,
-        uniform becomes :class:`Uniform`, discrete ones with finite support a
-        :class:`Histogram`, anything else a :class:`ScipyDensity`.
+        :func:`divergences._validation.warn_if_misread`). A frozen scipy.stats
+        distribution becomes a density: normal and multivariate normal become
+        :class:`Gaussian`, uniform becomes :class:`Uniform`, discrete ones with
+        finite support a :class:`Histogram`, multivariate t a
+        :class:`ScipyDensity`; other multivariate scipy laws (dirichlet, ...)
+        raise :class:`TypeError`. Any other object with ``logpdf`` and ``rvs``
+        becomes a :class:`ScipyDensity`.
     name : str, optional
         The argument's name, used in error messages.
 

@@ -87,7 +87,8 @@ def test_multivariate_t_is_still_a_density():
 
 def test_pairwise_refuses_one_2d_array():
     x = np.random.default_rng(0).normal(size=(6, 2))
-    with pytest.raises(TypeError, match=r"single 6x2 array.*list of sample arrays.*list\(measures\)"):
+    fix = r"single 6x2 array.*list of sample arrays.*list\(measures\)"
+    with pytest.raises(TypeError, match=fix):
         dv.pairwise(x)
     # What the message proposes works.
     assert dv.pairwise([x, x + 1.0]).values.shape == (2, 2)
@@ -148,7 +149,8 @@ def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high()
 
 
 def test_a_probability_vector_as_a_plain_array_warns_and_names_histogram():
-    with pytest.warns(dv.InputWarning, match=r"p looks like a probability vector.*dv\.Histogram\(p\)"):
+    fix = r"p looks like a probability vector.*dv\.Histogram\(p\)"
+    with pytest.warns(dv.InputWarning, match=fix):
         with pytest.raises(InvalidMeasureError):  # three "points": too few for k = 3
             dv.kl_divergence([0.2, 0.3, 0.5], dv.Samples([0.3, 0.3, 0.4]))
     p = np.random.default_rng(0).dirichlet(np.ones(10))
