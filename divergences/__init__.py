@@ -19,6 +19,7 @@ import importlib
 from .exceptions import (
     ConvergenceWarning,
     DenseMemoryError,
+    InputWarning,
     DivergenceError,
     InvalidMeasureError,
     MethodError,
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
+    "InputWarning",
     "DenseMemoryError",
     "DivergenceError",
     "InvalidMeasureError",

@@ -23,6 +23,7 @@ from .neighbors import (
     kth_neighbor_distance,
     neighbor_columns,
     neighbors_within,
+    safe_scale,
     unit_ball_log_volume,
 )
 from .results import DivergenceResult
@@ -153,6 +154,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
     """
     from scipy.special import digamma
 
+    x, y = safe_scale(x, y)  # the estimate is scale-invariant; squared distances are not
     n, d = x.shape
     m = y.shape[0]
     # One tree at a time (the fixed variant needs neither once queried): peak memory.
@@ -226,6 +228,7 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     """
     from scipy.special import digamma
 
+    x, y = safe_scale(x, y)  # the estimate is scale-invariant; squared distances are not
     n, d = x.shape
     m = y.shape[0]
     tree_x, tree_y = _trees(x, y, workers)

@@ -105,7 +105,7 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
+def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -126,7 +126,7 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     p, q : Measure or array_like
         Two point clouds (samples, or histograms with support points).
     eps : float
-        The entropic regularisation, in cost units (cost ``|x - y|^order``,
+        Required. The entropic regularisation, in cost units (cost ``|x - y|^order``,
         no factor 1/2): POT's ``reg`` on ``M = |x - y|^order``. GeomLoss's
         ``blur`` relates as ``eps = 2 * blur**2`` for ``p=2`` (it halves the
         cost) and ``eps = blur`` for ``p=1``.
@@ -165,6 +165,8 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     p = as_measure(p, "p")
     q = as_measure(q, "q")
     check_same_dim(p, q)
+    if eps is None:
+        raise TypeError(f"sinkhorn_divergence needs eps=..., {sinkhorn.EPS_HELP}.")
     check_positive(eps, "eps")
     order = check_order(order)
     if not (sinkhorn.applies(p, q, {}) and p.dim is not None):

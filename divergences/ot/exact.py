@@ -236,11 +236,7 @@ def solve(
     details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance}
     if not converged:
         warnings.warn(
-            f"exact OT ({solver}) could not certify optimality: "
-            f"{'the solver stopped at its iteration limit; ' if not solved else ''}"
-            f"duality gap + dual violation = {_of_cost(bound, total)} "
-            f"(allowed {_of_cost(tolerance, total)}), "
-            f"marginal error {check['marginal_error']:.3g}; the value may be too high.",
+            _not_certified(solver, solved, check, total, bound, tolerance),
             ConvergenceWarning,
             stacklevel=4,
         )
@@ -288,6 +284,35 @@ def _value_tolerance(total, order, scale):
         return math.inf
     # total - (value - width)^p, without cancellation.
     return -total * math.expm1(order * math.log1p(-width / value))
+
+
+def _not_certified(solver, solved, check, total, bound, tolerance):
+    """What an uncertified solution does and does not say about the optimal cost.
+
+    Potentials violating the dual constraints by ``v`` become feasible once ``v``
+    is taken off one of them (the weights sum to 1), so ``dual - v = cost - gap
+    - v`` is always a lower bound of the optimum; the plan's cost is an upper
+    bound only if the plan meets the marginals. The amounts are given relative
+    to the cost: the solver works at unit scale (see LengthScale), so absolute
+    numbers here would not be in the caller's units.
+    """
+    stopped = "stopped at its iteration limit and " if not solved else ""
+    if check["marginal_error"] <= 1e-9:
+        where = (f"the plan is feasible, so the optimal cost lies below the reported cost by "
+                 f"at most {_of_cost(bound, total)}: the value is too high by at most that")
+    else:
+        known = (f"the potentials only bound it from below, by the cost less "
+                 f"{_of_cost(bound, total)}" if bound < total else
+                 "the potentials bound it from below by nothing useful either")
+        where = (f"the plan misses the marginals by {check['marginal_error']:.3g} (L1), so its "
+                 "cost bounds the optimal cost in neither direction and can be far too low; "
+                 f"{known}")
+    return (
+        f"exact OT ({solver}) {stopped}could not certify optimality: the value is not the "
+        f"optimum; duality gap + dual violation = {_of_cost(bound, total)} "
+        f"(allowed {_of_cost(tolerance, total)}); {where}. Raise max_iter, or use "
+        "solver='auction' where it applies."
+    )
 
 
 def _solve_simplex(x, a, y, b, order, max_iter, max_memory):

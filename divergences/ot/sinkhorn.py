@@ -365,6 +365,13 @@ def _warn_not_converged(what, info, tol, stacklevel=5):
     )
 
 
+#: What ``eps`` is, for the error that a call without it gets.
+EPS_HELP = (
+    "the entropic regularisation, in cost units |x - y|^order (no factor 1/2): POT's "
+    "reg on M = |x - y|^order; e.g. eps=0.05 * (a typical |x - y|^order)"
+)
+
+
 def _check_options(eps, tol, max_iter, scaling):
     from .._validation import check_positive, check_positive_int
 
@@ -409,6 +416,7 @@ def solve(
         Also return the dense n-by-m plan (refused if it would not fit).
     max_memory : int, optional
         Bytes the dense plan may take; half the physical memory by default.
+        Only with ``return_plan=True`` (an error otherwise: nothing else is dense).
 
     Returns
     -------
@@ -427,6 +435,12 @@ def solve(
     y, b = point_cloud(q)
     x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
     n, m = x.shape[0], y.shape[0]
+    if max_memory is not None and not return_plan:
+        raise TypeError(
+            "method='sinkhorn': max_memory bounds the dense plan of return_plan=True, and "
+            "without it nothing dense is allocated (O(n + m) memory); drop max_memory, or "
+            "pass return_plan=True."
+        )
     if return_plan:
         limit = dense_memory_limit() if max_memory is None else max_memory
         if 8 * n * m > limit:
@@ -495,6 +509,10 @@ def _unit_scale(x, y, order, eps):
             f"what float64 can resolve; use an eps closer to the cost scale, or a lower order."
         )
     return length.points(x), length.points(y), length, eps, scaled
+
+
+# run_method names it when a call leaves eps out.
+solve.required_help = {"eps": EPS_HELP}
 
 
 def _plan_sums(x, a, y, b, f, g, eps, order):
