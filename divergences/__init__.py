@@ -20,6 +20,7 @@ from .exceptions import (
     ConvergenceWarning,
     DenseMemoryError,
     DivergenceError,
+    EstimatorWarning,
     InvalidMeasureError,
     MethodError,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "ConvergenceWarning",
     "DenseMemoryError",
     "DivergenceError",
+    "EstimatorWarning",
     "InvalidMeasureError",
     "MethodError",
     "Measure",

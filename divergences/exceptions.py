@@ -7,6 +7,7 @@ callers who care can tell the library's own conditions apart.
 
 __all__ = [
     "ConvergenceWarning",
+    "EstimatorWarning",
     "DivergenceError",
     "InvalidMeasureError",
     "MethodError",
@@ -19,6 +20,14 @@ class ConvergenceWarning(RuntimeWarning):
 
     The result it returned is still the best the solver found, and records
     ``converged=False``; the warning makes sure the caller hears about it.
+    """
+
+
+class EstimatorWarning(RuntimeWarning):
+    """An estimate rests on an assumption that the data put in doubt.
+
+    The result is still returned, and its ``note`` says what was assumed
+    (e.g. that a value never seen in Q's sample still has mass under Q).
     """
 
 
