@@ -22,9 +22,9 @@ gets its own rule. :func:`plan_ties` finds the duplicates and picks:
 ``"copies"``
     The duplicated values lie on no lattice: the same continuous draws
     appear more than once (a sample compared with itself, a train/test
-    split that leaks). Neighbours at distance zero are skipped, as in
-    :mod:`divergences.neighbors`, and for JS a point with an exact copy in
-    the other sample is scored as an atom (below).
+    split that leaks). The values both samples hold are atoms of both laws
+    (below); the other points are estimated by k-NN among themselves, where
+    neighbours at distance zero are skipped, as in :mod:`divergences.neighbors`.
 
 Why dithering is exact, not an approximation. If a coordinate's values are
 ``h``-separated and each is spread uniformly over its own cell of width
@@ -39,15 +39,19 @@ discrete divergence. The two rules thus aim at the same number; the plug-in
 is preferred where it is the more accurate, i.e. where every distinct point
 is seen often (its bias is about ``(K - 1)/(2 min(n, m))`` for ``K`` points).
 
-Copies as atoms (JS only). A point ``v`` seen ``c_p`` times in P's sample
-and ``c_q`` times in Q's is scored ``log(2 p/(p + q))`` with ``p = c_p/n``
-and ``q = c_q/m``, the plug-in value of the JS integrand at an atom. A
-sample set compared with itself, in any order, therefore gives JS = 0
-exactly, where the k-NN term (each point meeting its own copy as a
-neighbour of the other sample) is biased by about ``0.1``. KL needs no such
-rule: with copies skipped, each point's k-th neighbour in the other copy of
-the set is its k-th neighbour in its own, and the estimate is
-``log(n/(n - 1))``.
+Copies as atoms. A value ``v`` seen ``c_p`` times in P's sample and ``c_q``
+times in Q's is an atom of masses ``p = c_p/n`` and ``q = c_q/m``; the laws
+are atoms plus continuous rests, and KL and JS split into the atoms' plug-in
+sum and the rests' k-NN estimate (weighted by the rests' masses; see
+:func:`divergences.knn_estimators.kl_knn_with_atoms` and
+:func:`~divergences.knn_estimators.js_knn_with_atoms`). A sample set against
+itself, in any order, therefore gives 0 exactly (with the plug-in's
+second-order spread as its standard error), where the pooled k-NN JS, each
+point meeting its own copy as a neighbour from the other sample, gave 0.11;
+and a set that shares half its points with the other is no longer read as
+different (JS +0.026 before, +0.0004 after, 10 seeds, n = 2000). Where the
+unshared points are too few for ``k`` neighbours the zero-distance rule is
+kept on all points, and ``details["ties"]["atoms"]`` says so.
 
 What is recorded: ``details["ties"]`` is ``"none"`` when there are no
 duplicates (the estimators then run exactly as without this module), else
@@ -327,8 +331,8 @@ def missing_note(ties, remedy):
     """The note for values of P's sample that Q's sample never shows."""
     values, mass = q_missing(ties)
     return (
-        f"q's sample has no point at {values} of the values seen in p's (holding {mass:.3g} of "
-        f"p's sample); {remedy}; if q truly has no mass there, KL is infinite"
+        f"q's sample has no point at {values} of the values p's holds ({mass:.2%} of p's "
+        f"sample); {remedy}; if q has no mass there, KL is infinite"
     )
 
 

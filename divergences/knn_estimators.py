@@ -4,9 +4,10 @@ Ties -- exact duplicates, within a sample or across the two -- are handled
 by the rules of :mod:`divergences._ties`, chosen from the data and recorded
 in ``details["ties"]``: lattice-valued data with few distinct points get the
 plug-in estimate of the discrete law, rounded data are dithered within
-their resolution (seeded by ``rng``), and copies of continuous values keep
-the rule of :mod:`divergences.neighbors` (neighbours at distance zero are
-skipped), JS scoring a point with a copy in the other sample as an atom.
+their resolution (seeded by ``rng``), and continuous values that both
+samples hold are atoms (:func:`kl_knn_with_atoms`, :func:`js_knn_with_atoms`;
+a set against itself gives 0), other duplicates keeping the rule of
+:mod:`divergences.neighbors` (neighbours at distance zero are skipped).
 Data without duplicates go through none of this.
 
 Standard errors are ``std(terms) / sqrt(n)`` over the per-point terms of each
@@ -580,8 +581,8 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
         if plan is not None and plan["rule"] == "dither":
             x, y = _ties.dither(x, y, plan["resolution"], _ties.dither_generator(rng))
             if plan.get("uncovered"):
-                note = _ties.missing_note(plan, "the k-NN estimate on the dithered data "
-                                                "interpolates q there from neighbouring values")
+                note = _ties.missing_note(plan, "q is interpolated there from neighbouring "
+                                                "values (dithered k-NN)")
         estimate = None
         if plan is not None and plan["rule"] == "copies" and plan["across"]:
             estimate = kl_knn_with_atoms(x, y, plan, k=k, variant=variant, workers=workers)
