@@ -543,6 +543,13 @@ def _untie_one(points, rule, generator):
     return points, _ties.public_record(plan)
 
 
+def _constant(details, dropped):
+    """Record the coordinates :func:`divergences._ties.drop_constant` removed."""
+    if dropped:
+        details["constant_coordinates"] = dropped
+    return details
+
+
 def _check_tie_rule(ties):
     from ._validation import check_choice
 
@@ -570,12 +577,13 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
         x, y = _sample_points(p, "p"), _sample_points(q, "q")
         check_k(k, x.shape[0], "p", excludes_self=True)
         check_k(k, y.shape[0], "q", excludes_self=False)
+        x, y, dropped = _ties.drop_constant(x, y)
         plan = _ties.plan_ties(x, y, ties, cover=True)
         if plan is not None and plan["rule"] == "discrete":
             value, stderr, extra, note = _ties.plug_in_kl(plan, x.shape[0], y.shape[0])
             details = {"k": k, "variant": variant, "estimator": "plug-in (empirical histograms)",
                        **extra, "ties": _ties.public_record(plan)}
-            return result(value, "kl", stderr, sizes, details, note)
+            return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
         record = "none" if plan is None else _ties.public_record(plan)
         note = ""
         if plan is not None and plan["rule"] == "dither":
@@ -592,7 +600,7 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
             estimate = kl_knn(x, y, k=k, variant=variant, workers=workers)
         value, stderr, details = estimate
         details["ties"] = record
-        return result(value, "kl", stderr, sizes, details, note)
+        return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
     if variant != "fixed":
         raise TypeError("variant applies only to two sample sets.")
     if p.kind == "samples":
@@ -656,8 +664,9 @@ def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", w
         x, y = _sample_points(p, "p"), _sample_points(q, "q")
         check_k(k, x.shape[0], "p", excludes_self=True)
         check_k(k, y.shape[0], "q", excludes_self=True)
+        x, y, dropped = _ties.drop_constant(x, y)
         value, stderr, details = _js_two_samples(x, y, k, ties, rng, workers)
-        return result(value, "js", stderr, sizes, details)
+        return result(value, "js", stderr, sizes, _constant(details, dropped))
     if n_samples is not None:
         n_samples = check_positive_int(n_samples, "n_samples")
     generator = as_rng(rng)

@@ -314,3 +314,24 @@ def test_find_ties_counts_within_and_across():
     assert ties["n_tied"] == 6 and ties["across"] == 4 and ties["n_distinct"] == 4
     assert not ties["identical"]
     assert _ties.find_ties(x[2:], y[:2])["identical"]
+
+
+def test_coordinates_constant_in_both_sets_are_dropped():
+    # Both laws are degenerate there, at the same point: KL and JS are those of the
+    # other coordinates, and d (which multiplies every log-ratio of the k-NN
+    # distances) must not count them. Before: the estimate scaled by (d + 2)/d.
+    rng = np.random.default_rng(18)
+    x, y = rng.normal(size=(1500, 3)), rng.normal(0.5, 1.0, size=(1500, 3))
+    pad = lambda a: np.column_stack([np.full(len(a), 7.0), a[:, :2], np.zeros(len(a)), a[:, 2:]])
+    for divergence in (dv.kl_divergence, dv.js_divergence):
+        padded, plain = divergence(pad(x), pad(y)), divergence(x, y)
+        assert padded.value == plain.value and padded.stderr == plain.stderr
+        assert padded.details["constant_coordinates"] == [0, 3]
+        assert "constant_coordinates" not in plain.details
+    # A coordinate constant within each set but not across (parallel lines) is kept.
+    lines = dv.js_divergence(np.column_stack([np.zeros(500), rng.uniform(size=500)]),
+                             np.column_stack([np.ones(500), rng.uniform(size=500)]))
+    assert "constant_coordinates" not in lines.details and lines.value == pytest.approx(LOG2)
+
+
+LOG2 = math.log(2.0)
