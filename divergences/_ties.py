@@ -107,8 +107,10 @@ __all__ = [
 #: Poisson(6), Binomial(20, .3) vs (20, .4), N(0,1) vs N(1,1) rounded to 0.1
 #: and 0.5, Poisson(50) vs Poisson(55); n = m = 500 and 2000) the plug-in has
 #: the smaller RMSE down to about 25 points per distinct value and breaks even
-#: with dithering near 10; at 20 its bias, about (K - 1)/(2 min(n, m)), is at
-#: most 0.025 nats.
+#: with dithering near 10; at 20 its bias before correction, about
+#: (K - 1)/(2 min(n, m)), is at most 0.025 nats (the correction removes most of it:
+#: 20 seeds of Poisson(4) vs Poisson(6) at n = m = 2000, bias -0.005 for KL, -0.002
+#: for JS, against stderrs of 0.029 and 0.006).
 DISCRETE_MIN_COUNT = 20
 
 #: ``"auto"``: detect and choose as described above; ``"discrete"``,
@@ -394,7 +396,7 @@ def dither(x, y, resolution, rng):
     return out[0], out[1]
 
 
-def public_record(ties, **extra):
+def public_record(ties):
     """What ``details["ties"]`` shows: the record without its arrays."""
     record = {key: ties[key] for key in ("rule", "n_tied", "n_distinct", "across", "identical")}
     if ties.get("uncovered"):
@@ -403,7 +405,6 @@ def public_record(ties, **extra):
         record["resolution"] = list(ties["resolution"])
     if ties.get("atoms") is not None:
         record["atoms"] = ties["atoms"]
-    record.update(extra)
     return record
 
 
