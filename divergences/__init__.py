@@ -21,6 +21,7 @@ from .exceptions import (
     DenseMemoryError,
     InputWarning,
     DivergenceError,
+    EstimatorWarning,
     InvalidMeasureError,
     MethodError,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "InputWarning",
     "DenseMemoryError",
     "DivergenceError",
+    "EstimatorWarning",
     "InvalidMeasureError",
     "MethodError",
     "Measure",

@@ -8,6 +8,7 @@ callers who care can tell the library's own conditions apart.
 __all__ = [
     "ConvergenceWarning",
     "InputWarning",
+    "EstimatorWarning",
     "DivergenceError",
     "InvalidMeasureError",
     "MethodError",
@@ -32,6 +33,14 @@ class InputWarning(UserWarning):
     what it was given and names the likely fix; wrap the array in
     :class:`~divergences.Samples` to say that it is a sample set, which
     silences the warning (or filter this class).
+    """
+
+
+class EstimatorWarning(RuntimeWarning):
+    """An estimate rests on an assumption that the data put in doubt.
+
+    The result is still returned, and its ``note`` says what was assumed
+    (e.g. that a value never seen in Q's sample still has mass under Q).
     """
 
 
