@@ -142,7 +142,8 @@ def test_an_early_stopped_network_simplex_does_not_claim_its_value_is_too_high()
         early = dv.wasserstein(x, y, max_iter=10)
     assert early.value < exact / 4 and not early.converged
     # Once the plan is feasible, its cost is an upper bound, and the message says so.
-    with pytest.warns(dv.ConvergenceWarning, match="feasible, so the optimal cost lies below the reported cost by at most"):
+    feasible = "feasible, so the optimal cost lies below the reported cost by at most"
+    with pytest.warns(dv.ConvergenceWarning, match=feasible):
         late = dv.wasserstein(x, y, max_iter=2000)
     assert late.value >= exact
 
