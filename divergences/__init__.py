@@ -19,7 +19,9 @@ import importlib
 from .exceptions import (
     ConvergenceWarning,
     DenseMemoryError,
+    InputWarning,
     DivergenceError,
+    EstimatorWarning,
     InvalidMeasureError,
     MethodError,
 )
@@ -35,8 +37,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
+    "InputWarning",
     "DenseMemoryError",
     "DivergenceError",
+    "EstimatorWarning",
     "InvalidMeasureError",
     "MethodError",
     "Measure",

@@ -115,6 +115,7 @@ def run_method(chosen, p, q, options, divergence):
     exact method, say) is an error: the caller believes it had an effect.
     """
     parameters = inspect.signature(chosen.compute).parameters
+    _check_required(chosen, parameters, options, divergence)
     if any(par.kind is par.VAR_KEYWORD for par in parameters.values()):
         return chosen.compute(p, q, **options)
     accepted = [name for name, par in parameters.items() if par.kind is par.KEYWORD_ONLY]
@@ -126,6 +127,20 @@ def run_method(chosen, p, q, options, divergence):
             f"{', '.join(repr(u) for u in unknown)}; it takes: {takes}."
         )
     return chosen.compute(p, q, **options)
+
+
+def _check_required(chosen, parameters, options, divergence):
+    """A required option left out is named with what it is, not as a missing argument."""
+    missing = [
+        name for name, par in parameters.items()
+        if par.kind is par.KEYWORD_ONLY and par.default is par.empty and name not in options
+    ]
+    if missing:
+        helps = getattr(chosen.compute, "required_help", {})
+        what = "; ".join(
+            f"{name}=..., {helps[name]}" if name in helps else f"{name}=..." for name in missing
+        )
+        raise TypeError(f"{divergence}(method={chosen.name!r}) needs {what}.")
 
 
 def planned(divergence, name, what):

@@ -9,13 +9,17 @@ names the offending argument and says what to do instead.
 
 import math
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
 
-from .exceptions import InvalidMeasureError, MethodError
+from .exceptions import InputWarning, InvalidMeasureError, MethodError
 
 __all__ = [
     "as_points",
+    "warn_if_misread",
     "as_weights",
     "as_probabilities",
     "as_vector",
@@ -37,6 +41,7 @@ def frozen(array):
 
 
 def _as_float_array(value, name):
+    _refuse_complex(value, name)
     try:
         array = np.array(value, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
@@ -44,6 +49,19 @@ def _as_float_array(value, name):
             f"{name} must be an array of real numbers; could not convert it ({exc})."
         ) from None
     return array
+
+
+def _refuse_complex(value, name):
+    """Complex input would lose its imaginary part to the float64 cast (numpy only warns)."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is None and isinstance(value, (list, tuple, complex)):
+        kind = np.asarray(value).dtype.kind
+    if kind == "c":
+        raise InvalidMeasureError(
+            f"{name} is complex, but distributions here live on real coordinates; pass "
+            f"{name}.real if the imaginary part is rounding noise, or its real and imaginary "
+            f"parts as two coordinates: np.column_stack([{name}.real, {name}.imag])."
+        )
 
 
 def _check_finite(array, name):
@@ -87,6 +105,63 @@ def as_points(x, name="x"):
     return frozen(np.ascontiguousarray(array))
 
 
+# float32 unit roundoff, doubled: probabilities that were normalised in float32
+# (or float64, 2^29 times finer) sum to 1 within n times this.
+_SUM_TOLERANCE = 2.0**-23
+
+
+def warn_if_misread(points, name):
+    """Warn (:class:`InputWarning`) when a plain array read as samples looks like something else.
+
+    ``points`` is the ``(n, d)`` array :func:`as_points` made of the caller's
+    plain array. Two shapes are almost never a sample set:
+
+    * one coordinate, ``n >= 2`` entries, all non-negative and below 1,
+      summing to 1 within float32 rounding -- a probability vector, whose
+      values would be read as ``n`` points on the line (``dv.Histogram(p)``);
+    * more coordinates than points (``d > n >= 2``) -- a transposed data
+      matrix, ``d`` samples stored as columns (``x.T``). A single point is a
+      Dirac, and not suspect.
+
+    Explicit measures (``dv.Samples(x)``) are never checked: they say what they are.
+    """
+    n, d = points.shape
+    if d == 1 and n >= 2:
+        column = points[:, 0]
+        if (
+            column.min() >= 0.0
+            and column.max() < 1.0
+            # numpy's pairwise sum errs by ~log2(n) 2^-53, far inside the tolerance,
+            # and unlike math.fsum costs nothing next to the divergence (1e7 values).
+            and abs(float(np.sum(column)) - 1.0) <= n * _SUM_TOLERANCE
+        ):
+            _warn_input(
+                f"{name} looks like a probability vector (1-D, non-negative, sums to 1), but a "
+                f"plain array is read as {n} sample points on the line. For probabilities pass "
+                f"dv.Histogram({name}) (with support=... for a transport distance); to compare "
+                f"the values as samples pass dv.Samples({name}), which silences this warning."
+            )
+    elif d > n >= 2:
+        _warn_input(
+            f"{name} has more coordinates than points ({n} points in {d} dimensions): if its "
+            f"columns are the samples, pass {name}.T; if these really are {n} points, pass "
+            f"dv.Samples({name}), which silences this warning."
+        )
+
+
+def _warn_input(message):
+    warnings.warn(message, InputWarning, stacklevel=_outside_the_package())
+
+
+def _outside_the_package():
+    """The ``stacklevel`` of the first caller outside divergences, so the warning points at it."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def as_weights(weights, n, name="weights"):
     """Convert non-negative weights of ``n`` points to read-only probabilities.
 
@@ -104,9 +179,18 @@ def as_weights(weights, n, name="weights"):
     _check_finite(array, name)
     if np.any(array < 0):
         raise InvalidMeasureError(f"{name} has negative entries; weights must be >= 0.")
-    total = math.fsum(array)
-    if not total > 0:
+    peak = float(array.max())
+    if not peak > 0:
         raise InvalidMeasureError(f"{name} sums to zero; at least one weight must be positive.")
+    try:
+        total = math.fsum(array)
+    except OverflowError:
+        total = math.inf
+    if total == math.inf:
+        # Weights near the float64 maximum: their sum overflows, that of weights
+        # divided by the largest (all <= 1, the ratios unchanged) cannot.
+        array = array / peak
+        total = math.fsum(array)
     return frozen(array / total)
 
 

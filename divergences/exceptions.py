@@ -7,6 +7,8 @@ callers who care can tell the library's own conditions apart.
 
 __all__ = [
     "ConvergenceWarning",
+    "InputWarning",
+    "EstimatorWarning",
     "DivergenceError",
     "InvalidMeasureError",
     "MethodError",
@@ -19,6 +21,26 @@ class ConvergenceWarning(RuntimeWarning):
 
     The result it returned is still the best the solver found, and records
     ``converged=False``; the warning makes sure the caller hears about it.
+    """
+
+
+class InputWarning(UserWarning):
+    """A plain array looks like something other than the sample set it is read as.
+
+    A 1-D array of non-negative numbers summing to one looks like a
+    probability vector (``dv.Histogram(p)``), and a 2-D array with more
+    columns than rows like transposed data (``x.T``). The library computes
+    what it was given and names the likely fix; wrap the array in
+    :class:`~divergences.Samples` to say that it is a sample set, which
+    silences the warning (or filter this class).
+    """
+
+
+class EstimatorWarning(RuntimeWarning):
+    """An estimate rests on an assumption that the data put in doubt.
+
+    The result is still returned, and its ``note`` says what was assumed
+    (e.g. that a value never seen in Q's sample still has mass under Q).
     """
 
 

@@ -141,9 +141,11 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
     **options
         Options of the chosen method; unknown ones are an error.
 
-        * ``"knn"``: ``k`` (default 3; duplicates are skipped, see
-          :mod:`divergences.neighbors`), ``workers``, and with a density
-          ``n_samples`` (default: the sample set's size) and ``rng``;
+        * ``"knn"``: ``k`` (default 3), ``ties`` and ``rng`` (the tie rule
+          and the seed of its dithering, as for
+          :func:`divergences.kl_divergence`: a sample set against itself
+          gives 0), ``workers``, and with a density ``n_samples`` (default:
+          the sample set's size);
         * ``"monte-carlo"``: ``n_samples`` (draws from each density, default
           100000) and ``rng``;
         * ``"classifier"``: as for :func:`divergences.kl_divergence`.

@@ -169,13 +169,20 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
         Options of the chosen method; an option the method does not take is
         an error, never silently ignored.
 
-        * ``"knn"``: ``k`` (default 3; neighbours at distance zero -- duplicates
-          -- are skipped, see :mod:`divergences.neighbors`), ``variant``
-          (``"fixed"``, default, or ``"adaptive"``, the bias-reduced form with
-          per-point neighbour counts; two sample sets only), ``workers``
-          (threads of the neighbour queries, ``-1`` = all), and, when ``p`` is
-          a density, ``n_samples`` (draws from it; default: the size of ``q``)
-          and ``rng``;
+        * ``"knn"``: ``k`` (default 3), ``variant`` (``"fixed"``, default, or
+          ``"adaptive"``, the bias-reduced form with per-point neighbour
+          counts; two sample sets only), ``ties`` (how exact duplicates are
+          handled: ``"auto"``, default, picks by the data -- the plug-in
+          estimate of the discrete law for lattice data with few distinct
+          points, dithering within the rounding resolution for rounded data,
+          atoms for values both samples share -- or force ``"discrete"``,
+          ``"dither"`` or ``"skip"`` (neighbours at distance zero skipped);
+          see :mod:`divergences._ties`; ``details["ties"]`` records what was
+          done, ``"none"`` without duplicates), ``rng`` (seed of the
+          dithering, default a fixed one: same data, same value; and of the
+          draws when ``p`` is a density), ``workers`` (threads of the
+          neighbour queries, ``-1`` = all), and, when ``p`` is a density,
+          ``n_samples`` (draws from it; default: the size of ``q``);
         * ``"monte-carlo"``: ``n_samples`` (default 100000) and ``rng``;
         * ``"classifier"``: ``features`` (``"quadratic"``, default,
           ``"linear"`` or ``"fourier"``), ``penalty``, ``n_features``,
@@ -209,6 +216,17 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
     >>> r = dv.kl_divergence(x, y)
     >>> r.method, r.sizes, abs(r.value - 0.5) < 5 * r.stderr
     ('knn', (20000, 20000), True)
+
+    Rounded data are dithered within their resolution (KL of the rounded laws:
+    0.4996), counts compared by their histograms:
+
+    >>> r = dv.kl_divergence(np.round(x[:3000], 1), np.round(y[:3000], 1), rng=1)
+    >>> ties = r.details["ties"]
+    >>> ties["rule"], ties["resolution"], abs(r.value - 0.4996) < 4 * r.stderr
+    ('dither', [0.1], True)
+    >>> r = dv.kl_divergence(rng.poisson(4.0, 5000), rng.poisson(6.0, 5000))
+    >>> r.details["ties"]["rule"], abs(r.value - 0.378) < 4 * r.stderr
+    ('discrete', True)
     """
     p = as_measure(p, "p")
     q = as_measure(q, "q")

@@ -1,10 +1,14 @@
 """k-nearest-neighbour estimators of KL and Jensen--Shannon from samples.
 
-The estimators only ever use distances to neighbours at *positive* distance
-(the tie rule of :mod:`divergences.neighbors`): exact duplicates -- common in
-rounded data -- are skipped instead of producing ``log 0``. On heavily rounded
-data this is still biased (the data have no density at the scale of the
-rounding); adding noise of the order of the rounding is the honest remedy.
+Ties -- exact duplicates, within a sample or across the two -- are handled
+by the rules of :mod:`divergences._ties`, chosen from the data and recorded
+in ``details["ties"]``: lattice-valued data with few distinct points get the
+plug-in estimate of the discrete law, rounded data are dithered within
+their resolution (seeded by ``rng``), and continuous values that both
+samples hold are atoms (:func:`kl_knn_with_atoms`, :func:`js_knn_with_atoms`;
+a set against itself gives 0), other duplicates keeping the rule of
+:mod:`divergences.neighbors` (neighbours at distance zero are skipped).
+Data without duplicates go through none of this.
 
 Standard errors are ``std(terms) / sqrt(n)`` over the per-point terms of each
 estimate. They treat the terms as independent, which they are not quite (the
@@ -17,12 +21,14 @@ import math
 
 import numpy as np
 
+from . import _ties
 from .exceptions import InvalidMeasureError
 from .neighbors import (
     build_tree,
     kth_neighbor_distance,
     neighbor_columns,
     neighbors_within,
+    safe_scale,
     unit_ball_log_volume,
 )
 from .results import DivergenceResult
@@ -168,7 +174,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
         del tree_y
     log_rho, log_nu = np.log(rho), np.log(nu)
     fixed_terms = d * (log_nu - log_rho)
-    details = {"k": k, "variant": variant, "ties": "neighbours at distance 0 skipped"}
+    details = {"k": k, "variant": variant, "ties": "none"}
     if variant == "fixed":
         terms = fixed_terms
     else:
@@ -192,6 +198,97 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
     else:
         details["stderr"] = "spread of the per-point terms (no (k+1)-th neighbour)"
     return mean + math.log(m / (n - 1)), stderr, details
+
+
+def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
+    """The pooled estimator's terms at ``points``, the sample ``own_tree`` is built on.
+
+    ``ratio`` scales the volume of each point's own k-th-neighbour ball before
+    the points of ``other_tree`` (``None``: an empty sample) are counted in it.
+    """
+    from scipy.special import digamma
+
+    if other_tree is None:
+        return np.full(points.shape[0], _LOG2)  # nothing of the other sample anywhere
+    d = points.shape[1]
+    order = own_tree.indices  # points in their own tree's leaf order
+    radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers, order=order)
+    # Scale the ball's volume by (own - 1)/other so that both samples count at
+    # the same rate per unit mass; then l ~ NegBin(k, p/(p+q)) where the
+    # densities are locally flat, and E[psi(k + l)] - psi(k) = log(1 + q/p).
+    scaled = radius * ratio ** (1.0 / d)
+    counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers, order=order)
+    return _LOG2 + digamma(k) - digamma(k + counts)
+
+
+def _js_from_terms(terms_x, terms_y):
+    """``(value, stderr, details)`` of the pooled estimator from its per-point terms."""
+    halves, variances = [], []
+    for terms in (terms_x, terms_y):
+        own = terms.shape[0]
+        halves.append(float(np.mean(terms)))
+        variances.append(float(np.var(terms, ddof=1)) / own if own > 1 else math.nan)
+    raw = 0.5 * (halves[0] + halves[1])
+    stderr = 0.5 * math.sqrt(variances[0] + variances[1])
+    details = {
+        "k": None,
+        "unclipped": raw,
+        "halves": tuple(halves),
+        "ties": "none",
+    }
+    return min(max(raw, 0.0), _LOG2), (None if math.isnan(stderr) else stderr), details
+
+
+def kl_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, variant="fixed", workers=-1):
+    """:func:`kl_knn` for samples that share points: the shared values are atoms.
+
+    ``ties``: the record of :func:`divergences._ties.find_ties`. With the
+    values both samples hold taken as atoms and the rest as continuous parts
+    of masses ``a = n'/n`` (``x``'s unshared points) and ``b = m'/m``,
+
+        KL = sum_v p_v log(p_v/q_v) + a (KL_rest + log(a/b)),
+
+    ``p_v = c_p(v)/n`` and ``q_v = c_q(v)/m`` at the shared values, and
+    ``KL_rest`` the estimate of :func:`kl_knn` between the unshared points.
+    A sample set against itself (in any order) gives 0 exactly. The standard
+    error adds in quadrature ``a`` times the rest's, the delta method of the
+    atoms' sum, and their second-order spread at P = Q,
+    ``(1/n + 1/m) sqrt((K - 1)/2)`` for ``K`` shared values (see
+    :func:`divergences._ties.plug_in_kl`).
+
+    Returns
+    -------
+    (value, stderr, details), or ``None`` where the unshared points are too
+    few for ``k`` neighbours (the caller then keeps the zero-distance rule).
+    """
+    n, m = x.shape[0], y.shape[0]
+    c_x, c_y = ties["counts"]
+    shared = (c_x > 0) & (c_y > 0)
+    inverse = ties["inverse"]
+    rest_x, rest_y = ~shared[inverse[:n]], ~shared[inverse[n:]]
+    n_rest, m_rest = int(rest_x.sum()), int(rest_y.sum())
+    p, q = c_x[shared] / n, c_y[shared] / m
+    log_ratio = np.log(p) - np.log(q)
+    value = float(np.sum(p * log_ratio))
+    ratio = p / q
+    variance = ((float(np.sum(p * log_ratio**2)) - value**2) / n
+                + (float(np.sum(q * ratio**2)) - float(np.sum(q * ratio)) ** 2) / m)
+    variance = max(variance, 0.0) + (1.0 / n + 1.0 / m) ** 2 * (int(shared.sum()) - 1) / 2.0
+    details = {"k": k, "variant": variant}
+    if n_rest:
+        if n_rest <= k or m_rest < k:
+            return None
+        try:
+            rest, rest_stderr, details = kl_knn(np.ascontiguousarray(x[rest_x]),
+                                                np.ascontiguousarray(y[rest_y]), k=k,
+                                                variant=variant, workers=workers)
+        except InvalidMeasureError:  # duplicates within the rest leave too few neighbours
+            return None
+        a, b = n_rest / n, m_rest / m
+        value += a * (rest + math.log(a / b))
+        variance += (a * (rest_stderr or 0.0)) ** 2
+    details["atoms"] = {"values": int(shared.sum()), "points": (n - n_rest, m - m_rest)}
+    return value, math.sqrt(variance), details
 
 
 def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
@@ -224,37 +321,68 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     -------
     value, stderr, details
     """
-    from scipy.special import digamma
-
-    n, d = x.shape
+    n = x.shape[0]
     m = y.shape[0]
     tree_x, tree_y = _trees(x, y, workers)
-    halves, variances = [], []
-    for own_tree, other_tree, points, own, other, name in (
-        (tree_x, tree_y, x, n, m, "p"),
-        (tree_y, tree_x, y, m, n, "q"),
+    terms_x = _js_side_terms(x, tree_x, tree_y, k, (n - 1) / m, "p", workers)
+    terms_y = _js_side_terms(y, tree_y, tree_x, k, (m - 1) / n, "q", workers)
+    value, stderr, details = _js_from_terms(terms_x, terms_y)
+    details["k"] = k
+    return value, stderr, details
+
+
+def js_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, workers=-1):
+    """:func:`js_knn` for samples that share points: the shared values are atoms.
+
+    ``ties``: the record of :func:`divergences._ties.find_ties`. JS of laws
+    made of atoms (the values both samples hold) and a continuous rest is the
+    sum of the two parts' contributions, the atoms being null sets for the
+    rest. A point at a shared value ``v`` (``c_p`` times in ``x``, ``c_q``
+    in ``y``) scores ``log(2 p/(p + q))`` with ``p = c_p/n``, ``q = c_q/m``;
+    the other points are scored by the pooled estimator on the unshared
+    points alone, ``n'`` of ``x`` and ``m'`` of ``y``, with each ball's
+    volume scaled by ``(n' - 1) n / (n' m)`` (so that the counts compare the
+    sub-densities ``(n'/n) p'`` and ``(m'/m) q'``, not the rests' normalised
+    densities). An unshared part of at most ``k`` points has no k-th
+    neighbour: its points score ``log 2``, as atoms of their own law only.
+    The standard error is that of :func:`js_knn` over all the terms plus,
+    in quadrature, the atoms' second-order spread at P = Q (see
+    :func:`divergences._ties.plug_in_js`), where their first-order
+    influence vanishes.
+
+    Returns
+    -------
+    (value, stderr, details), or ``None`` where duplicates within an
+    unshared part leave a point too few neighbours (the caller then keeps
+    the zero-distance rule).
+    """
+    n, m = x.shape[0], y.shape[0]
+    terms_x, terms_y = _ties.atom_js_terms(ties, n, m)
+    rest_x, rest_y = np.isnan(terms_x), np.isnan(terms_y)
+    n_rest, m_rest = int(rest_x.sum()), int(rest_y.sum())
+    trees = [build_tree(np.ascontiguousarray(points[rest]), workers=workers) if size else None
+             for points, rest, size in ((x, rest_x, n_rest), (y, rest_y, m_rest))]
+    for terms, points, rest, size, own, other, own_tree, other_tree, name in (
+        (terms_x, x, rest_x, n_rest, n, m, trees[0], trees[1], "p"),
+        (terms_y, y, rest_y, m_rest, m, n, trees[1], trees[0], "q"),
     ):
-        order = own_tree.indices  # points in their own tree's leaf order
-        radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers,
-                                       order=order)
-        # Scale the ball's volume by (own - 1)/other so that both samples count at
-        # the same rate per unit mass; then l ~ NegBin(k, p/(p+q)) where the
-        # densities are locally flat, and E[psi(k + l)] - psi(k) = log(1 + q/p).
-        scaled = radius * ((own - 1) / other) ** (1.0 / d)
-        counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers,
-                                     order=order)
-        terms = _LOG2 + digamma(k) - digamma(k + counts)
-        halves.append(float(np.mean(terms)))
-        variances.append(float(np.var(terms, ddof=1)) / own if own > 1 else math.nan)
-    raw = 0.5 * (halves[0] + halves[1])
-    stderr = 0.5 * math.sqrt(variances[0] + variances[1])
-    details = {
-        "k": k,
-        "unclipped": raw,
-        "halves": tuple(halves),
-        "ties": "neighbours at distance 0 skipped",
-    }
-    return min(max(raw, 0.0), _LOG2), (None if math.isnan(stderr) else stderr), details
+        if size == 0:
+            continue
+        if size <= k:
+            terms[rest] = _LOG2
+            continue
+        ratio = (size - 1) * own / (size * other)
+        try:
+            terms[rest] = _js_side_terms(np.ascontiguousarray(points[rest]), own_tree,
+                                         other_tree, k, ratio, name, workers)
+        except InvalidMeasureError:  # duplicates within the rest leave too few neighbours
+            return None
+    value, stderr, details = _js_from_terms(terms_x, terms_y)
+    shared = int(np.count_nonzero((ties["counts"][0] > 0) & (ties["counts"][1] > 0)))
+    floor = (1.0 / n + 1.0 / m) * math.sqrt(2.0 * max(shared - 1, 0)) / 8.0
+    details["k"] = k
+    details["atoms"] = {"values": shared, "points": (n - n_rest, m - m_rest)}
+    return value, math.sqrt((stderr or 0.0) ** 2 + floor**2), details
 
 
 def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
@@ -300,7 +428,7 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
         "k": k,
         "entropy": "kozachenko-leonenko",
         "cross_entropy": "sample mean of -log q",
-        "ties": "neighbours at distance 0 skipped",
+        "ties": "none",
     }
     if np.any(np.isneginf(log_q)):
         outside = int(np.count_nonzero(np.isneginf(log_q)))
@@ -354,7 +482,7 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-
         "k": k,
         "n_samples": n_draws,
         "log_q": "k-nearest-neighbour density estimate on q's samples",
-        "ties": "neighbours at distance 0 skipped",
+        "ties": "none",
     }
     return float(value), stderr, details
 
@@ -396,69 +524,165 @@ def _reject(options, why):
         raise TypeError(f"{', '.join(repr(g) for g in given)} {why}.")
 
 
-def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=None, workers=-1):
+def _untie_one(points, rule, generator):
+    """Ties of one sample set facing a density: dither it, or skip (nothing else applies).
+
+    Returns ``(points, record)``; ``record`` is ``"none"`` without duplicates.
+    """
+    if rule == "discrete":
+        raise TypeError("ties='discrete' applies only to two sample sets (a histogram of the "
+                        "samples against a density has no plug-in divergence); use 'auto'.")
+    plan = _ties.plan_ties(points, points[:0], rule)
+    if plan is None:
+        return points, "none"
+    if plan["rule"] == "dither":
+        points, _ = _ties.dither(points, points[:0], plan["resolution"], generator)
+        return points, _ties.public_record(plan)
+    # No lattice to dither within: copies, skipped at distance zero ("discrete"
+    # needs two sample sets).
+    plan["rule"] = "skip" if rule == "skip" else "copies"
+    return points, _ties.public_record(plan)
+
+
+def _constant(details, dropped):
+    """Record the coordinates :func:`divergences._ties.drop_constant` removed."""
+    if dropped:
+        details["constant_coordinates"] = dropped
+    return details
+
+
+def _check_tie_rule(ties):
+    from ._validation import check_choice
+
+    return check_choice(ties, _ties.TIE_RULES, "ties")
+
+
+def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=None, ties="auto",
+                  workers=-1):
     """The ``"knn"`` method of :func:`divergences.kl_divergence`.
 
     Samples against samples: :func:`kl_knn`; samples against a density:
     :func:`kl_samples_density`; a density against samples:
     :func:`kl_density_samples` (the only case that draws, so the only one that
-    takes ``n_samples`` and ``rng``).
+    takes ``n_samples``). ``ties`` picks the tie rule
+    (:data:`divergences._ties.TIE_RULES`); ``rng`` seeds the dithering of
+    rounded data (and the draws from a density).
     """
-    from ._validation import check_choice, check_positive_int
+    from ._validation import as_rng, check_choice, check_positive_int
 
     check_choice(variant, KL_VARIANTS, "variant")
+    _check_tie_rule(ties)
     sizes = (p.size, q.size)
     if p.kind == "samples" and q.kind == "samples":
-        _reject({"n_samples": n_samples, "rng": rng}, _NOTHING_DRAWN)
+        _reject({"n_samples": n_samples}, _NOTHING_DRAWN)
         x, y = _sample_points(p, "p"), _sample_points(q, "q")
         check_k(k, x.shape[0], "p", excludes_self=True)
         check_k(k, y.shape[0], "q", excludes_self=False)
-        value, stderr, details = kl_knn(x, y, k=k, variant=variant, workers=workers)
-        return result(value, "kl", stderr, sizes, details)
+        x, y = safe_scale(x, y)  # the estimate is scale-invariant; squared distances are not
+        x, y, dropped = _ties.drop_constant(x, y)
+        plan = _ties.plan_ties(x, y, ties, cover=True)
+        if plan is not None and plan["rule"] == "discrete":
+            value, stderr, extra, note = _ties.plug_in_kl(plan, x.shape[0], y.shape[0])
+            details = {"k": k, "variant": variant, "estimator": "plug-in (empirical histograms)",
+                       **extra, "ties": _ties.public_record(plan)}
+            return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
+        record = "none" if plan is None else _ties.public_record(plan)
+        note = ""
+        if plan is not None and plan["rule"] == "dither":
+            x, y = _ties.dither(x, y, plan["resolution"], _ties.dither_generator(rng))
+            if plan.get("uncovered"):
+                note = _ties.missing_note(plan, "q is interpolated there from neighbouring "
+                                                "values (dithered k-NN)")
+        estimate = None
+        if plan is not None and plan["rule"] == "copies" and plan["across"]:
+            estimate = kl_knn_with_atoms(x, y, plan, k=k, variant=variant, workers=workers)
+            if estimate is None:
+                record["atoms"] = "too few unshared points: zero-distance rule on all points"
+        if estimate is None:
+            estimate = kl_knn(x, y, k=k, variant=variant, workers=workers)
+        value, stderr, details = estimate
+        details["ties"] = record
+        return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
     if variant != "fixed":
         raise TypeError("variant applies only to two sample sets.")
     if p.kind == "samples":
-        _reject({"n_samples": n_samples, "rng": rng}, _NOTHING_DRAWN)
+        _reject({"n_samples": n_samples}, _NOTHING_DRAWN)
         x = _sample_points(p, "p")
         check_k(k, x.shape[0], "p", excludes_self=True)
+        x, record = _untie_one(x, ties, _ties.dither_generator(rng))
         value, stderr, details, note = kl_samples_density(x, q, k=k, workers=workers)
+        details["ties"] = record
         return result(value, "kl", stderr, sizes, details, note)
     y = _sample_points(q, "q")
     check_k(k, y.shape[0], "q", excludes_self=False)
     if n_samples is not None:
         n_samples = check_positive_int(n_samples, "n_samples")
+    generator = as_rng(rng)
+    y, record = _untie_one(y, ties, _ties.dither_generator(rng))
     value, stderr, details = kl_density_samples(
-        p, y, k=k, n_samples=n_samples, rng=rng, workers=workers
+        p, y, k=k, n_samples=n_samples, rng=generator, workers=workers
     )
+    details["ties"] = record
     return result(value, "kl", stderr, sizes, details)
 
 
-def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-1):
+def _js_two_samples(x, y, k, ties, rng, workers):
+    """:func:`js_knn` after the tie rule; returns ``(value, stderr, details)``."""
+    n, m = x.shape[0], y.shape[0]
+    plan = _ties.plan_ties(x, y, ties)
+    if plan is not None and plan["rule"] == "discrete":
+        value, stderr, extra = _ties.plug_in_js(plan, n, m)
+        return value, stderr, {"k": k, "estimator": "plug-in (empirical histograms)", **extra,
+                               "ties": _ties.public_record(plan)}
+    if plan is not None and plan["rule"] == "copies" and plan["across"]:
+        estimate = js_knn_with_atoms(x, y, plan, k=k, workers=workers)
+        if estimate is not None:
+            value, stderr, details = estimate
+            details["ties"] = _ties.public_record(plan)
+            return value, stderr, details
+        plan["atoms"] = "too few unshared points: zero-distance rule on all points"
+    if plan is not None and plan["rule"] == "dither":
+        x, y = _ties.dither(x, y, plan["resolution"], _ties.dither_generator(rng))
+    value, stderr, details = js_knn(x, y, k=k, workers=workers)
+    details["ties"] = "none" if plan is None else _ties.public_record(plan)
+    return value, stderr, details
+
+
+def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", workers=-1):
     """The ``"knn"`` method of :func:`divergences.js_divergence`.
 
-    Two sample sets: :func:`js_knn`. A sample set and a density: ``n_samples``
-    draws from the density (default: as many as the sample set has points),
-    then :func:`js_knn`; the draws are recorded in ``details``.
+    Two sample sets: :func:`js_knn`, after the tie rule ``ties``
+    (:mod:`divergences._ties`; ``rng`` seeds the dithering). A sample set and
+    a density: the sample set's ties dithered (or skipped), then
+    ``n_samples`` draws from the density (default: as many as the sample set
+    has points), then :func:`js_knn`; the draws are recorded in ``details``.
     """
     from ._validation import as_rng, check_positive_int
 
+    _check_tie_rule(ties)
     sizes = (p.size, q.size)
     if p.kind == "samples" and q.kind == "samples":
-        _reject({"n_samples": n_samples, "rng": rng}, "apply only when one argument is a density")
+        _reject({"n_samples": n_samples}, "apply only when one argument is a density")
         x, y = _sample_points(p, "p"), _sample_points(q, "q")
+        check_k(k, x.shape[0], "p", excludes_self=True)
+        check_k(k, y.shape[0], "q", excludes_self=True)
+        x, y = safe_scale(x, y)  # the estimate is scale-invariant; squared distances are not
+        x, y, dropped = _ties.drop_constant(x, y)
+        value, stderr, details = _js_two_samples(x, y, k, ties, rng, workers)
+        return result(value, "js", stderr, sizes, _constant(details, dropped))
+    if n_samples is not None:
+        n_samples = check_positive_int(n_samples, "n_samples")
+    generator = as_rng(rng)
+    noise = _ties.dither_generator(rng)
+    if p.kind == "samples":
+        x, record = _untie_one(_sample_points(p, "p"), ties, noise)
+        y = np.ascontiguousarray(q.sample(n_samples or x.shape[0], rng=generator))
     else:
-        if n_samples is not None:
-            n_samples = check_positive_int(n_samples, "n_samples")
-        generator = as_rng(rng)
-        if p.kind == "samples":
-            x = _sample_points(p, "p")
-            y = np.ascontiguousarray(q.sample(n_samples or x.shape[0], rng=generator))
-        else:
-            y = _sample_points(q, "q")
-            x = np.ascontiguousarray(p.sample(n_samples or y.shape[0], rng=generator))
+        y, record = _untie_one(_sample_points(q, "q"), ties, noise)
+        x = np.ascontiguousarray(p.sample(n_samples or y.shape[0], rng=generator))
     check_k(k, x.shape[0], "p", excludes_self=True)
     check_k(k, y.shape[0], "q", excludes_self=True)
     value, stderr, details = js_knn(x, y, k=k, workers=workers)
-    if p.kind != "samples" or q.kind != "samples":
-        details["drawn_from_density"] = x.shape[0] if p.kind != "samples" else y.shape[0]
+    details["ties"] = record
+    details["drawn_from_density"] = x.shape[0] if p.kind != "samples" else y.shape[0]
     return result(value, "js", stderr, sizes, details)

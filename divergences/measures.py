@@ -28,6 +28,7 @@ from ._validation import (
     as_weights,
     check_positive_int,
     frozen,
+    warn_if_misread,
 )
 from .exceptions import InvalidMeasureError
 
@@ -453,6 +454,7 @@ class ScipyDensity(Density):
     """
 
     def __init__(self, dist):
+        _refuse_unusable_scipy_law(dist)
         if not (hasattr(dist, "logpdf") and hasattr(dist, "rvs")):
             raise TypeError(
                 "dist must be a frozen scipy.stats distribution with logpdf and rvs, "
@@ -504,6 +506,28 @@ class ScipyDensity(Density):
         return f"ScipyDensity({name}, dim={self.dim})"
 
 
+#: The multivariate scipy.stats laws whose ``logpdf`` takes points of shape (n, d)
+#: and is a density on all of R^d; the others (dirichlet and von Mises--Fisher live
+#: on a simplex or a sphere, wishart on matrices, multinomial is discrete) cannot be
+#: used as densities here.
+_USABLE_MULTIVARIATE = ("multivariate_normal", "multivariate_t")
+
+
+def _refuse_unusable_scipy_law(dist):
+    module = type(dist).__module__ or ""
+    if not module.startswith("scipy.stats") or _is_univariate_frozen(dist):
+        return
+    law = type(dist).__name__.removesuffix("_frozen")
+    if law not in _USABLE_MULTIVARIATE:
+        usable = ", ".join(_USABLE_MULTIVARIATE)
+        raise TypeError(
+            f"scipy.stats.{law} cannot be used as a measure here: among multivariate scipy laws "
+            f"only {usable} are densities on R^d that the library can evaluate. Compare samples "
+            "instead: an array from .rvs(size=n, random_state=...) (for a law on the simplex, "
+            "its first d - 1 coordinates)."
+        )
+
+
 def _is_univariate_frozen(dist):
     from scipy.stats._distn_infrastructure import rv_frozen
 
@@ -544,10 +568,15 @@ def as_measure(obj, name="p"):
     ----------
     obj : Measure, array_like or frozen scipy.stats distribution
         A measure is returned unchanged. An array of shape ``(n,)`` or ``(n, d)``
-        becomes :class:`Samples`. A frozen scipy.stats distribution becomes a
-        density: normal and multivariate normal become :class:`Gaussian`,
-        uniform becomes :class:`Uniform`, discrete ones with finite support a
-        :class:`Histogram`, anything else a :class:`ScipyDensity`.
+        becomes :class:`Samples`, with an :class:`~divergences.InputWarning`
+        when it looks like a probability vector or like transposed data (see
+        :func:`divergences._validation.warn_if_misread`). A frozen scipy.stats
+        distribution becomes a density: normal and multivariate normal become
+        :class:`Gaussian`, uniform becomes :class:`Uniform`, discrete ones with
+        finite support a :class:`Histogram`, multivariate t a
+        :class:`ScipyDensity`; other multivariate scipy laws (dirichlet, ...)
+        raise :class:`TypeError`. Any other object with ``logpdf`` and ``rvs``
+        becomes a :class:`ScipyDensity`.
     name : str, optional
         The argument's name, used in error messages.
 
@@ -570,11 +599,9 @@ def as_measure(obj, name="p"):
     if hasattr(obj, "logpdf") and hasattr(obj, "rvs") or hasattr(obj, "pmf"):
         return _from_scipy(obj)
     if isinstance(obj, (np.ndarray, list, tuple)) or hasattr(obj, "__array__"):
-        try:
-            return Samples(obj)
-        except InvalidMeasureError as exc:
-            # Re-word the message so that it names the caller's argument.
-            raise InvalidMeasureError(str(exc).replace("x ", f"{name} ", 1)) from None
+        points = as_points(obj, name)
+        warn_if_misread(points, name)
+        return Samples(points)
     raise TypeError(
         f"{name} must be a measure (dv.Samples, dv.Histogram, dv.Gaussian, ...), an array of "
         f"samples or a frozen scipy.stats distribution; got {type(obj).__name__}."

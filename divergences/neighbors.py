@@ -45,6 +45,7 @@ __all__ = [
     "kth_neighbor_distance",
     "neighbors_within",
     "unit_ball_log_volume",
+    "safe_scale",
 ]
 
 #: Dimensions answered by the Numba tree (the rest by scipy's cKDTree); from the
@@ -144,8 +145,9 @@ def _query(tree, points, k, workers):
 def _too_few(k, name, point, found):
     return InvalidMeasureError(
         f"k={k} is too large for {name}: point {point} has only {found} neighbours at "
-        "positive distance (duplicates are skipped). Use a smaller k, or add noise of the "
-        "order of the rounding to the data."
+        "positive distance (neighbours at distance 0 are skipped: exact duplicates, or points "
+        "so much closer than the data's range that their squared distance underflows). Use a "
+        "smaller k, or add noise of the order of the rounding to the data."
     )
 
 
@@ -379,3 +381,43 @@ def unit_ball_log_volume(d):
     from scipy.special import gammaln
 
     return 0.5 * d * np.log(np.pi) - gammaln(0.5 * d + 1.0)
+
+
+# ----------------------------------------------------------------------------- scale
+# The trees compare squared distances: coordinates beyond ~1e154 overflow them and
+# differences below ~1e-154 underflow. Between these exponents nothing is lost.
+_SAFE_EXPONENTS = (-450, 450)
+
+
+def safe_scale(*point_sets):
+    """The point sets divided by one power of two when their magnitude endangers squared distances.
+
+    Data at 1e200 (or 1e-300) have squared distances that overflow (or
+    underflow) float64, and every neighbour then looks like a duplicate. The
+    ratio and count estimators (k-NN KL and JS between two samples) are
+    invariant under one common scaling, so dividing all sets by the same power
+    of two -- exact in binary floating point -- removes the problem without
+    changing the estimate. Sets whose largest coordinate has its binary
+    exponent within ``_SAFE_EXPONENTS`` are returned as they are (bit for bit
+    the same estimates). Not for estimators that compare with a density
+    (``log q`` is not scale-invariant).
+
+    Returns
+    -------
+    tuple of ndarray
+        The sets, all divided by the same ``2^e``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = safe_scale(np.array([[1e200], [3e200]]), np.array([[2e200]]))
+    >>> np.vstack([x, y])[:, 0].tolist() == (np.array([1e200, 3e200, 2e200]) / 2.0**666).tolist()
+    True
+    """
+    largest = max(float(np.abs(points).max()) for points in point_sets)
+    if largest == 0.0:
+        return point_sets
+    exponent = np.frexp(largest)[1]
+    if _SAFE_EXPONENTS[0] <= exponent <= _SAFE_EXPONENTS[1]:
+        return point_sets
+    return tuple(np.ascontiguousarray(np.ldexp(points, -exponent)) for points in point_sets)

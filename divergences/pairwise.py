@@ -205,6 +205,13 @@ def _labelled(collection, name):
             f"{name} must be a list or dict of measures (or a 3-D array of sample sets), "
             f"got a single {type(collection).__name__}; wrap it in a list."
         )
+    if isinstance(collection, np.ndarray) and collection.ndim == 2:
+        rows, cols = collection.shape
+        raise TypeError(
+            f"{name} is a single {rows}x{cols} array, which would be read as {rows} sets of one "
+            f"row each; pass a list of sample arrays [x1, x2, ...] (or a 3-D array of equal-size "
+            f"sets), or list({name}) if each row really is a set of {cols} values on the line."
+        )
     if isinstance(collection, Mapping):
         labels = tuple(collection.keys())
         items = [collection[key] for key in labels]

@@ -50,7 +50,9 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
 
         * ``"gaussian"`` -- two Gaussians with ``order=2`` (Bures closed form);
         * ``"1d"`` -- two 1-D measures (quantile functions: exact for discrete
-          measures and uniforms, adaptive quadrature for other densities);
+          measures and uniforms, adaptive quadrature for other densities;
+          ``inf``, with a ``note``, where the quantiles' tails make W_p
+          infinite, e.g. a Cauchy against anything with a mean);
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
@@ -103,7 +105,7 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
+def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -112,16 +114,19 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     eps-scaling; problems above 2,000 x 2,000 points are solved coarse to
     fine (first between clusters of a few points, then on the full clouds to
     the same ``tol``), which takes n = m = 100,000 in minutes. Subtracting the two symmetric terms removes the entropic bias:
-    ``S_eps(p, p) = 0`` exactly, ``S_eps >= 0`` (for ``order <= 2``, where the
-    Gibbs kernel is positive definite), and ``S_eps -> W_order^order`` as
-    ``eps -> 0`` (Feydy et al. 2019).
+    ``S_eps(p, p) = 0`` exactly (also when ``q`` lists the atoms of ``p`` in
+    another order), ``S_eps >= 0`` (for ``order <= 2``, where the Gibbs kernel
+    is positive definite: a negative value within the solvers' error bound,
+    from their marginal errors, is rounding and is clipped to 0 with a
+    ``note``; one beyond it is kept, with a warning), and ``S_eps ->
+    W_order^order`` as ``eps -> 0`` (Feydy et al. 2019).
 
     Parameters
     ----------
     p, q : Measure or array_like
         Two point clouds (samples, or histograms with support points).
     eps : float
-        The entropic regularisation, in cost units (cost ``|x - y|^order``,
+        Required. The entropic regularisation, in cost units (cost ``|x - y|^order``,
         no factor 1/2): POT's ``reg`` on ``M = |x - y|^order``. GeomLoss's
         ``blur`` relates as ``eps = 2 * blur**2`` for ``p=2`` (it halves the
         cost) and ``eps = blur`` for ``p=1``.
@@ -160,6 +165,8 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
     p = as_measure(p, "p")
     q = as_measure(q, "q")
     check_same_dim(p, q)
+    if eps is None:
+        raise TypeError(f"sinkhorn_divergence needs eps=..., {sinkhorn.EPS_HELP}.")
     check_positive(eps, "eps")
     order = check_order(order)
     if not (sinkhorn.applies(p, q, {}) and p.dim is not None):

@@ -260,3 +260,51 @@ def test_units_match_geomloss():
     theirs = float(loss(torch.from_numpy(x), torch.from_numpy(y)))
     ours = dv.sinkhorn_divergence(x, y, eps=2 * blur**2, tol=1e-9)
     assert float(ours) / 2 == pytest.approx(theirs, rel=1e-3)
+
+
+class TestIdentityAndSign:
+    """S_eps(a, a) = 0 whatever the order of the atoms, and S_eps >= 0 (issue 19, item 8)."""
+
+    def test_shuffled_copy_is_exactly_zero(self):
+        # -1.3e-8 before, after ~6,800 iterations of the asymmetric problem.
+        x, a = _cloud(7, 200)
+        perm = np.random.default_rng(1).permutation(200)
+        assert float(dv.sinkhorn_divergence(x, x[perm], eps=0.1)) == 0.0
+        weighted = dv.sinkhorn_divergence(dv.Samples(x, a), dv.Samples(x[perm], a[perm]), eps=0.1)
+        assert float(weighted) == 0.0
+        # The same measure with the same points but other weights is not the same.
+        other = dv.sinkhorn_divergence(dv.Samples(x, a), dv.Samples(x[perm], a), eps=0.1)
+        assert float(other) > 0.0
+
+    def test_shuffled_copy_takes_the_symmetric_path_in_wasserstein(self):
+        x, _ = _cloud(8, 150)
+        perm = np.random.default_rng(2).permutation(150)
+        direct = dv.wasserstein(x, x, method="sinkhorn", eps=0.1)
+        shuffled = dv.wasserstein(x, x[perm], method="sinkhorn", eps=0.1)
+        # The same iterations; only <pi, C> sums its 150 rows in another order (n u relative).
+        assert shuffled.n_iter == direct.n_iter
+        assert shuffled.value == pytest.approx(direct.value, rel=150 * 2.0**-53)
+        np.testing.assert_array_equal(shuffled.potentials[1], direct.potentials[1][perm])
+
+    def test_rounding_below_zero_is_clipped_with_a_note(self):
+        # A copy moved by 1e-7: S_eps = 2e-14, below what the three dual values resolve.
+        x, _ = _cloud(9, 200)
+        result = dv.sinkhorn_divergence(x, x + 1e-7, eps=0.5)
+        assert result.converged and result.value >= 0.0
+        if result.value == 0.0:
+            assert "clipped to 0" in result.note
+
+    def test_clip_only_within_the_error_bound(self):
+        from divergences.ot.sinkhorn import _clip_rounding
+
+        infos = {k: {"marginal_error": 1e-6} for k in ("ab", "aa", "bb")}
+        # Bound: 2 * scale * (1e-6 + 1e-6 / 2 + 1e-6 / 2) = 4e-6 (scale 1), plus rounding.
+        value, note = _clip_rounding(-3.9e-6, infos, 1.0, 2.0)
+        assert value == 0.0 and "clipped to 0" in note
+        with pytest.warns(RuntimeWarning, match="beyond|not rounding"):
+            value, note = _clip_rounding(-4.1e-6, infos, 1.0, 2.0)
+        assert value == -4.1e-6 and "beyond the error bound" in note
+        # Order > 2: S_eps can be negative, nothing is clipped.
+        value, note = _clip_rounding(-1e-9, infos, 1.0, 3.0)
+        assert value == -1e-9 and "not positive definite" in note
+        assert _clip_rounding(0.5, infos, 1.0, 2.0) == (0.5, "")

@@ -78,3 +78,13 @@ def test_bad_input():
         dv.wasserstein(x, x, method="sliced", directions=np.zeros((3, 2)))
     with pytest.raises(TypeError, match="rng"):
         dv.wasserstein(x, x, method="sliced", rng="seed")
+
+
+@pytest.mark.parametrize("option", [{"n_projections": 5}, {"rng": 3}, {"rng": 0}])
+def test_random_direction_options_with_explicit_directions_are_errors(option):
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    (name,) = option
+    with pytest.raises(TypeError, match=f"{name} shapes random directions.*drop {name}"):
+        dv.wasserstein(x, x + 1.0, method="sliced", directions=[[1.0, 0.0]], **option)
+    with pytest.raises(TypeError, match="n_projections and rng shape random"):
+        dv.wasserstein(x, x, method="sliced", directions=[[1.0, 0.0]], n_projections=2, rng=1)

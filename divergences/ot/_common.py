@@ -1,8 +1,13 @@
 """Helpers shared by the transport solvers."""
 
+import math
+
 import numpy as np
 
-__all__ = ["point_cloud", "is_point_cloud", "is_uniform", "dense_memory_limit", "check_dense_fits"]
+__all__ = [
+    "point_cloud", "is_point_cloud", "is_uniform", "dense_memory_limit", "check_dense_fits",
+    "LengthScale",
+]
 
 
 def is_point_cloud(measure):
@@ -45,3 +50,119 @@ def check_dense_fits(n, m, matrices, method, alternative, max_memory=None):
             f"more than the {limit / 2**30:.1f} GiB allowed; use method={alternative!r}, "
             "which computes costs on the fly in O(n + m) memory."
         )
+
+
+class LengthScale:
+    """The scale the transport solvers work at: points divided by a power of two ``s``.
+
+    Costs ``|x - y|^p`` are homogeneous in the points, ``W_p(sX, sY) = s
+    W_p(X, Y)``, so every solver works on ``x / s`` and ``y / s``, where ``s``
+    is the least power of two at or above the clouds' joint diameter: all
+    costs are then at most 1 and can neither overflow (data at 1e200, or
+    ``order=400``) nor lose the problem to underflow (data at 1e-170, whose
+    squared distances are below the smallest float). Costs too small to
+    represent after the scaling are below ``1e-308`` of the largest one, far
+    inside every solver's tolerance. Dividing by a power of two is exact, so
+    for orders 1 and 2 the solvers see bit for bit the problem they would at
+    unit scale, and the answer only gains its factor back.
+
+    Attributes
+    ----------
+    length : float
+        ``s``; 1.0 when all the points coincide.
+    order : float
+        ``p``: quantities in cost units scale by ``s^p``.
+    """
+
+    def __init__(self, x, y, order):
+        low = np.minimum(x.min(axis=0), y.min(axis=0))
+        high = np.maximum(x.max(axis=0), y.max(axis=0))
+        # The diameter without overflow: the largest side, then the norm of the sides over it.
+        sides = high - low
+        largest = float(sides.max())
+        diameter = largest * float(np.linalg.norm(sides / largest)) if largest > 0.0 else 0.0
+        self.exponent = int(np.frexp(diameter)[1]) if diameter > 0.0 else 0
+        self.length = float(np.ldexp(1.0, self.exponent))
+        self.order = float(order)
+        # Far from the origin, a cloud much smaller than its distance to it
+        # would overflow when divided by s: move it (costs are translation
+        # invariant) -- only then, since the shift rounds.
+        magnitude = max(float(np.abs(low).max()), float(np.abs(high).max()))
+        far = magnitude > 0.0 and np.frexp(magnitude)[1] - self.exponent > 1000
+        self.shift = 0.5 * low + 0.5 * high if far else None
+
+    def points(self, x):
+        """``x / s`` (exactly), moved to the origin first if it is far from it."""
+        if self.shift is not None:
+            x = x - self.shift
+        return np.ldexp(x, -self.exponent)
+
+    def to_cost_units(self, value):
+        """``value * s^p`` (float or array), overflowing to inf only if the product does."""
+        power = self.exponent * self.order
+        whole = math.floor(power)
+        with np.errstate(over="ignore", under="ignore"):
+            scaled = np.ldexp(np.asarray(value, dtype=np.float64) * 2.0 ** (power - whole), whole)
+        return float(scaled) if np.ndim(scaled) == 0 else scaled
+
+    def from_cost_units(self, value):
+        """``value / s^p``, as :meth:`to_cost_units`."""
+        power = -self.exponent * self.order
+        whole = math.floor(power)
+        with np.errstate(over="ignore", under="ignore"):
+            return float(np.ldexp(float(value) * 2.0 ** (power - whole), whole))
+
+    def to_length(self, value):
+        """``value * s``."""
+        with np.errstate(over="ignore", under="ignore"):
+            return float(np.ldexp(float(value), self.exponent))
+
+    def restore(self, result, cost_details=(), value_in_cost_units=False):
+        """``result`` of the scaled problem, in the caller's units.
+
+        ``value`` and ``stderr`` (times ``s``, or ``s^p`` for ``value_in_cost_units``),
+        ``cost``, ``potentials`` and the ``details`` named in
+        ``cost_details`` (times ``s^p``); plan, marginal error and iteration
+        counts are scale free. A cost that over- or underflows float64 when
+        brought back is reported as such in ``note``, with the scaled value
+        kept in ``details["scaled_cost"]`` (``cost = scaled_cost *
+        length_scale ** order``).
+        """
+        import dataclasses
+
+        if self.exponent == 0 and self.shift is None:
+            return result
+        unscale = self.to_cost_units if value_in_cost_units else self.to_length
+        value = unscale(result.value)
+        stderr = None if result.stderr is None else unscale(result.stderr)
+        cost = self.to_cost_units(result.cost)
+        details = dict(result.details)
+        for key in cost_details:
+            if key in details:
+                details[key] = self.to_cost_units(details[key])
+        details["length_scale"] = self.length
+        note = result.note
+        if _lost(result.cost, cost) or _lost(result.value, value):
+            details["scaled_cost"] = result.cost
+            details["scaled_value"] = result.value
+            lost = "overflows" if abs(cost) == math.inf or abs(value) == math.inf else "underflows"
+            what = "value and cost" if _lost(result.value, value) else "cost"
+            note = (
+                f"{note}; " if note else ""
+            ) + (
+                f"the {what} {lost} float64 in the caller's units (length scale "
+                f"{self.length:.3g}, order {self.order:g}): details['scaled_cost'] * "
+                f"length_scale**order is the cost"
+            )
+        potentials = result.potentials
+        if potentials is not None:
+            potentials = tuple(self.to_cost_units(f) for f in potentials)
+        return dataclasses.replace(
+            result, value=value, cost=cost, stderr=stderr, potentials=potentials,
+            details=details, note=note,
+        )
+
+
+def _lost(scaled, restored):
+    """True when bringing a non-zero finite value back over- or underflowed."""
+    return math.isfinite(scaled) and scaled != 0.0 and (restored == 0.0 or not math.isfinite(restored))

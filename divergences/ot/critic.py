@@ -13,6 +13,27 @@ The value is an estimate, not a bound: a critic that is not exactly
 per cent above 1), and an under-trained one undershoots. The reported
 ``stderr`` is the held-out sampling error of the trained critic's mean
 difference only; it does not include that bias.
+
+A training that failed is reported, not hidden (:func:`_training_problems`):
+the result says ``converged=False``, explains why in ``note`` and a
+:class:`~divergences.exceptions.ConvergenceWarning` is issued when
+
+* the estimate exceeds, in absolute value, an upper bound of W_1 between the
+  held-out sets (for a 1-Lipschitz f, ``|E_P f - E_Q f| <= W_1 <= E_P |X - c|
+  + E_Q |Y - c|`` for any point c, by the triangle inequality under the
+  independent coupling; c is the pooled mean): the critic is not 1-Lipschitz;
+* the training curve has not settled: over its last tenth the batch
+  estimates spread by more than the batches' sampling noise (derived from
+  the held-out variances of the final critic) plus ``max(|value|, 3 stderr)``
+  -- the critic itself still swings by more than the estimate;
+* some batch estimate is not finite;
+* the held-out estimate is negative by more than 3 standard errors: the
+  critic points the wrong way, and a mean difference is a *lower* bound of
+  W_1 only for a 1-Lipschitz critic, so it says nothing.
+
+A negative estimate within its noise (W_1 near 0) is clipped to 0, with a
+note and a :class:`RuntimeWarning`. Non-finite held-out values (weights that
+overflowed) raise :class:`FloatingPointError` naming ``lr``.
 With weight clipping or the zero-centred penalty the critic's scale is not
 tied to 1, so its mean difference is divided by its mean gradient norm on
 points interpolated between the two held-out sets.
@@ -24,11 +45,12 @@ trained for the default 1000 steps undershoots W_1 by 5-15%; give more
 """
 
 import math
+import warnings
 
 import numpy as np
 
 from .._validation import as_rng, check_choice, check_positive, check_positive_int
-from ..exceptions import InvalidMeasureError
+from ..exceptions import ConvergenceWarning, InvalidMeasureError
 from ..results import OTResult
 
 __all__ = ["applies", "solve"]
@@ -71,8 +93,8 @@ def solve(
     *,
     order=1.0,
     penalty="gp",
-    lam=10.0,
-    clip=0.01,
+    lam=None,
+    clip=None,
     steps=1000,
     batch_size=256,
     hidden=(64, 64),
@@ -93,10 +115,12 @@ def solve(
     penalty : {"gp", "one_sided", "zero_centred", "clip"}
         The Lipschitz regulariser (see
         :class:`divergences.gan.objectives.WassersteinCritic`).
-    lam : float
-        Penalty weight (10).
-    clip : float
-        Weight bound for ``penalty="clip"`` (0.01).
+    lam : float, optional
+        Penalty weight (10) of the three gradient penalties; an error with
+        ``penalty="clip"``, which has none.
+    clip : float, optional
+        Weight bound for ``penalty="clip"`` (0.01); an error with the other
+        penalties, which do not clip.
     steps, batch_size : int
         Critic updates and points per batch.
     hidden, activation : critic architecture (see :class:`~divergences.gan.MLP`).
@@ -112,6 +136,19 @@ def solve(
         held-out interpolates. Default: only for ``"clip"`` and
         ``"zero_centred"``, whose critics have no fixed scale.
     rng : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    OTResult
+        ``converged`` is False (with a :class:`ConvergenceWarning` and the
+        reason in ``note``) when the training failed by one of the criteria of
+        the module docstring; ``details`` holds the ``upper_bound`` of W_1
+        and the training curve's ``jitter`` they use.
+
+    Raises
+    ------
+    FloatingPointError
+        If the trained critic's values are not finite (lower ``lr``).
     """
     from ..gan._threads import single_threaded_blas
     from ..gan.objectives import CRITIC_REGULARISERS, WassersteinCritic
@@ -124,6 +161,7 @@ def solve(
         raise ValueError(f"holdout must lie strictly between 0 and 1, got {holdout!r}.")
     if normalize is None:
         normalize = penalty in ("clip", "zero_centred")
+    lam, clip = _check_regulariser_options(penalty, lam, clip)
     rng = as_rng(rng)
     if penalty == "clip":
         optimizer = ("rmsprop", 5e-5 if lr is None else check_positive(lr, "lr"))
@@ -151,6 +189,11 @@ def solve(
         test_q, w_q = draw_q(n_eval), np.full(n_eval, 1.0 / n_eval)
     critic = objective.critic
     f_p, f_q = critic(test_p)[:, 0], critic(test_q)[:, 0]
+    if not (np.all(np.isfinite(f_p)) and np.all(np.isfinite(f_q))):
+        raise FloatingPointError(
+            f"method='critic': the training diverged (the critic's values overflowed); "
+            f"lower lr (it was {optimizer[1]:g})."
+        )
     mean_p, mean_q = float(w_p @ f_p), float(w_q @ f_q)
     raw = mean_p - mean_q
     # Weighted variance of a mean: sum w_i^2 (f_i - mean)^2 (= var/n for uniform weights).
@@ -164,14 +207,35 @@ def solve(
     # 2017, prop. 1), which the interpolates sample: their mean gradient norm is
     # the critic's scale.
     scale = float(np.mean(norms))
-    value, note = raw, ""
+    value, notes = raw, []
+    divisor = 1.0
     if normalize:
         if scale > 0:
+            divisor = scale
             value, stderr = raw / scale, stderr / scale
-        note = f"mean difference divided by the critic's mean gradient norm {scale:.3g}"
+        notes.append(f"mean difference divided by the critic's mean gradient norm {scale:.3g}")
+    bound = _upper_bound(test_p, w_p, test_q, w_q)
+    batch_sd = math.sqrt((_variance(w_p, f_p) + _variance(w_q, f_q)) / batch_size) / divisor
+    jitter = _jitter(curve / divisor, batch_sd)
+    problems = _training_problems(value, stderr, bound, curve, jitter, optimizer[1])
+    if problems:
+        warnings.warn(
+            "method='critic': the critic's training failed: " + "; ".join(problems) + ".",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+        notes.extend(problems)
     if value < 0:
+        if not problems:
+            warnings.warn(
+                f"method='critic': the held-out estimate {value:.3g} (stderr {stderr:.3g}) is "
+                "negative, within its noise: W_1 is near 0; reported as 0.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        notes.append(f"negative held-out estimate {value:.3g} clipped to 0")
         value = 0.0
-        note = (note + "; " if note else "") + "negative held-out estimate clipped to 0"
+    note = "; ".join(notes)
     return OTResult(
         value=value,
         cost=value,
@@ -179,7 +243,7 @@ def solve(
         method="critic",
         sizes=(p.size if p.kind == "samples" else None, q.size if q.kind == "samples" else None),
         stderr=stderr,
-        converged=True,
+        converged=not problems,
         note=note,
         n_iter=steps,
         details={
@@ -193,8 +257,80 @@ def solve(
             "regulariser": penalty,
             "normalized": bool(normalize),
             "eval_sizes": (test_p.shape[0], test_q.shape[0]),
+            "upper_bound": bound,
+            "jitter": jitter,
         },
     )
+
+
+def _check_regulariser_options(penalty, lam, clip):
+    """Defaults of ``lam`` and ``clip``; each is an error where it would be ignored."""
+    if penalty == "clip":
+        if lam is not None:
+            raise TypeError(
+                "method='critic': lam is the weight of a gradient penalty, and penalty='clip' has "
+                "none; drop lam, or choose penalty='gp', 'one_sided' or 'zero_centred'."
+            )
+        return 10.0, 0.01 if clip is None else check_positive(clip, "clip")
+    if clip is not None:
+        raise TypeError(
+            f"method='critic': clip is the weight bound of penalty='clip', but penalty={penalty!r} "
+            "does not clip; drop clip, or pass penalty='clip'."
+        )
+    return 10.0 if lam is None else check_positive(lam, "lam"), 0.01
+
+
+def _variance(weights, values):
+    """Weighted variance of ``values`` (weights summing to one)."""
+    mean = float(weights @ values)
+    return float(weights @ (values - mean) ** 2)
+
+
+def _upper_bound(x, a, y, b):
+    """``E_a |X - c| + E_b |Y - c|`` with c the pooled mean: an upper bound of W_1(a, b).
+
+    Any coupling costs at least W_1; the independent one costs ``E |X - Y|
+    <= E |X - c| + E |Y - c|`` (triangle inequality), in O(n + m).
+    """
+    centre = 0.5 * (a @ x + b @ y)
+    return float(a @ np.linalg.norm(x - centre, axis=1) + b @ np.linalg.norm(y - centre, axis=1))
+
+
+def _jitter(curve, batch_sd):
+    """How much the batch estimates of the last tenth of training spread beyond their noise.
+
+    A settled critic's batch estimates scatter by ``batch_sd`` (fresh batches,
+    same critic); what the window adds on top is the critic itself moving.
+    Returns ``inf`` when the window holds non-finite estimates.
+    """
+    window = curve[-max(curve.shape[0] // 10, min(curve.shape[0], 20)):]
+    if not np.all(np.isfinite(window)):
+        return math.inf
+    excess = float(np.var(window)) - batch_sd**2
+    return math.sqrt(excess) if excess > 0 else 0.0
+
+
+def _training_problems(value, stderr, bound, curve, jitter, lr):
+    """The reasons (see the module docstring) to call this training failed; empty if none."""
+    problems = []
+    if not np.all(np.isfinite(curve)):
+        problems.append(f"some batch estimates are not finite (lower lr, it was {lr:g})")
+    if abs(value) > bound:
+        problems.append(
+            f"|estimate| {abs(value):.3g} exceeds {bound:.3g}, an upper bound of W_1 between the "
+            "held-out sets: the critic is not 1-Lipschitz"
+        )
+    if jitter > max(abs(value), 3.0 * stderr):
+        problems.append(
+            f"the training curve has not settled (its last batch estimates swing by {jitter:.3g} "
+            f"beyond their sampling noise; lower lr, it was {lr:g}, or give more steps)"
+        )
+    if value < -3.0 * stderr:
+        problems.append(
+            f"the held-out estimate {value:.3g} is negative beyond its noise (stderr "
+            f"{stderr:.3g}): the critic points the wrong way and bounds nothing"
+        )
+    return problems
 
 
 def _interpolates(x, y, rng):

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..measures import Uniform
 from ..results import OTResult
-from ._common import is_point_cloud, is_uniform, point_cloud
+from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
 
-__all__ = ["applies", "solve", "wasserstein_1d_cost"]
+__all__ = ["applies", "solve", "wasserstein_1d_cost", "upper_quantile", "tail_exponent"]
 
 
 def applies(p, q, options):
@@ -138,21 +138,132 @@ def _quadrature_cost(p, q, order):
     return value, abserr
 
 
+def _solve_discrete(p, q, order):
+    x, a = point_cloud(p)
+    y, b = point_cloud(q)
+    # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
+    length = LengthScale(x, y, order)
+    x, y = length.points(x), length.points(y)
+    uniform = is_uniform(p) and is_uniform(q)
+    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], None if uniform else a, None if uniform else b, order)
+    cost = max(cost, 0.0)
+    result = OTResult(
+        value=cost ** (1.0 / order),
+        cost=cost,
+        order=order,
+        method="1d",
+        sizes=(p.size, q.size),
+        stderr=0.0,
+        note="merge of sorted atoms",
+    )
+    return length.restore(result)
+
+
+# Tail levels t (and 1 - t) where the quantile functions are read to tell whether
+# |F^-1 - G^-1|^p is integrable; scipy's quantiles stay accurate this deep.
+_TAIL_LEVELS = 10.0 ** -np.array([8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0])
+# A quantile difference this small next to the quantiles is rounding, not tail.
+_TAIL_RESOLUTION = 1e-8
+# |F^-1 - G^-1|^p ~ t^-beta is integrable iff beta < 1; beta is read off two
+# levels 1e44 apart at least, to within 1e-6 for power tails (t, Cauchy,
+# Pareto), so beta above 1 - _EXPONENT_SLACK is taken as 1 (the boundary
+# itself, W_2 between t(2) and a normal, diverges like log).
+_EXPONENT_SLACK = 1e-3
+
+
+def upper_quantile(measure, s):
+    """``F^-1(1 - s)`` for small ``s``, without forming ``1 - s`` where the law allows."""
+    from ..measures import Gaussian, ScipyDensity
+
+    if isinstance(measure, ScipyDensity):
+        return np.asarray(measure.dist.isf(s), dtype=np.float64)
+    if isinstance(measure, Gaussian):
+        return -(measure.ppf(s) - measure.mean[0]) + measure.mean[0]
+    if isinstance(measure, Uniform):
+        return measure.high[0] - (measure.high[0] - measure.low[0]) * s
+    # 1 - s keeps s only to about 1e-16: below that, unknown (NaN).
+    s = np.asarray(s, dtype=np.float64)
+    return np.where(s >= 1e-15, np.asarray(measure.ppf(1.0 - s), dtype=np.float64), np.nan)
+
+
+def tail_exponent(values, levels):
+    """``beta`` with ``values ~ levels^-beta`` at the deepest two usable levels (None if < 2)."""
+    usable = np.isfinite(values) & (values > 0.0)
+    values, levels = values[usable], levels[usable]
+    if values.shape[0] < 2:
+        return None
+    return -float(np.log(values[-1] / values[-2]) / np.log(levels[-1] / levels[-2]))
+
+
+def _tails(p, q, order):
+    """The growth ``p beta`` of ``|F^-1 - G^-1|^p`` at each end, and of each law's ``|F^-1|^p``.
+
+    Returns ``{"lower": (gap, P, Q), "upper": (gap, P, Q)}`` with exponents
+    (or None where the quantiles cannot tell): the integrand behaves like
+    ``t^-exponent`` as ``t -> 0`` (lower) or ``1 - t -> 0`` (upper).
+    """
+    out = {}
+    for end in ("lower", "upper"):
+        with np.errstate(all="ignore"):
+            if end == "lower":
+                levels = _TAIL_LEVELS
+                qp, qq = (np.asarray(m.ppf(levels), dtype=np.float64) for m in (p, q))
+            else:
+                levels = _TAIL_LEVELS
+                qp, qq = (upper_quantile(m, levels) for m in (p, q))
+            gap = np.abs(qp - qq)
+            # Where the difference is lost to rounding of the quantiles, it says nothing.
+            resolved = gap > _TAIL_RESOLUTION * np.maximum(np.abs(qp), np.abs(qq))
+            gap = np.where(resolved | (gap == 0.0), gap, np.nan)
+            exponents = [
+                tail_exponent(values, levels) for values in (gap, np.abs(qp), np.abs(qq))
+            ]
+        out[end] = tuple(None if e is None else order * e for e in exponents)
+    return out
+
+
+def _infinite_moment_note(tails, order):
+    """Why W_p is infinite, or None where ``|F^-1 - G^-1|^p`` is integrable at both ends."""
+    for end, (gap, own_p, own_q) in tails.items():
+        if gap is None or gap < 1.0 - _EXPONENT_SLACK:
+            continue
+        lacking = [
+            name
+            for name, exponent in (("P", own_p), ("Q", own_q))
+            if exponent is not None and exponent >= 1.0 - _EXPONENT_SLACK
+        ]
+        where = "t -> 0" if end == "lower" else "t -> 1"
+        reason = (
+            f"; {' and '.join(lacking)} {'has' if len(lacking) == 1 else 'have'} no finite "
+            f"moment of order {order:g}"
+            if lacking
+            else ""
+        )
+        return (
+            f"W_{order:g} is infinite: |F^-1(t) - G^-1(t)|^{order:g} grows like "
+            f"{'t' if end == 'lower' else '(1 - t)'}^-{gap:.3g} as {where} (integrable only for "
+            f"exponents below 1){reason}"
+        )
+    return None
+
+
 def solve(p, q, *, order=1.0):
     """W_p between two 1-D measures; see the module docstring."""
     details = {}
     stderr = 0.0
     if is_point_cloud(p):
-        x, a = point_cloud(p)
-        y, b = point_cloud(q)
-        uniform = is_uniform(p) and is_uniform(q)
-        cost = wasserstein_1d_cost(
-            x[:, 0], y[:, 0], None if uniform else a, None if uniform else b, order
-        )
-        how = "merge of sorted atoms"
-    elif isinstance(p, Uniform) and isinstance(q, Uniform):
+        return _solve_discrete(p, q, order)
+    if isinstance(p, Uniform) and isinstance(q, Uniform):
         cost, how = _uniform_cost(p, q, order), "closed form"
     else:
+        tails = _tails(p, q, order)
+        details["tail_exponents"] = tails
+        infinite = _infinite_moment_note(tails, order)
+        if infinite is not None:
+            return OTResult(
+                value=math.inf, cost=math.inf, order=order, method="1d",
+                sizes=(p.size, q.size), stderr=0.0, note=infinite, details=details,
+            )
         cost, abserr = _quadrature_cost(p, q, order)
         details["quadrature_abserr"] = abserr
         # quad's error estimate bounds the integral, not an estimator's spread.

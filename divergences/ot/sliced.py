@@ -20,7 +20,7 @@ import numpy as np
 
 from .._validation import as_rng, check_positive_int
 from ..results import OTResult
-from ._common import is_point_cloud, is_uniform, point_cloud
+from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
 
 __all__ = ["applies", "solve", "random_directions"]
 
@@ -48,7 +48,7 @@ def random_directions(count, dim, rng):
     return z / norms[:, None]
 
 
-def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, directions=None):
+def solve(p, q, *, order=1.0, n_projections=None, rng=None, directions=None):
     """Sliced W_p between two point clouds.
 
     Parameters
@@ -56,12 +56,14 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
     p, q : Samples or Histogram with support
     order : float
         The exponent p >= 1.
-    n_projections : int
+    n_projections : int, optional
         Number of random directions (default 100).
     rng : None, int or numpy.random.Generator
         Seed of the directions; the same seed gives the same value.
     directions : array_like, shape (L, d), optional
-        Explicit directions (normalised here) instead of random ones.
+        Explicit directions (normalised here) instead of random ones; then
+        ``n_projections`` and ``rng``, which only shape random directions, are
+        an error.
 
     Returns
     -------
@@ -73,11 +75,17 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
 
     x, a = point_cloud(p)
     y, b = point_cloud(q)
+    # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
+    length = LengthScale(x, y, order)
+    x, y = length.points(x), length.points(y)
     dim = x.shape[1]
     if directions is None:
-        count = check_positive_int(n_projections, "n_projections")
+        count = check_positive_int(
+            _DEFAULT_PROJECTIONS if n_projections is None else n_projections, "n_projections"
+        )
         directions = random_directions(count, dim, as_rng(rng))
     else:
+        _refuse_with_directions(n_projections=n_projections, rng=rng)
         directions = _as_directions(directions, dim)
         count = directions.shape[0]
     uniform = is_uniform(p) and is_uniform(q)
@@ -93,7 +101,7 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
     else:
         se_mean = float(costs.std(ddof=1)) / math.sqrt(count)
         stderr = 0.0 if mean == 0.0 else value / mean * se_mean / order
-    return OTResult(
+    result = OTResult(
         value=value,
         cost=mean,
         order=order,
@@ -103,6 +111,17 @@ def solve(p, q, *, order=1.0, n_projections=_DEFAULT_PROJECTIONS, rng=None, dire
         note=f"sliced W_p over {count} projections (a lower bound on W_p)",
         details={"n_projections": count, "projected_costs": costs},
     )
+    return length.restore(result, ("projected_costs",))
+
+
+def _refuse_with_directions(**options):
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        listed = " and ".join(given)
+        raise TypeError(
+            f"method='sliced': {listed} shape{'s' if len(given) == 1 else ''} random directions "
+            f"and would be ignored with directions=; drop {listed}, or drop directions."
+        )
 
 
 def _as_directions(directions, dim):

@@ -129,3 +129,73 @@ def test_bad_configurations(lines):
         dv.wasserstein(x, y, method="critic", epochs=3)
     with pytest.raises(ValueError, match="steps"):
         dv.wasserstein(x, y, method="critic", steps=0)
+
+
+def test_regulariser_options_that_would_be_ignored_are_errors(lines):
+    x, y, _ = lines
+    with pytest.raises(TypeError, match="clip is the weight bound of penalty='clip'"):
+        dv.wasserstein(x, y, method="critic", clip=0.1, steps=2)
+    with pytest.raises(TypeError, match="lam is the weight of a gradient penalty"):
+        dv.wasserstein(x, y, method="critic", penalty="clip", lam=3.0, steps=2)
+    # Each is accepted where it acts.
+    dv.wasserstein(x, y, method="critic", penalty="clip", clip=0.05, steps=2, rng=0)
+    dv.wasserstein(x, y, method="critic", penalty="one_sided", lam=5.0, steps=2, rng=0)
+
+
+def test_upper_bound_dominates_exact_w1():
+    from divergences.ot.critic import _upper_bound
+
+    rng = np.random.default_rng(3)
+    for shift in (0.0, 0.5, 5.0):
+        x, y = rng.normal(size=(50, 3)), rng.normal(size=(40, 3)) + shift
+        a, b = np.full(50, 1 / 50), rng.dirichlet(np.ones(40))
+        exact = dv.wasserstein(dv.Samples(x), dv.Samples(y, weights=b), method="exact").value
+        assert exact <= _upper_bound(x, a, y, b) * (1 + 1e-12)
+
+
+def test_an_exploding_critic_warns_and_is_not_converged(lines):
+    # Reported: lr=1e8 returned 1.27e25 with converged=True.
+    x, y, _ = lines
+    with pytest.warns(dv.ConvergenceWarning, match="training failed"):
+        result = dv.wasserstein(x, y, method="critic", lr=1e8, steps=200, rng=0)
+    assert not result.converged
+    assert "not 1-Lipschitz" in result.note or "not settled" in result.note
+
+
+def test_an_oscillating_training_warns_and_is_not_converged():
+    # lr=0.1 makes Adam swing the critic: the batch estimates spread ~1 around a
+    # held-out value of 0.32 for a true W_1 near 1 -- the value cannot be trusted.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + [1.0, 0.0]
+    with pytest.warns(dv.ConvergenceWarning, match="has not settled"):
+        result = dv.wasserstein(x, y, method="critic", lr=0.1, rng=0)
+    assert not result.converged and result.details["jitter"] > abs(result.value)
+
+
+def test_an_estimate_above_the_upper_bound_is_flagged():
+    # theta = 5: the GP critic's gradient norms settle near 1.27 and the mean
+    # difference (6.4) exceeds W_1 <= E|X - c| + E|Y - c| ~ 5.03 of the held-out sets.
+    x, y = dv.datasets.parallel_lines(5.0, 1000, rng=1)
+    with pytest.warns(dv.ConvergenceWarning, match="upper bound"):
+        result = dv.wasserstein(x, y, method="critic", rng=0)
+    assert not result.converged and result.value > result.details["upper_bound"]
+
+
+def test_training_problems_name_each_criterion():
+    from divergences.ot.critic import _training_problems
+
+    curve = np.zeros(100)
+    assert _training_problems(0.5, 0.1, 2.0, curve, 0.0, 1e-3) == []
+    (negative,) = _training_problems(-0.5, 0.1, 2.0, curve, 0.0, 1e-3)
+    assert "negative beyond its noise" in negative
+    curve[3] = np.inf
+    (infinite,) = _training_problems(0.5, 0.1, 2.0, curve, 0.0, 1e-3)
+    assert "not finite" in infinite and "lr" in infinite
+
+
+def test_a_negative_estimate_within_noise_warns_and_says_so_in_the_note():
+    x = np.random.default_rng(0).standard_normal((400, 2))
+    with pytest.warns(RuntimeWarning, match="negative"):
+        result = dv.wasserstein(x, x[::-1].copy(), method="critic", steps=100, rng=0)
+    assert result.value == 0.0 and result.converged
+    assert "negative held-out estimate" in result.note and result.details["raw_estimate"] < 0
