@@ -6,7 +6,7 @@ from .exceptions import MethodError
 from .measures import as_measure
 from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
 
-__all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS"]
+__all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
 
 WASSERSTEIN_METHODS = (
@@ -32,6 +32,14 @@ WASSERSTEIN_METHODS = (
         "samples, densities or histograms with support, and order=1",
         auto=False,
     ),
+)
+
+
+#: The methods of :func:`sinkhorn_divergence`: one, so that ``method="auto"`` and
+#: ``method="sinkhorn"`` are accepted like every divergence's (``dv.divergence``,
+#: ``pairwise`` and the command line pass ``method=`` to every kind).
+SINKHORN_METHODS = (
+    Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds"),
 )
 
 
@@ -103,7 +111,7 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
+def sinkhorn_divergence(p, q, /, *, eps, order=2, method="auto", **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -127,6 +135,9 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
         cost) and ``eps = blur`` for ``p=1``.
     order : float, optional
         Exponent of the ground cost (default 2).
+    method : str, optional
+        ``"auto"`` (default) or ``"sinkhorn"``, the only method: accepted so
+        that every divergence takes ``method=`` alike.
     tol : float, optional
         Stop each of the three problems when the L1 error of its plan's
         marginals is below ``tol`` (default 1e-6).
@@ -167,5 +178,6 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, **options):
             f"sinkhorn_divergence needs two point clouds (samples, or histograms with support "
             f"points), got {p!r} and {q!r}; draw samples from a density with .sample(n, rng=...)."
         )
-    chosen = Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds")
-    return run_method(chosen, p, q, {"eps": eps, "order": order, **options}, "sinkhorn_divergence")
+    options = {"eps": eps, "order": order, **options}
+    chosen = resolve_method(SINKHORN_METHODS, method, p, q, options, "sinkhorn_divergence")
+    return run_method(chosen, p, q, options, "sinkhorn_divergence")

@@ -572,3 +572,26 @@ def test_parallel_lines_trains_each_objective_and_plots_it(capsys, tmp_path):
     for name in ("js", "kl"):
         assert float(rows[name]) == pytest.approx(1.0, abs=0.02), name
     assert plot.exists() and (tmp_path / "lines_training.png").exists()
+
+
+# --------------------------------------------------------------------------- every kind
+
+# The options a kind cannot do without, as the command line gives them.
+REQUIRED_OPTIONS = {"sinkhorn": ["--option", "eps=0.5"]}
+
+
+def _python_options(argv):
+    return cli.parse_options(argv[1::2])
+
+
+@pytest.mark.parametrize("kind", list(dv.DIVERGENCES))
+def test_compute_works_for_every_kind(capsys, tmp_path, samples, kind):
+    # The CLI passes method="auto" to every kind; sinkhorn refused it once (issue 19).
+    x, y = samples
+    extra = REQUIRED_OPTIONS.get(kind, [])
+    code, out, err = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                         "--kind", kind, *extra, "--json")
+    assert code == 0, err
+    expected = dv.divergence(x, y, kind, **_python_options(extra))
+    data = json.loads(out)
+    assert data["value"] == float(expected) and data["method"] == expected.method
