@@ -168,6 +168,9 @@ def _format_result(result, labels):
         lines.append(("cost", f"{result.cost!r} (W_p to the power p)"))
         if result.n_iter is not None:
             lines.append(("iterations", str(result.n_iter)))
+        if result.plan is not None:
+            n, m = result.plan.shape
+            lines.append(("plan", f"{n} x {m} matrix (add --json to print it)"))
     if not result.converged:
         lines.append(("converged", "NO: the solver stopped before meeting its tolerance"))
     if result.note:

@@ -84,6 +84,31 @@ class TestCompute:
         assert data["sizes"] == [60, 45] and data["unit"] == "distance"
         assert data["converged"] is True and data["stderr"] == 0.0
 
+    @pytest.mark.parametrize("extra", [
+        [],  # the network simplex (60 x 45)
+        ["--method", "sinkhorn", "--option", "eps=0.5"],  # a dense entropic plan
+    ])
+    def test_return_plan_is_in_the_json(self, capsys, tmp_path, samples, extra):
+        # It was accepted and silently left out (issue 19).
+        x, y = samples
+        code, out, err = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                             "--kind", "wasserstein", *extra, "--option", "return_plan=true",
+                             "--json")
+        assert code == 0, err
+        plan = np.array(json.loads(out)["plan"])
+        options = {"method": "sinkhorn", "eps": 0.5} if extra else {}
+        expected = dv.wasserstein(x, y, return_plan=True, **options)
+        dense = expected.plan.toarray() if hasattr(expected.plan, "toarray") else expected.plan
+        # JSON writes floats by repr: the plan round-trips exactly.
+        assert plan.shape == (60, 45) and np.array_equal(plan, dense)
+
+    def test_return_plan_is_mentioned_in_the_text_output(self, capsys, tmp_path):
+        np.save(tmp_path / "x.npy", np.array([[0.0, 0.0], [1.0, 0.0]]))
+        np.save(tmp_path / "y.npy", np.array([[0.0, 1.0], [1.0, 1.0]]))
+        code, out, _ = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                           "--kind", "wasserstein", "--option", "return_plan=true")
+        assert code == 0 and "2 x 2 matrix (add --json to print it)" in out
+
     @pytest.mark.parametrize("header", [True, False])
     @pytest.mark.parametrize("extension, delimiter", [(".csv", ","), (".tsv", "\t"), (".txt", " ")])
     def test_text_tables_with_or_without_header(self, capsys, tmp_path, samples, header,
