@@ -8,12 +8,14 @@ Importing this package imports every kernel module at once (which decorates
 the kernels but compiles none), inside :func:`._cache.package_cache_dir`:
 Numba fixes a cached kernel's folder when it is decorated, so this is what
 keeps the cache out of the package directory (see :mod:`._cache`). A kernel
-module added here is covered without further ado.
+module added here is covered without further ado. The first compilation in
+a process is announced on the ``divergences`` logger (see :mod:`._cache`).
 """
 
 import importlib as _importlib
 import pkgutil as _pkgutil
 
+from ._cache import announce_first_compile as _announce_first_compile
 from ._cache import package_cache_dir as _package_cache_dir
 
 
@@ -25,3 +27,4 @@ def _import_kernel_modules():
 
 
 _import_kernel_modules()
+_announce_first_compile()

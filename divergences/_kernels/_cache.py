@@ -21,13 +21,37 @@ imported and restored afterwards: other packages' kernels keep their own cache
 wherever the user has it, whether or not numba was imported first. Within a
 folder, Numba keys the files by the source file's path, so two checkouts or
 environments never share entries.
+
+Compiling takes a while (tens of seconds for the transport kernels) the first
+time a kernel runs on a machine, and nothing else tells the user why the
+first call is slow: :func:`announce_first_compile` logs one INFO record on the
+``divergences`` logger, once per process, when Numba starts compiling one of
+this package's kernels -- which it does only when the cache is cold. The
+command line prints it on stderr.
 """
 
 import contextlib
+import logging
 import os
 import sys
+import threading
 
-__all__ = ["user_cache_dir", "package_cache_dir", "kernel_cache_dir"]
+from numba import config
+from numba.core import event
+
+__all__ = [
+    "user_cache_dir",
+    "package_cache_dir",
+    "kernel_cache_dir",
+    "announce_first_compile",
+    "COMPILE_NOTICE",
+]
+
+#: Logged (INFO, logger ``divergences``) before the first compilation of a kernel.
+COMPILE_NOTICE = (
+    "compiling the Numba kernels on first use (about 20 s, once per machine; "
+    "they are cached in {folder})"
+)
 
 
 def user_cache_dir():
@@ -71,8 +95,6 @@ def kernel_cache_dir():
     >>> os.path.isabs(kernel_cache_dir())
     True
     """
-    from numba import config
-
     return os.path.abspath(config.CACHE_DIR or user_cache_dir())
 
 
@@ -84,11 +106,54 @@ def package_cache_dir():
     there; the previous value is restored on exit, so the setting does not
     leak to other packages.
     """
-    from numba import config
-
     previous = config.CACHE_DIR
     config.CACHE_DIR = kernel_cache_dir()
     try:
         yield config.CACHE_DIR
     finally:
         config.CACHE_DIR = previous
+
+
+class _CompileNotice(event.Listener):
+    """Logs :data:`COMPILE_NOTICE` at the start of the first compilation of one of our kernels."""
+
+    def __init__(self):
+        self.done = False
+
+    def on_start(self, ev):
+        if self.done or not _is_ours(ev.data.get("dispatcher")):
+            return
+        with _lock:
+            if self.done:
+                return
+            self.done = True
+        logging.getLogger("divergences").info(COMPILE_NOTICE.format(folder=kernel_cache_dir()))
+
+    def on_end(self, ev):
+        pass
+
+
+def _is_ours(dispatcher):
+    module = getattr(getattr(dispatcher, "py_func", None), "__module__", None) or ""
+    return module.startswith(_PACKAGE + ".")
+
+
+_PACKAGE = __name__.rpartition(".")[0]  # divergences._kernels
+_lock = threading.Lock()
+_listener = None
+
+
+def announce_first_compile():
+    """Log :data:`COMPILE_NOTICE` when Numba first compiles one of this package's kernels.
+
+    Registers a listener for Numba's ``numba:compile`` event (Numba's event
+    API, :mod:`numba.core.event`), which fires when a kernel is compiled and
+    not when it is loaded from the cache. The record goes out once per
+    process, before the compilation starts; the listener then stays silent.
+    Calling this again does nothing.
+    """
+    global _listener
+    with _lock:
+        if _listener is None:
+            _listener = _CompileNotice()
+            event.register("numba:compile", _listener)
