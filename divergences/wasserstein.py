@@ -62,7 +62,8 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
-          ``return_plan``, ``max_memory``, ``solver``, ``max_iter`` (see
+          ``return_plan``, ``max_memory``, ``solver``, ``max_iter``,
+          ``progress`` (a bar of the auction's phases; see
           :func:`divergences.ot.exact.solve`).
 
         Named explicitly:
@@ -70,7 +71,8 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         * ``"sinkhorn"`` -- entropic OT by online log-domain Sinkhorn, O(n + m)
           memory; options ``eps`` (required, in cost units ``|x - y|^order``),
           ``tol`` (L1 marginal error, 1e-6), ``max_iter``, ``eps_scaling``,
-          ``return_plan``, ``max_memory``. ``value`` is ``<pi, C>^(1/order)``
+          ``return_plan``, ``max_memory``, ``progress`` (a bar of the
+          iterations). ``value`` is ``<pi, C>^(1/order)``
           for the entropic plan ``pi`` (-> W_p as eps -> 0), ``cost`` the
           regularised objective ``OT_eps``;
         * ``"sliced"`` -- sliced W_p, ``(mean over random directions of
@@ -147,6 +149,11 @@ def sinkhorn_divergence(p, q, /, *, eps, order=2, method="auto", **options):
     eps_scaling : float, optional
         Ratio between successive eps of the annealing that starts at the
         cost scale (default 0.5).
+    progress : bool or callable, optional
+        ``True``: a tqdm bar of the iterations of the three problems (if
+        tqdm is installed); a callable: called as ``progress(stage, n_iter,
+        marginal_error)`` after each iteration, ``stage`` one of
+        ``"OT(p, p)"``, ``"OT(q, q)"``, ``"OT(p, q)"``. Default ``False``.
 
     Returns
     -------
