@@ -49,7 +49,7 @@ __all__ = [
 
 #: Logged (INFO, logger ``divergences``) before the first compilation of a kernel.
 COMPILE_NOTICE = (
-    "compiling the Numba kernels on first use (about 20 s, once per machine; "
+    "compiling the Numba kernels on first use (tens of seconds, once per machine; "
     "they are cached in {folder})"
 )
 
