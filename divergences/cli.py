@@ -457,6 +457,10 @@ def _cmd_pairwise(args):
             ) from None
     sets = _pairwise_sets(args)
     options = _divergence_options(args)
+    if options.get("return_plan"):
+        # The matrix holds one number per pair: the plans would be computed and dropped.
+        raise CliError("--option return_plan: pairwise writes only the matrix of values; for a "
+                       "pair's plan use `divergences compute X Y --option return_plan=true --json`.")
     if args.seed is not None:
         options["rng"] = args.seed
     try:

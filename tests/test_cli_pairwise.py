@@ -172,3 +172,11 @@ def test_pairwise_works_for_every_kind(capsys, tmp_path, files, kind):
     expected = dv.divergence(sets["day0"], sets["day2"], kind, **options)
     # Same computation, on a worker thread: equal up to summation order.
     assert values[labels.index("day0"), 2] == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_return_plan_is_refused(capsys, files):
+    # The plans were computed and silently dropped (issue 19).
+    _, paths = files
+    code, out, err = run(capsys, "pairwise", *paths, "--option", "return_plan=true")
+    assert code == 2 and "Traceback" not in err and not out
+    assert "return_plan" in err and "divergences compute" in err
