@@ -459,8 +459,9 @@ def _cmd_pairwise(args):
     options = _divergence_options(args)
     if options.get("return_plan"):
         # The matrix holds one number per pair: the plans would be computed and dropped.
-        raise CliError("--option return_plan: pairwise writes only the matrix of values; for a "
-                       "pair's plan use `divergences compute X Y --option return_plan=true --json`.")
+        raise CliError("--option return_plan: pairwise writes only the matrix of values; for "
+                       "a pair's plan use `divergences compute X Y --option return_plan=true "
+                       "--json`.")
     if args.seed is not None:
         options["rng"] = args.seed
     try:
@@ -513,7 +514,6 @@ def _library_notes():
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-
 
 
 def build_parser():

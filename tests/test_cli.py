@@ -691,7 +691,8 @@ def test_training_plot_keeps_overlapping_curves_visible():
     lines = {line.get_label(): line for line in axis.get_lines() if line.get_label() in curves}
     js, kl = lines["js"], lines["kl"]
     # The data are drawn as they are (no shift), but in different styles ...
-    assert np.array_equal(js.get_ydata(), curves["js"]) and np.array_equal(kl.get_ydata(), curves["kl"])
+    assert np.array_equal(js.get_ydata(), curves["js"])
+    assert np.array_equal(kl.get_ydata(), curves["kl"])
     assert js.get_linestyle() != kl.get_linestyle() and js.get_marker() != kl.get_marker()
     # ... with markers at different steps, and a note that says they overlap.
     js_marks = set(np.arange(41)[js.get_markevery()[0]::js.get_markevery()[1]])
