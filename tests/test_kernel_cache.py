@@ -54,10 +54,11 @@ def _compile_in_subprocess(tmp_path, prelude="", **env):
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="XDG_CACHE_HOME is the Linux rule")
-def test_kernel_cache_goes_to_the_user_cache_not_the_package(tmp_path):
+@pytest.mark.parametrize("prelude", ["", "import numba"], ids=["plain", "numba-imported-first"])
+def test_kernel_cache_goes_to_the_user_cache_not_the_package(tmp_path, prelude):
     before = _cache_files(PACKAGE_DIR)
     user_cache = tmp_path / "xdg"
-    numba_cache_dir = _compile_in_subprocess(tmp_path, XDG_CACHE_HOME=str(user_cache))
+    numba_cache_dir = _compile_in_subprocess(tmp_path, prelude, XDG_CACHE_HOME=str(user_cache))
     assert _cache_files(PACKAGE_DIR) == before
     written = _cache_files(user_cache / "divergences" / "numba")
     assert any("transport_cost_sorted" in name and name.endswith(".nbi") for name in written)
