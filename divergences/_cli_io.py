@@ -15,6 +15,7 @@ __all__ = [
     "load_samples",
     "load_labelled_samples",
     "result_to_dict",
+    "plan_to_lists",
     "json_number",
 ]
 
@@ -239,7 +240,12 @@ def json_number(value):
 
 
 def result_to_dict(result):
-    """The fields of a result as JSON-ready plain values."""
+    """The fields of a result as JSON-ready plain values.
+
+    A transport plan, when the result has one (``--option return_plan=true``),
+    is included as ``"plan"``: a list of rows, dense even where the solver
+    returned a sparse matrix, every float written in full (``repr``).
+    """
     data = {
         "divergence": result.divergence,
         "value": json_number(result.value),
@@ -253,4 +259,13 @@ def result_to_dict(result):
     for name in ("order", "cost", "n_iter", "marginal_error"):
         if hasattr(result, name):
             data[name] = json_number(getattr(result, name))
+    if getattr(result, "plan", None) is not None:
+        data["plan"] = plan_to_lists(result.plan)
     return data
+
+
+def plan_to_lists(plan):
+    """A transport plan (ndarray or scipy.sparse matrix) as a list of rows of floats."""
+    if hasattr(plan, "toarray"):  # scipy.sparse
+        plan = plan.toarray()
+    return np.asarray(plan, dtype=np.float64).tolist()

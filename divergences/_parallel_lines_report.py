@@ -263,6 +263,35 @@ def plot_parallel_lines(rows, path, *, n, unit, base=None):
     figure.savefig(path, dpi=120)
 
 
+_STALLED_LINES = ("--", ":", "-.")
+_STALLED_MARKERS = ("o", "s", "^", "D")
+
+
+def _note_coinciding(axis, curves, resolution=1e-3):
+    """Say in the plot which curves overlap, since one hides another.
+
+    Curves overlap when they differ by less than ``resolution`` (in theta, whose
+    plotted range is about 1) at every step; the note gives the largest difference.
+    """
+    groups = []
+    for name, curve in curves.items():
+        for group in groups:
+            if np.max(np.abs(curves[group[0]] - curve)) < resolution:
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    lines = []
+    for group in (g for g in groups if len(g) > 1):
+        gap = max(np.max(np.abs(curves[group[0]] - curves[name])) for name in group[1:])
+        lines.append(f"{' and '.join(group)} overlap (they differ by at most {gap:.1g})")
+    if lines:
+        # Just under the stalled curves, which stay near the top of the plot.
+        axis.text(0.98, 0.9, "\n".join(lines), transform=axis.transAxes, ha="right",
+                  va="top", fontsize=9)
+    return lines
+
+
 def plot_training(experiment, path):
     """Save a figure of theta over training, one curve per objective.
 
@@ -270,18 +299,35 @@ def plot_training(experiment, path):
     to 0; the JS and KL objectives, whose optimal discriminators see two
     disjoint lines at every theta != 0, leave it where it started.
     """
+    training_figure(experiment).savefig(path, dpi=120)
+
+
+def training_figure(experiment):
+    """The figure :func:`plot_training` saves (a :class:`matplotlib.figure.Figure`)."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7.5, 4.4), layout="constrained")
     axis = figure.subplots()
+    stalled = [name for name in experiment.thetas
+               if experiment.histories[name].divergence in ("js", "js_distance", "kl")]
     for name, thetas in experiment.thetas.items():
-        # Dashed: the objectives whose optimal discriminator gives no gradient here.
-        stalls = experiment.histories[name].divergence in ("js", "js_distance", "kl")
-        axis.plot(np.arange(len(thetas)), thetas, "--" if stalls else "-", linewidth=1.8, label=name)
+        steps = np.arange(len(thetas))
+        if name not in stalled:
+            axis.plot(steps, thetas, "-", linewidth=1.8, label=name)
+            continue
+        # The objectives whose optimal discriminator gives no gradient here: their
+        # curves lie on top of each other at theta = 1. Each gets its own line style
+        # and markers at staggered steps, so that every one stays visible.
+        k = stalled.index(name)
+        every = max(len(thetas) // 8, 1)
+        axis.plot(steps, thetas, _STALLED_LINES[k % len(_STALLED_LINES)], linewidth=1.8,
+                  marker=_STALLED_MARKERS[k % len(_STALLED_MARKERS)], markersize=6,
+                  markevery=(k * every // len(stalled), every), fillstyle="none", label=name)
+    _note_coinciding(axis, {name: experiment.thetas[name] for name in stalled})
     axis.axhline(0.0, color="black", linewidth=0.8)
     axis.set_xlabel("generator step")
     axis.set_ylabel("$\\theta$")
     axis.set_title("Training $g_\\theta(z) = (\\theta, z)$ from $\\theta = 1$ against each divergence")
     axis.grid(alpha=0.3)
-    axis.legend(title="objective", frameon=False)
-    figure.savefig(path, dpi=120)
+    axis.legend(title="objective", frameon=False, loc="center right")
+    return figure

@@ -22,7 +22,9 @@ that it can be called from Python.
 """
 
 import argparse
+import contextlib
 import json
+import logging
 import math
 import os
 import sys
@@ -168,6 +170,9 @@ def _format_result(result, labels):
         lines.append(("cost", f"{result.cost!r} (W_p to the power p)"))
         if result.n_iter is not None:
             lines.append(("iterations", str(result.n_iter)))
+        if result.plan is not None:
+            n, m = result.plan.shape
+            lines.append(("plan", f"{n} x {m} matrix (add --json to print it)"))
     if not result.converged:
         lines.append(("converged", "NO: the solver stopped before meeting its tolerance"))
     if result.note:
@@ -230,6 +235,23 @@ def _cmd_compute(args):
     return EXIT_OK
 
 
+def _training_progress():
+    """tqdm bars on a terminal (where tqdm is installed); else one stderr line per objective."""
+    if sys.stderr.isatty():
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            return True
+
+    def report(name, index, total):
+        print(f"{PROG}: training against {name} ({index + 1}/{total}) ...", file=sys.stderr,
+              flush=True)
+
+    return report
+
+
 def _cmd_parallel_lines(args):
     plot_path = None if args.no_plot else (args.plot or "parallel_lines.png")
     if plot_path is not None:
@@ -252,10 +274,14 @@ def _cmd_parallel_lines(args):
     if args.train_steps > 0:
         from .gan import parallel_lines_experiment
 
-        experiment = parallel_lines_experiment(steps=args.train_steps, rng=args.seed)
         if not args.json:
+            # Before training, which takes a while: the reader knows what is coming.
             print(f"\nTraining g_theta(z) = (theta, z) from theta = 1, {args.train_steps} "
-                  "plain gradient steps per objective:")
+                  "plain gradient steps per objective:", flush=True)
+        experiment = parallel_lines_experiment(
+            steps=args.train_steps, rng=args.seed, progress=_training_progress()
+        )
+        if not args.json:
             print(experiment.summary())
     if plot_path is None:
         return EXIT_OK
@@ -431,6 +457,11 @@ def _cmd_pairwise(args):
             ) from None
     sets = _pairwise_sets(args)
     options = _divergence_options(args)
+    if options.get("return_plan"):
+        # The matrix holds one number per pair: the plans would be computed and dropped.
+        raise CliError("--option return_plan: pairwise writes only the matrix of values; for "
+                       "a pair's plan use `divergences compute X Y --option return_plan=true "
+                       "--json`.")
     if args.seed is not None:
         options["rng"] = args.seed
     try:
@@ -459,6 +490,30 @@ def _cmd_pairwise(args):
 
 
 # --------------------------------------------------------------------------- main
+
+
+class _StderrNotes(logging.Handler):
+    """Prints the library's INFO records (the first-compile notice) as one stderr line each."""
+
+    def emit(self, record):
+        # sys.stderr looked up now, not at start: tests and callers may swap it.
+        print(f"{PROG}: note: {record.getMessage()}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _library_notes():
+    """Show the ``divergences`` logger's notes on stderr while the command runs."""
+    logger = logging.getLogger("divergences")
+    handler = _StderrNotes(logging.INFO)
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def build_parser():
@@ -601,7 +656,8 @@ def main(argv=None):
     try:
         if args.command == "parallel-lines":
             _check_parallel_lines_args(args)
-        return args.handler(args)
+        with _library_notes():
+            return args.handler(args)
     except CliError as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

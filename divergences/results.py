@@ -46,12 +46,17 @@ class DivergenceResult:
     details : dict
         Method-specific extra information (never needed to use ``value``).
 
+    The ``repr`` shows the value to six significant digits and the standard
+    error to three; ``float(result)`` and ``result.value`` hold every digit.
+
     Examples
     --------
     >>> import divergences as dv
     >>> r = dv.kl_divergence(dv.Histogram([0.5, 0.5]), dv.Histogram([0.9, 0.1]))
-    >>> round(float(r), 6), r.method, r.unit
-    (0.510826, 'exact', 'nats')
+    >>> r
+    DivergenceResult(kl: value=0.510826, method='exact', unit='nats', sizes=(2, 2))
+    >>> f"{float(r):.12f}"
+    '0.510825623766'
     """
 
     value: float
@@ -84,7 +89,8 @@ class DivergenceResult:
         return self.stderr == 0.0
 
     def __repr__(self):
-        parts = [f"value={self.value!r}", f"method={self.method!r}", f"unit={self.unit!r}"]
+        # Six significant digits, as a reader wants to see; float(result) has them all.
+        parts = [f"value={_short(self.value)}", f"method={self.method!r}", f"unit={self.unit!r}"]
         if self.sizes != (None, None):
             parts.append(f"sizes={self.sizes}")
         if self.stderr is not None and self.stderr != 0.0:
@@ -134,6 +140,12 @@ class OTResult(DivergenceResult):
             object.__setattr__(
                 self, "potentials", tuple(np.asarray(f, dtype=np.float64) for f in self.potentials)
             )
+
+
+def _short(value):
+    """``value`` to six significant digits, still reading as a float (``5.0``, not ``5``)."""
+    text = f"{value:.6g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
 
 
 def _unit_name(base):

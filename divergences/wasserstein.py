@@ -6,7 +6,7 @@ from .exceptions import MethodError
 from .measures import as_measure
 from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
 
-__all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS"]
+__all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
 
 WASSERSTEIN_METHODS = (
@@ -35,6 +35,14 @@ WASSERSTEIN_METHODS = (
 )
 
 
+#: The methods of :func:`sinkhorn_divergence`: one, so that ``method="auto"`` and
+#: ``method="sinkhorn"`` are accepted like every divergence's (``dv.divergence``,
+#: ``pairwise`` and the command line pass ``method=`` to every kind).
+SINKHORN_METHODS = (
+    Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds"),
+)
+
+
 def wasserstein(p, q, /, *, order=1, method="auto", **options):
     """The Wasserstein distance W_p(P, Q) = (min over couplings of E|x - y|^p)^(1/p).
 
@@ -56,7 +64,8 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
-          ``return_plan``, ``max_memory``, ``solver``, ``max_iter`` (see
+          ``return_plan``, ``max_memory``, ``solver``, ``max_iter``,
+          ``progress`` (a bar of the auction's phases; see
           :func:`divergences.ot.exact.solve`).
 
         Named explicitly:
@@ -64,7 +73,8 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         * ``"sinkhorn"`` -- entropic OT by online log-domain Sinkhorn, O(n + m)
           memory; options ``eps`` (required, in cost units ``|x - y|^order``),
           ``tol`` (L1 marginal error, 1e-6), ``max_iter``, ``eps_scaling``,
-          ``return_plan``, ``max_memory``. ``value`` is ``<pi, C>^(1/order)``
+          ``return_plan``, ``max_memory``, ``progress`` (a bar of the
+          iterations). ``value`` is ``<pi, C>^(1/order)``
           for the entropic plan ``pi`` (-> W_p as eps -> 0), ``cost`` the
           regularised objective ``OT_eps``;
         * ``"sliced"`` -- sliced W_p, ``(mean over random directions of
@@ -105,7 +115,7 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
+def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -113,7 +123,8 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
     with costs computed on the fly (O(n + m) memory, rows in parallel) and
     eps-scaling; problems above 2,000 x 2,000 points are solved coarse to
     fine (first between clusters of a few points, then on the full clouds to
-    the same ``tol``), which takes n = m = 100,000 in minutes. Subtracting the two symmetric terms removes the entropic bias:
+    the same ``tol``), which takes n = m = 100,000 in minutes. Subtracting
+    the two symmetric terms removes the entropic bias:
     ``S_eps(p, p) = 0`` exactly (also when ``q`` lists the atoms of ``p`` in
     another order), ``S_eps >= 0`` (for ``order <= 2``, where the Gibbs kernel
     is positive definite: a negative value within the solvers' error bound,
@@ -132,6 +143,9 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
         cost) and ``eps = blur`` for ``p=1``.
     order : float, optional
         Exponent of the ground cost (default 2).
+    method : str, optional
+        ``"auto"`` (default) or ``"sinkhorn"``, the only method: accepted so
+        that every divergence takes ``method=`` alike.
     tol : float, optional
         Stop each of the three problems when the L1 error of its plan's
         marginals is below ``tol`` (default 1e-6).
@@ -141,6 +155,11 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
     eps_scaling : float, optional
         Ratio between successive eps of the annealing that starts at the
         cost scale (default 0.5).
+    progress : bool or callable, optional
+        ``True``: a tqdm bar of the iterations of the three problems (if
+        tqdm is installed); a callable: called as ``progress(stage, n_iter,
+        marginal_error)`` after each iteration, ``stage`` one of
+        ``"OT(p, p)"``, ``"OT(q, q)"``, ``"OT(p, q)"``. Default ``False``.
 
     Returns
     -------
@@ -174,5 +193,6 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, **options):
             f"sinkhorn_divergence needs two point clouds (samples, or histograms with support "
             f"points), got {p!r} and {q!r}; draw samples from a density with .sample(n, rng=...)."
         )
-    chosen = Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds")
-    return run_method(chosen, p, q, {"eps": eps, "order": order, **options}, "sinkhorn_divergence")
+    options = {"eps": eps, "order": order, **options}
+    chosen = resolve_method(SINKHORN_METHODS, method, p, q, options, "sinkhorn_divergence")
+    return run_method(chosen, p, q, options, "sinkhorn_divergence")

@@ -84,6 +84,31 @@ class TestCompute:
         assert data["sizes"] == [60, 45] and data["unit"] == "distance"
         assert data["converged"] is True and data["stderr"] == 0.0
 
+    @pytest.mark.parametrize("extra", [
+        [],  # the network simplex (60 x 45)
+        ["--method", "sinkhorn", "--option", "eps=0.5"],  # a dense entropic plan
+    ])
+    def test_return_plan_is_in_the_json(self, capsys, tmp_path, samples, extra):
+        # It was accepted and silently left out (issue 19).
+        x, y = samples
+        code, out, err = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                             "--kind", "wasserstein", *extra, "--option", "return_plan=true",
+                             "--json")
+        assert code == 0, err
+        plan = np.array(json.loads(out)["plan"])
+        options = {"method": "sinkhorn", "eps": 0.5} if extra else {}
+        expected = dv.wasserstein(x, y, return_plan=True, **options)
+        dense = expected.plan.toarray() if hasattr(expected.plan, "toarray") else expected.plan
+        # JSON writes floats by repr: the plan round-trips exactly.
+        assert plan.shape == (60, 45) and np.array_equal(plan, dense)
+
+    def test_return_plan_is_mentioned_in_the_text_output(self, capsys, tmp_path):
+        np.save(tmp_path / "x.npy", np.array([[0.0, 0.0], [1.0, 0.0]]))
+        np.save(tmp_path / "y.npy", np.array([[0.0, 1.0], [1.0, 1.0]]))
+        code, out, _ = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                           "--kind", "wasserstein", "--option", "return_plan=true")
+        assert code == 0 and "2 x 2 matrix (add --json to print it)" in out
+
     @pytest.mark.parametrize("header", [True, False])
     @pytest.mark.parametrize("extension, delimiter", [(".csv", ","), (".tsv", "\t"), (".txt", " ")])
     def test_text_tables_with_or_without_header(self, capsys, tmp_path, samples, header,
@@ -561,9 +586,13 @@ def test_python_dash_m(tmp_path):
 def test_parallel_lines_trains_each_objective_and_plots_it(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "lines.png"
-    code, out, _ = run(capsys, "parallel-lines", "--n", 20, "--grid", 10, "--thetas=1",
-                       "--train-steps", 60, "--plot", plot)
+    code, out, err = run(capsys, "parallel-lines", "--n", 20, "--grid", 10, "--thetas=1",
+                         "--train-steps", 60, "--plot", plot)
     assert code == 0
+    # Not a terminal: one progress line per objective on stderr.
+    progress = [line for line in err.splitlines() if "training against" in line]
+    assert progress[0] == "divergences: training against wasserstein (1/6) ..."
+    assert len(progress) == 6 and progress[-1].endswith("kl (6/6) ...")
     rows = {line.split("|")[1].strip(): line.split("|")[4].strip()
             for line in out.splitlines() if line.startswith("| ") and "objective" not in line}
     # The Wasserstein objectives move theta from 1 towards 0; JS and KL leave it at 1.
@@ -572,3 +601,102 @@ def test_parallel_lines_trains_each_objective_and_plots_it(capsys, tmp_path):
     for name in ("js", "kl"):
         assert float(rows[name]) == pytest.approx(1.0, abs=0.02), name
     assert plot.exists() and (tmp_path / "lines_training.png").exists()
+
+
+# --------------------------------------------------------------------------- every kind
+
+# The options a kind cannot do without, as the command line gives them.
+REQUIRED_OPTIONS = {"sinkhorn": ["--option", "eps=0.5"]}
+
+
+def _python_options(argv):
+    return cli.parse_options(argv[1::2])
+
+
+@pytest.mark.parametrize("kind", list(dv.DIVERGENCES))
+def test_compute_works_for_every_kind(capsys, tmp_path, samples, kind):
+    # The CLI passes method="auto" to every kind; sinkhorn refused it once (issue 19).
+    x, y = samples
+    extra = REQUIRED_OPTIONS.get(kind, [])
+    code, out, err = run(capsys, "compute", tmp_path / "x.npy", tmp_path / "y.npy",
+                         "--kind", kind, *extra, "--json")
+    assert code == 0, err
+    expected = dv.divergence(x, y, kind, **_python_options(extra))
+    data = json.loads(out)
+    assert data["value"] == float(expected) and data["method"] == expected.method
+
+
+def test_first_compile_is_announced_once_on_stderr(tmp_path):
+    # 16-24 s of silence on first use (issue 19): a cold cache now says why, a warm one nothing.
+    import os
+
+    np.save(tmp_path / "x.npy", np.arange(5.0))
+    np.save(tmp_path / "y.npy", np.arange(5.0) + 1.0)
+    environ = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    environ.update(XDG_CACHE_HOME=str(tmp_path / "cache"), NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+                   PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "divergences", "compute", str(tmp_path / "x.npy"),
+               str(tmp_path / "y.npy"), "--kind", "wasserstein", "--json"]
+    cold, warm = (subprocess.run(command, env=environ, capture_output=True, text=True,
+                                 cwd=tmp_path, check=False) for _ in range(2))
+    assert cold.returncode == 0 and warm.returncode == 0, cold.stderr + warm.stderr
+    assert json.loads(cold.stdout)["value"] == json.loads(warm.stdout)["value"] == 1.0
+    notes = [line for line in cold.stderr.splitlines() if "compiling the Numba kernels" in line]
+    assert len(notes) == 1 and notes[0].startswith("divergences: note: ")
+    assert str(tmp_path / "cache") in notes[0]
+    assert "compiling" not in warm.stderr
+
+
+def test_parallel_lines_prints_the_training_header_before_training(capsys, monkeypatch):
+    # It came only after the whole training, a minute of silence (issue 19).
+    import divergences.gan
+
+    seen = {}
+
+    def fake_experiment(**kwargs):
+        seen["printed before"] = capsys.readouterr().out
+        seen["progress"] = kwargs["progress"]
+
+        class Experiment:
+            def summary(self):
+                return "| summary |"
+
+        return Experiment()
+
+    monkeypatch.setattr(divergences.gan, "parallel_lines_experiment", fake_experiment)
+    code = cli.main(["parallel-lines", "--n", "20", "--grid", "10", "--thetas=1",
+                     "--train-steps", "3", "--no-plot"])
+    assert code == 0
+    assert seen["printed before"].rstrip().endswith(
+        "Training g_theta(z) = (theta, z) from theta = 1, 3 plain gradient steps per objective:")
+    assert callable(seen["progress"])  # capsys is not a terminal: a line per objective
+    assert capsys.readouterr().out == "| summary |\n"
+
+
+def test_training_plot_keeps_overlapping_curves_visible():
+    # js and kl both stay at theta = 1: drawn alike, one hid the other (issue 19).
+    pytest.importorskip("matplotlib")
+    from types import SimpleNamespace
+
+    from divergences._parallel_lines_report import training_figure
+
+    flat = np.ones(41)
+    curves = {"exact_ot": np.linspace(1.0, 0.0, 41), "js": flat, "kl": flat + 1e-8}
+    experiment = SimpleNamespace(
+        thetas=curves,
+        histories={name: SimpleNamespace(divergence="wasserstein" if name == "exact_ot" else name)
+                   for name in curves},
+    )
+    axis = training_figure(experiment).axes[0]
+    lines = {line.get_label(): line for line in axis.get_lines() if line.get_label() in curves}
+    js, kl = lines["js"], lines["kl"]
+    # The data are drawn as they are (no shift), but in different styles ...
+    assert np.array_equal(js.get_ydata(), curves["js"])
+    assert np.array_equal(kl.get_ydata(), curves["kl"])
+    assert js.get_linestyle() != kl.get_linestyle() and js.get_marker() != kl.get_marker()
+    # ... with markers at different steps, and a note that says they overlap.
+    js_marks = set(np.arange(41)[js.get_markevery()[0]::js.get_markevery()[1]])
+    kl_marks = set(np.arange(41)[kl.get_markevery()[0]::kl.get_markevery()[1]])
+    assert js_marks and kl_marks and not js_marks & kl_marks
+    notes = [text.get_text() for text in axis.texts]
+    assert notes == ["js and kl overlap (they differ by at most 1e-08)"]

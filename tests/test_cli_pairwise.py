@@ -157,3 +157,26 @@ def test_bad_row_in_labelled_table(capsys, tmp_path):
     path.write_text("g,x\na,1.0\na,nan\n")
     code, _, err = run(capsys, "pairwise", path, "--label-column")
     assert code == 2 and "line 3" in err and "'nan'" in err
+
+
+@pytest.mark.parametrize("kind", list(dv.DIVERGENCES))
+def test_pairwise_works_for_every_kind(capsys, tmp_path, files, kind):
+    # The CLI passes method="auto" to every kind; sinkhorn refused it once (issue 19).
+    sets, paths = files
+    extra = {"sinkhorn": ["--option", "eps=0.5"]}.get(kind, [])
+    out_path = tmp_path / "m.csv"
+    code, _, err = run(capsys, "pairwise", *paths, "--kind", kind, *extra, "--out", out_path)
+    assert code == 0, err
+    _, labels, values = read_matrix(out_path)
+    options = cli.parse_options(extra[1::2])
+    expected = dv.divergence(sets["day0"], sets["day2"], kind, **options)
+    # Same computation, on a worker thread: equal up to summation order.
+    assert values[labels.index("day0"), 2] == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_return_plan_is_refused(capsys, files):
+    # The plans were computed and silently dropped (issue 19).
+    _, paths = files
+    code, out, err = run(capsys, "pairwise", *paths, "--option", "return_plan=true")
+    assert code == 2 and "Traceback" not in err and not out
+    assert "return_plan" in err and "divergences compute" in err

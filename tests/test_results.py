@@ -17,6 +17,22 @@ def test_float_and_format():
     assert r.is_exact
 
 
+@pytest.mark.parametrize("value, shown", [
+    (0.5869880198401234, "0.586988"),  # six significant digits, not seventeen
+    (1234567.891, "1.23457e+06"),
+    (6.6e-171, "6.6e-171"),
+    (5.0, "5.0"),  # still reads as a float
+    (0.0, "0.0"),
+    (math.inf, "inf"),
+])
+def test_repr_shows_six_significant_digits(value, shown):
+    # The README's doctests show these reprs exactly (no NUMBER flag): what users see.
+    r = OTResult(value=value, method="exact", stderr=0.0123456)
+    assert repr(r) == (f"OTResult(wasserstein: value={shown}, method='exact', "
+                       "unit='distance', stderr=0.0123)")
+    assert float(r) == value
+
+
 def test_frozen():
     r = DivergenceResult(value=1.0, divergence="kl", method="exact")
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -266,7 +266,8 @@ def _stack_size(tree):
 
 
 @njit(cache=True, nogil=True)
-def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_bids, width):
+def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_bids, width,
+            status):
     """Assign rows to columns by epsilon-scaling forward auction.
 
     Parameters
@@ -291,6 +292,11 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
         Bid budget; when spent, the kernel stops with some rows unassigned.
     width : int
         Length of each row's cache of best columns (at most n - 1).
+    status : float64 array, length 2 or 0
+        Where the auction says how far it is, for a progress report read by
+        another thread while this one runs (the kernel releases the GIL):
+        ``status[1]`` the eps of the current phase, then ``status[0]`` the
+        number of phases begun. Written once per phase; length 0 for none.
 
     Returns
     -------
@@ -327,7 +333,12 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
     n_bids = 0
     n_scans = 0
     eps = eps_start
+    phase = 0
     while True:
+        phase += 1
+        if status.shape[0] >= 2:
+            status[1] = eps
+            status[0] = phase
         for j in range(n):
             owner[j] = -1
         for i in range(n):
@@ -499,9 +510,10 @@ def warm_up():
     for tree, leaf_of, perm in (no_tree(4), box_tree(x, 2)):
         y = np.ascontiguousarray(x[::-1][perm])
         for order in (1.0, 2.0, 1.5):
-            assigned, prices, _, _, _, _ = auction(
-                x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2
-            )
+            for status in (np.zeros(0), np.zeros(2)):
+                assigned, prices, _, _, _, _ = auction(
+                    x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2, status
+                )
             for parallel in (False, True):
                 row_minima(x, y, order, prices, tree, assigned, parallel)
                 row_minima(x, y, order, prices, tree, np.empty(0, dtype=np.int64), parallel)

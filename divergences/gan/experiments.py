@@ -136,8 +136,10 @@ def parallel_lines_experiment(
     rng : int or numpy.random.Generator
         Seed; each objective gets its own child stream, so adding one does not
         change the others.
-    progress : bool
-        Show progress bars.
+    progress : bool or callable
+        Show progress bars (tqdm, where installed); or a callable, called as
+        ``progress(name, index, total)`` before each objective trains (``index``
+        from 0), for a progress report of one's own.
     **overrides : dict
         ``name={option: value}`` replaces entries of
         :data:`PARALLEL_LINES_SETTINGS` for that objective.
@@ -164,14 +166,17 @@ def parallel_lines_experiment(
     seeds = np.random.SeedSequence(rng if not isinstance(rng, np.random.Generator) else
                                    rng.integers(2**63)).spawn(len(objectives))
     result = ParallelLinesExperiment()
-    for name, seed in zip(objectives, seeds):
+    report, bars = (progress, False) if callable(progress) else (None, bool(progress))
+    for index, (name, seed) in enumerate(zip(objectives, seeds)):
+        if report is not None:
+            report(name, index, len(objectives))
         stream = np.random.default_rng(seed)
         target = parallel_lines_target(max(4096, batch_size), rng=stream)
         generator = ParallelLinesGenerator(theta0)
         settings = {**PARALLEL_LINES_SETTINGS.get(name, {}), **overrides.get(name, {})}
         history = train(
             generator, target, divergence=name, steps=steps, batch_size=batch_size,
-            optimizer=SGD(lr=lr), rng=stream, record_params=True, progress=progress, **settings,
+            optimizer=SGD(lr=lr), rng=stream, record_params=True, progress=bars, **settings,
         )
         result.thetas[name] = history.params[:, 0]
         result.estimates[name] = history.estimate

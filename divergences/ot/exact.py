@@ -30,10 +30,12 @@ certified to a fraction of the cost scale says little about its root).
 """
 
 import math
+import threading
 import warnings
 
 import numpy as np
 
+from .._progress import SolverProgress
 from .._validation import check_choice, check_positive_int
 from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
@@ -158,6 +160,7 @@ def solve(
     max_memory=None,
     solver="auto",
     max_iter=None,
+    progress=False,
 ):
     """Exact W_p between two point clouds, certified optimal.
 
@@ -181,6 +184,13 @@ def solve(
     max_iter : int, optional
         Bids (auction) or pivots (network simplex) allowed; unlimited in
         practice by default. A solver stopped by it warns.
+    progress : bool or callable
+        ``True``: a tqdm bar (if tqdm is installed) of the auction's
+        eps-scaling phases, with the eps of each; a callable: called as
+        ``progress("auction", phase, eps)`` as each phase begins (see
+        :class:`divergences._progress.SolverProgress`). The network simplex
+        (POT) reports nothing while it runs: one step when it is done, with
+        its duality gap. Default ``False``.
 
     Returns
     -------
@@ -222,13 +232,18 @@ def solve(
             f"{y.shape[0]} points{'' if _uniform(a) and _uniform(b) else ', weighted'}. Use "
             "solver='network_simplex' (or 'network_simplex_online' without the cost matrix)."
         )
+    reporter = SolverProgress(progress, f"exact OT ({solver})")
+    update = reporter.stage(solver)
     if solver == "auction":
-        outcome = _solve_auction(x, y, order, max_iter)
+        outcome = _solve_auction(x, y, order, max_iter, update)
     elif solver == "network_simplex":
         outcome = _solve_simplex(x, a, y, b, order, max_iter, max_memory)
     else:
         outcome = _solve_simplex_online(x, a, y, b, order, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
+    if update is not None and solver != "auction":
+        update(check["duality_gap"])
+    reporter.close()
     scale = cost_scale(x, y, order)
     bound = check["duality_gap"] + check["dual_violation"]
     tolerance = min(_REL_TOL * abs(total) + _ABS_TOL * scale, _value_tolerance(total, order, scale))
@@ -399,7 +414,7 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
     return total, plan, f, g, check, None, log["result_code"] == 1
 
 
-def _solve_auction(x, y, order, max_iter):
+def _solve_auction(x, y, order, max_iter, progress=None):
     import scipy.sparse
 
     from .._kernels.auction import auction, row_minima
@@ -420,7 +435,8 @@ def _solve_auction(x, y, order, max_iter):
         tree, leaf_of, perm = no_tree(size)
     y_tree = np.ascontiguousarray(ys[perm])
     max_bids = max_iter if max_iter is not None else 10_000 * size + 1_000_000
-    assigned, prices, n_bids, n_scans, eps, complete = auction(
+    run = auction if progress is None else _reporting_phases(auction, progress)
+    assigned, prices, n_bids, n_scans, eps, complete = run(
         xs,
         y_tree,
         order,
@@ -432,6 +448,7 @@ def _solve_auction(x, y, order, max_iter):
         _AUCTION_ABS_TOL * scale * size,
         max_bids,
         min(_AUCTION_CACHE, size - 1),
+        np.zeros(2) if progress is not None else np.zeros(0),
     )
     if not complete:
         # Stopped by the bid budget: match the rows left over to the free
@@ -474,6 +491,43 @@ def _solve_auction(x, y, order, max_iter):
         "final_eps": float(eps),
     }
     return total, plan, f, g, check, int(n_bids), bool(complete)
+
+
+def _reporting_phases(kernel, progress, interval=0.2):
+    """``kernel`` run on a worker thread while this one reports its phases to ``progress``.
+
+    The auction kernel releases the GIL and writes its phase and eps into its
+    last argument (``status``) once per phase; this thread polls it every
+    ``interval`` seconds, so the kernel itself runs as fast as without a
+    report, and ``progress`` is called from the caller's thread.
+    """
+
+    def run(*args):
+        status, outcome = args[-1], {}
+
+        def work():
+            try:
+                outcome["result"] = kernel(*args)
+            except BaseException as exc:  # re-raised on the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="divergences-auction", daemon=True)
+        worker.start()
+        reported, running = 0, True
+        while running:
+            worker.join(interval)
+            running = worker.is_alive()
+            # Phases begun since the last look (a fast phase may be passed over: its
+            # report then carries the eps current now).
+            begun = int(status[0])
+            for _ in range(begun - reported):
+                progress(float(status[1]))
+            reported = max(reported, begun)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return run
 
 
 def _assigned_costs(x, y, assigned, order):

@@ -47,6 +47,7 @@ import warnings
 
 import numpy as np
 
+from .._progress import SolverProgress
 from ..exceptions import ConvergenceWarning, DenseMemoryError
 from ..results import OTResult
 from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
@@ -240,7 +241,7 @@ def _extrapolate(cloud, coarse_points, coarse_weights, coarse_potential, eps, or
     return _softmin(cloud, coarse, coarse_potential[coarse.perm], eps, order, np.empty(len(cloud)))
 
 
-def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling):
+def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None):
     """Log-domain Sinkhorn between ``(x, a)`` and ``(y, b)``, annealed and over-relaxed.
 
     Returns
@@ -254,10 +255,14 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling):
         each costs a fraction of a full one), ``marginal_error`` (L1, rows
         plus columns, of the plan defined by ``f, g``), ``converged`` and
         ``omega`` (the final over-relaxation factor).
+
+    ``progress``, when given, is called as ``progress(marginal_error)`` after
+    each iteration at the target eps (coarse levels included).
     """
     source, target = _Cloud(x, a), _Cloud(y, b)
     a, b = source.weights, target.weights
-    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": scaling}
+    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": scaling,
+                "progress": progress}
     if _is_large(len(source), len(target)):
         # Coarse to fine: solve between the clouds' cluster centroids, then
         # extrapolate f to every point as the c-transform of the coarse g.
@@ -293,6 +298,8 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling):
         # The plan (f, g) as it stands: its column sums are off by
         # exp((g - T_a(f)) / eps), its row sums by exp((f - T_b(g)) / eps).
         error = _marginal_error(b, g, g_plain, eps) + _marginal_error(a, f, f_plain, eps)
+        if progress is not None:
+            progress(error)
         if error <= tol:
             converged = True
             break
@@ -306,7 +313,7 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling):
     return source.unsort(f), target.unsort(g), info
 
 
-def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling):
+def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=None):
     """``OT_eps(a, a)`` by the averaged symmetric update ``p <- (p + T_a(p)) / 2``.
 
     Returns
@@ -322,7 +329,8 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling):
     if _is_large(len(cloud), len(cloud)):
         coarse_x, coarse_a = _coarsen(x, a)
         p_coarse, coarse = symmetric_entropic_ot(coarse_x, coarse_a, eps=eps, order=order, tol=tol,
-                                                 max_iter=max_iter, scaling=scaling)
+                                                 max_iter=max_iter, scaling=scaling,
+                                                 progress=progress)
         p = _extrapolate(cloud, coarse_x, coarse_a, p_coarse, eps, order)
         n_iter, coarse_iter = 0, coarse["n_iter"] + coarse["coarse_n_iter"]
     else:
@@ -344,6 +352,8 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling):
         n_iter += 1
         # Rows and columns are equally off: twice the row error.
         error = 2.0 * _marginal_error(a, p, t, eps)
+        if progress is not None:
+            progress(error)
         if error <= tol:
             converged = True
             break
@@ -395,6 +405,7 @@ def solve(
     eps_scaling=_DEFAULT_SCALING,
     return_plan=False,
     max_memory=None,
+    progress=False,
 ):
     """Entropic W_p between two point clouds by log-domain Sinkhorn.
 
@@ -417,6 +428,11 @@ def solve(
     max_memory : int, optional
         Bytes the dense plan may take; half the physical memory by default.
         Only with ``return_plan=True`` (an error otherwise: nothing else is dense).
+    progress : bool or callable
+        ``True``: a tqdm bar of the iterations and their marginal error (if
+        tqdm is installed); a callable: called as ``progress(stage, n_iter,
+        marginal_error)`` after each iteration (see
+        :class:`divergences._progress.SolverProgress`). Default ``False``.
 
     Returns
     -------
@@ -450,6 +466,8 @@ def solve(
                 "return_plan: the potentials (f, g) describe the plan in O(n + m) memory."
             )
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling}
+    reporter = SolverProgress(progress, "sinkhorn")
+    settings["progress"] = reporter.stage("OT(p, q)")
     same = _same_cloud(x, a, y, b)
     if same is not None:
         # A symmetric problem: the averaged symmetric update converges at a
@@ -459,6 +477,7 @@ def solve(
         g = _as_other(f, same, m)
     else:
         f, g, info = entropic_ot(x, a, y, b, **settings)
+    reporter.close()
     transport, rows, cols = _plan_sums(x, a, y, b, f, g, eps, order)
     marginal_error = float(np.abs(rows - a).sum() + np.abs(cols - b).sum())
     if not info["converged"]:
@@ -612,6 +631,7 @@ def divergence(
     tol=_DEFAULT_TOL,
     max_iter=_DEFAULT_MAX_ITER,
     eps_scaling=_DEFAULT_SCALING,
+    progress=False,
 ):
     """The debiased Sinkhorn divergence between two point clouds; see
     :func:`divergences.sinkhorn_divergence`."""
@@ -620,7 +640,8 @@ def divergence(
     y, b = point_cloud(q)
     x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling}
-    p_aa, info_aa = symmetric_entropic_ot(x, a, **settings)
+    reporter = SolverProgress(progress, "sinkhorn divergence")
+    p_aa, info_aa = symmetric_entropic_ot(x, a, **settings, progress=reporter.stage("OT(p, p)"))
     same = _same_cloud(x, a, y, b)
     if same is not None:
         # Then OT_eps(a, b) *is* the symmetric problem just solved (the same
@@ -630,8 +651,10 @@ def divergence(
         q_bb, info_bb = _as_other(p_aa, same, y.shape[0]), info_aa
         f, g, info_ab = p_aa, q_bb, info_aa
     else:
-        q_bb, info_bb = symmetric_entropic_ot(y, b, **settings)
-        f, g, info_ab = entropic_ot(x, a, y, b, **settings)
+        q_bb, info_bb = symmetric_entropic_ot(y, b, **settings,
+                                              progress=reporter.stage("OT(q, q)"))
+        f, g, info_ab = entropic_ot(x, a, y, b, **settings, progress=reporter.stage("OT(p, q)"))
+    reporter.close()
     value = info_ab["dual"] - 0.5 * info_aa["dual"] - 0.5 * info_bb["dual"]
     infos = {"ab": info_ab, "aa": info_aa, "bb": info_bb}
     value, sign_note = _clip_rounding(value, infos, cost_scale(x, y, order), order)
