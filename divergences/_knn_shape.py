@@ -61,7 +61,9 @@ def marginal_gaussianization(x, y):
     ``1 - 5 / N`` (so that about five points lie beyond each end and the tails
     are normalised too), is a monotone cubic (PCHIP) interpolation between them
     and continues linearly beyond the outermost ones (with the secant slope
-    across the outer tenth of the knots). It is one increasing, C^1
+    across the outer tenth of the knots, lowered where needed so that the
+    extreme points end at most at the normal scores ``Phi^-1(1/(2N))`` and
+    ``Phi^-1(1 - 1/(2N))`` of their ranks). It is one increasing, C^1
     function per coordinate applied to both samples, so the divergences between
     the laws it produces are those between the laws of ``x`` and ``y``; and,
     unlike a map through the ranks, it keeps the random spacings between
@@ -79,8 +81,10 @@ def marginal_gaussianization(x, y):
     pooled = np.concatenate([x, y])
     size, d = pooled.shape
     count = int(min(max(math.sqrt(size), 16), 256))
-    reach = ndtri(max(5.0 / size, 0.5 / count))
+    # (At most the quartiles: a sample of a few points has no tails to reach.)
+    reach = ndtri(min(max(5.0 / size, 0.5 / count), 0.25))
     levels = ndtr(np.linspace(reach, -reach, count))
+    extreme = ndtri(0.5 / size)  # the normal score of the smallest of ``size`` points
     mapped = np.array(pooled, dtype=np.float64)
     for j in range(d):
         column = pooled[:, j]
@@ -91,10 +95,18 @@ def marginal_gaussianization(x, y):
         inside = PchipInterpolator(knots, targets, extrapolate=False)(column)
         low, high = column < knots[0], column > knots[-1]
         # The outermost knots are quantiles of a few points each: extrapolate with the
-        # secant across the outer tenth of the knots, not with the noisy last segment.
+        # secant across the outer tenth of the knots, not with the noisy last segment,
+        # but never so steeply that the extreme point passes the normal score of its
+        # rank (a clustered sample with one outlier would send it off to 1e5).
         span = max(knots.shape[0] // 10, 1)
         slope_low = (targets[span] - targets[0]) / (knots[span] - knots[0])
         slope_high = (targets[-1] - targets[-1 - span]) / (knots[-1] - knots[-1 - span])
+        if low.any():
+            reach_low = (targets[0] - extreme) / (knots[0] - column.min())
+            slope_low = min(slope_low, reach_low)
+        if high.any():
+            reach_high = (-extreme - targets[-1]) / (column.max() - knots[-1])
+            slope_high = min(slope_high, reach_high)
         inside[low] = targets[0] + slope_low * (column[low] - knots[0])
         inside[high] = targets[-1] + slope_high * (column[high] - knots[-1])
         mapped[:, j] = inside
@@ -119,14 +131,15 @@ def _gaussian_fit(sample):
     The inverse of the sample covariance overestimates the precision by the
     factor ``(n - 1) / (n - d - 2)`` (the mean of an inverse Wishart matrix);
     it is removed so that small samples in high dimension are not over-corrected.
+    ``None`` for ``n <= d + 2`` points, too few for that mean to exist.
     """
     n, d = sample.shape
+    if n <= d + 2:
+        return None  # too few points to fit a shape: no correction (the fixed estimator)
     mean = sample.mean(axis=0)
     cov = np.atleast_2d(np.cov(sample, rowvar=False))
-    precision = np.linalg.pinv(cov, hermitian=True)
-    if n > d + 2:
-        precision *= (n - d - 2) / (n - 1)
-    return mean, precision
+    precision = np.linalg.pinv(cov, hermitian=True)  # a flat direction gets no correction
+    return mean, precision * ((n - d - 2) / (n - 1))
 
 
 def _log_isotropic_ball_means(d, slope, curvature):
@@ -197,7 +210,10 @@ def log_ball_mass_ratios(points, radii, sample, *, nodes=None):
 
     n, d = points.shape
     nodes = ball_nodes(d) if nodes is None else nodes
-    mean, precision = _gaussian_fit(sample)
+    fit = _gaussian_fit(sample)
+    if fit is None:
+        return np.zeros(n)
+    mean, precision = fit
     alpha = float(np.trace(precision)) / d
     unit = _unit_ball_nodes(d, nodes)
     anisotropic = 0.5 * np.einsum("jd,de,je->j", unit, precision, unit)  # u.Au / 2

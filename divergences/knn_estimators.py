@@ -208,9 +208,15 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=-1):
         terms = fixed_terms
     elif variant == "corrected":
         shape = log_ball_mass_ratios(x, nu, y) - log_ball_mass_ratios(x, rho, x)
+        if not np.isfinite(shape).all():
+            # A degenerate fit (a handful of nearly collinear points): no shape to
+            # correct for; the estimate is then the fixed one, and says so.
+            shape = np.zeros(n)
+            details["shape_correction"] = "none: no Gaussian shape could be fitted"
+        else:
+            details["shape_correction"] = float(np.mean(shape))
         terms = fixed_terms + shape
         offset = float(digamma(m + 1) - digamma(n))
-        details["shape_correction"] = float(np.mean(shape))
     else:
         radius = np.maximum(rho, nu)
         k_i, rho_i = neighbors_within(tree_x, x, radius, 2 * k, workers=workers, order=order)
