@@ -21,8 +21,9 @@ a banana-shaped pair). Per cell it prints
   stderr does not include shows up here;
 * ``time`` -- mean wall seconds per estimate.
 
-Estimators: the library's default on two sample sets (``auto``), its adaptive
-k-NN variant (KL), the classifier estimator, the default on samples of P against
+Estimators: the library's default on two sample sets (``auto``: for KL the
+corrected k-NN variant), the fixed (Wang--Kulkarni--Verdu) and adaptive k-NN
+variants (KL), the classifier estimator, the default on samples of P against
 the density of Q, and universal-divergence's k-NN ``estimate`` (when
 installed: ``pip install universal-divergence``) on the same draws.
 
@@ -80,7 +81,8 @@ def _universal_divergence(x, y, pair, rng):
 
 def estimators(kind, with_peers):
     table = {f"dv {kind} auto": _library(kind)}
-    if kind == "kl":  # the bias-reduced variant exists for KL only
+    if kind == "kl":  # the variants exist for KL only
+        table["dv kl knn fixed (WKV)"] = _library(kind, method="knn", variant="fixed")
         table["dv kl knn adaptive"] = _library(kind, method="knn", variant="adaptive")
     table[f"dv {kind} classifier"] = _library(kind, method="classifier", random=True)
     table[f"dv {kind} samples vs density"] = _library(kind, against_density=True)
