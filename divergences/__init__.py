@@ -24,6 +24,7 @@ from .exceptions import (
     MethodError,
 )
 from .jensen_shannon import js_distance, js_divergence
+from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
 from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
@@ -54,6 +55,8 @@ __all__ = [
     "js_distance",
     "wasserstein",
     "sinkhorn_divergence",
+    "energy_distance",
+    "mmd",
     "divergence",
     "DIVERGENCES",
     "pairwise",

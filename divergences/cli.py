@@ -303,6 +303,8 @@ def method_tables():
         "js_distance": jensen_shannon.JS_METHODS,
         "wasserstein": wasserstein.WASSERSTEIN_METHODS,
         "sinkhorn": getattr(wasserstein, "SINKHORN_METHODS", None),
+        "energy_distance": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
+        "mmd": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
     }
     return {kind: tables.get(kind) for kind in DIVERGENCES}
 
