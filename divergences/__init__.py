@@ -30,6 +30,7 @@ from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
+from .two_sample import TwoSampleTestResult, two_sample_test
 from .wasserstein import sinkhorn_divergence, wasserstein
 
 __version__ = "0.1.0"
@@ -61,6 +62,8 @@ __all__ = [
     "DIVERGENCES",
     "pairwise",
     "PairwiseResult",
+    "two_sample_test",
+    "TwoSampleTestResult",
     "datasets",
     "gan",
     "testing",
