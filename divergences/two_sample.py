@@ -125,11 +125,24 @@ def _pooled(p, q):
     return points, weights
 
 
+def _standardized(p, q):
+    """Both sets with every coordinate centred and scaled by the pooled mean and sd."""
+    points = np.concatenate([p.points, q.points])
+    centre, scale = points.mean(axis=0), points.std(axis=0)
+    # A constant coordinate tells the sets nothing apart: leave it at 0, unscaled.
+    scale[scale == 0] = 1.0
+    return tuple(
+        Samples((s.points - centre) / scale, weights=None if s.is_uniform else s.weights)
+        for s in (p, q)
+    )
+
+
 def _permutations(rng, total, count):
     return [rng.permutation(total) for _ in range(count)]
 
 
-def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=None, **options):
+def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=None,
+                    standardize=False, **options):
     """A permutation test of P = Q, with any divergence computable from samples as statistic.
 
     Parameters
@@ -151,6 +164,13 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
         Seed of the permutations (and of the statistic's own random numbers:
         sliced directions, classifier folds, drawn once and held fixed across
         the permutations). The same seed gives the same p-value.
+    standardize : bool, optional
+        Scale every coordinate by the pooled sample's mean and standard
+        deviation first (default False). The pooled moments do not depend on
+        the split, so the test stays exact; use it when the coordinates have
+        different units, which would otherwise let the largest-scaled ones
+        decide a distance-based statistic alone. The statistic is then the
+        divergence between the standardised sets.
     **options
         Options of the divergence (``method=``, ``bandwidth=``, ``k=``,
         ``eps=``, ...). For ``"mmd"`` without ``bandwidth`` the median
@@ -198,6 +218,8 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     n_permutations = check_positive_int(n_permutations, "n_permutations")
     p, q = _sample_set(x, "x"), _sample_set(y, "y")
     check_same_dim(p, q)
+    if standardize:
+        p, q = _standardized(p, q)
     function = _check_kind(kind)
     rng = as_rng(rng)
     if isinstance(options.get("rng"), np.random.Generator):
@@ -215,6 +237,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     pvalue = (1.0 + np.count_nonzero(null >= observed - tolerance)) / (1.0 + n_permutations)
     null.setflags(write=False)
     details["observed"] = observed
+    details["standardized"] = bool(standardize)
     return TwoSampleTestResult(
         statistic=statistic,
         pvalue=float(pvalue),
@@ -258,7 +281,6 @@ def _split(points, weights, index, uniform):
 
 def _kernel_null(kind, statistic, p, q, permutations, options):
     """The energy distance or MMD on every split, from the pooled kernel matrix's sums."""
-    from ._kernels.kernel_sums import gram_rows
     from .kernel_distances import _inverse_scale, _kernel_at_zero, _kernel_code
 
     kernel = "energy" if kind == "energy_distance" else options.get("kernel", "gaussian")
@@ -274,22 +296,7 @@ def _kernel_null(kind, statistic, p, q, permutations, options):
     for b, perm in enumerate(permutations, start=1):
         labels[b, perm[:n]] = True
 
-    quadratic = np.zeros(labels.shape[0])  # s^T K s
-    row_sums = np.empty(total)  # K 1
-    batch = max(1, _INDICATOR_BYTES // (8 * total))
-    block = max(1, _BLOCK_BYTES // (8 * total))
-    rows = np.empty((min(block, total), total))
-    for c0 in range(0, labels.shape[0], batch):
-        indicators = np.ascontiguousarray(labels[c0:c0 + batch].T, dtype=np.float64)
-        for r0 in range(0, total, block):
-            r1 = min(r0 + block, total)
-            k = rows[: r1 - r0]
-            gram_rows(points[r0:r1], points, code, inv, k)
-            if c0 == 0:
-                row_sums[r0:r1] = k.sum(axis=1)
-            quadratic[c0:c0 + batch] += np.einsum(
-                "ib,ib->b", indicators[r0:r1], k @ indicators
-            )
+    quadratic, row_sums = _pooled_sums(points, labels, code, inv)
     linear = labels.astype(np.float64) @ row_sums  # s^T K 1
     grand = float(row_sums.sum())
     values = _kernel_statistic(quadratic, linear, grand, n, m, _kernel_at_zero(kernel), unbiased)
@@ -300,6 +307,39 @@ def _kernel_null(kind, statistic, p, q, permutations, options):
     scale = abs(grand) / (total * total)
     details = {"scale": scale, "kernel": kernel}
     return values[1:], float(values[0]), "pooled kernel sums", details
+
+
+def _pooled_sums(points, labels, code, inv):
+    """``s^T K s`` for every row ``s`` of ``labels``, and the row sums ``K 1``.
+
+    ``K`` is symmetric, so only its upper block triangle is computed: row
+    block ``I`` against the columns from ``I`` on, whose off-diagonal part
+    counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
+    of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
+    """
+    from ._kernels.kernel_sums import gram_rows
+
+    total = points.shape[0]
+    quadratic = np.zeros(labels.shape[0])
+    row_sums = np.zeros(total)
+    batch = max(1, _INDICATOR_BYTES // (8 * total))
+    block = max(1, _BLOCK_BYTES // (8 * total))
+    buffer = np.empty(min(block, total) * total)
+    for c0 in range(0, labels.shape[0], batch):
+        indicators = np.ascontiguousarray(labels[c0:c0 + batch].T, dtype=np.float64)
+        for r0 in range(0, total, block):
+            r1 = min(r0 + block, total)
+            height = r1 - r0
+            k = buffer[: height * (total - r0)].reshape(height, total - r0)
+            gram_rows(points[r0:r1], points[r0:], code, inv, k)
+            if c0 == 0:
+                row_sums[r0:r1] += k.sum(axis=1)
+                row_sums[r1:] += k[:, height:].sum(axis=0)
+            mine = indicators[r0:r1]
+            both = k @ indicators[r0:]  # the diagonal block and the blocks to its right
+            diagonal = k[:, :height] @ mine
+            quadratic[c0:c0 + batch] += np.einsum("ib,ib->b", mine, 2.0 * both - diagonal)
+    return quadratic, row_sums
 
 
 def _kernel_statistic(quadratic, linear, grand, n, m, k0, unbiased):

@@ -174,3 +174,18 @@ def test_clear_errors(sets):
         dv.two_sample_test(np.empty((0, 3)), y)
     with pytest.raises(InvalidMeasureError, match="dimension"):
         dv.two_sample_test(x, y[:, :2])
+
+
+def test_standardize_lets_a_small_scale_coordinate_count():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(80, 2)), rng.normal(size=(80, 2))
+    x[:, 0] *= 1000.0  # a coordinate in other units, and pure noise
+    y[:, 0] *= 1000.0
+    y[:, 1] += 1.0  # the shift is in the small-scale coordinate
+    raw = dv.two_sample_test(x, y, n_permutations=99, rng=0)
+    scaled = dv.two_sample_test(x, y, n_permutations=99, rng=0, standardize=True)
+    assert raw.pvalue > 0.05 and scaled.pvalue == 0.01
+    assert scaled.details["standardized"] and not raw.details["standardized"]
+    pooled = np.concatenate([x, y])
+    expected = dv.energy_distance(*np.split((pooled - pooled.mean(0)) / pooled.std(0), 2))
+    assert scaled.statistic.value == pytest.approx(expected.value, rel=1e-12)
