@@ -222,10 +222,8 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
         p, q = _standardized(p, q)
     function = _check_kind(kind)
     rng = as_rng(rng)
-    if isinstance(options.get("rng"), np.random.Generator):
-        # A generator would advance between the calls: fix its next seed instead.
-        options["rng"] = int(options["rng"].integers(2**63))
-    if options.get("method") in _DRAWING_METHODS and "rng" not in options:
+    if options.get("method") in _DRAWING_METHODS:
+        # rng= is the test's own keyword, so the statistic's seed always comes from it.
         options["rng"] = int(rng.integers(2**63))
     statistic = function(p, q, **options)
     if kind == "mmd" and "bandwidth" in statistic.details:

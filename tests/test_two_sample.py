@@ -121,6 +121,7 @@ def test_calibrated_under_the_null():
         # negative before clipping (see the report of this change).
         ("js_distance", {"method": "classifier", "folds": 2}, "recomputed"),
         ("mmd", {"kernel": "energy"}, "pooled kernel sums"),
+        ("wasserstein", {"method": "sliced"}, "pooled sorted projections"),
     ],
 )
 def test_every_sample_divergence(kind, options, how):
