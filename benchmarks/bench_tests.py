@@ -152,15 +152,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--splits", type=int, default=500)
     parser.add_argument("--statistics", default=",".join(STATISTICS))
+    parser.add_argument("--permutations", type=int, default=199)
     args = parser.parse_args(argv)
     names = args.statistics.split(",")
     sections = args.sections.split(",")
     if "timing" in sections:
         timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
     if "calibration" in sections:
-        calibration(50 if args.quick else args.splits, 100, 5, 199, names)
+        calibration(50 if args.quick else args.splits, 100, 5, args.permutations, names)
     if "power" in sections:
-        power(10 if args.quick else 100, 199, names)
+        power(10 if args.quick else 100, args.permutations, names)
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def _within(weights, self_sums, k0, unbiased):
     Unbiased: the diagonal dropped, ``(w^T K w - k0 sum w^2) / (1 - sum w^2)``
     (the U-statistic for equal weights); otherwise the V-statistic ``w^T K w``.
     """
-    if not unbiased:
+    if not unbiased:  # False (a V-statistic) or None (an exact distribution)
         return float(weights @ self_sums), self_sums
     squares = float(weights @ weights)
     total = (float(weights @ self_sums) - k0 * squares) / (1.0 - squares)
@@ -182,6 +182,9 @@ def _projection_variance(weights, g):
 def sample_statistic(x, w, y, v, kernel, bandwidth, unbiased, dense):
     """MMD^2 between two weighted clouds and its standard error (``None`` if unknown).
 
+    ``unbiased`` is a pair: for each cloud, whether it is a sample (its
+    within-sample mean is the U-statistic, and it contributes sampling
+    variance) or an exact distribution (a histogram: V form, no variance).
     Returns ``(mmd2, stderr)``. The cross term is the mean of its two
     evaluations (by rows of x and by rows of y), so that swapping the
     arguments gives the same value to the last bit.
@@ -191,13 +194,16 @@ def sample_statistic(x, w, y, v, kernel, bandwidth, unbiased, dense):
     yy = row_sums(y, y, v, kernel, bandwidth, dense)
     xy = row_sums(x, y, v, kernel, bandwidth, dense)
     yx = row_sums(y, x, w, kernel, bandwidth, dense)
-    kxx, gx = _within(w, xx, k0, unbiased)
-    kyy, gy = _within(v, yy, k0, unbiased)
+    kxx, gx = _within(w, xx, k0, unbiased[0])
+    kyy, gy = _within(v, yy, k0, unbiased[1])
     kxy = 0.5 * (float(w @ xy) + float(v @ yx))
     mmd2 = (kxx + kyy) - 2.0 * kxy
     if min(x.shape[0], y.shape[0]) < 2:
         return mmd2, None
-    variance = 4.0 * (_projection_variance(w, gx - xy) + _projection_variance(v, gy - yx))
+    variance = 0.0
+    for sampled, weights, g in ((unbiased[0], w, gx - xy), (unbiased[1], v, gy - yx)):
+        if sampled is not None:
+            variance += 4.0 * _projection_variance(weights, g)
     return mmd2, math.sqrt(max(variance, 0.0))
 
 
@@ -226,15 +232,19 @@ def _from_points(p, q, kernel, bandwidth, unbiased, dense):
     if bandwidth is None and kernel != "energy":
         bandwidth = median_bandwidth(np.concatenate([x, y]))
         rule = "median heuristic"
-    # Histograms are the distributions themselves: their V-statistic is the exact MMD.
-    estimate = p.kind == "samples" or q.kind == "samples"
-    unbiased = bool(unbiased) and estimate
-    if unbiased:
-        for measure, name in ((p, "p"), (q, "q")):
-            if measure.kind == "samples":
-                _check_unbiased(measure, name)
-    mmd2, stderr = sample_statistic(x, w, y, v, kernel, bandwidth, unbiased, dense)
-    details = {"kernel": kernel, "unbiased": unbiased}
+    # Histograms are the distributions themselves: their within-term is exact (the V
+    # form) and has no sampling variance (None); samples get the U- or V-statistic.
+    flags = []
+    for measure, name in ((p, "p"), (q, "q")):
+        if measure.kind != "samples":
+            flags.append(None)
+            continue
+        if unbiased:
+            _check_unbiased(measure, name)
+        flags.append(bool(unbiased))
+    estimate = flags != [None, None]
+    mmd2, stderr = sample_statistic(x, w, y, v, kernel, bandwidth, tuple(flags), dense)
+    details = {"kernel": kernel, "unbiased": bool(unbiased) and estimate}
     if kernel != "energy":
         details.update(bandwidth=float(bandwidth), bandwidth_rule=rule)
     return mmd2, (stderr if estimate else 0.0), details

@@ -281,3 +281,17 @@ def test_clear_errors(clouds):
         dv.mmd(dv.Gaussian(0.0, 1.0), dv.Gaussian(1.0, 1.0), kernel="laplacian", bandwidth=1.0)
     with pytest.raises(InvalidMeasureError, match="dimension"):
         dv.energy_distance(x, y[:, :2])
+
+
+def test_a_histogram_against_samples_keeps_its_exact_within_term(clouds):
+    x, y = clouds
+    w = np.arange(1.0, 121.0)
+    r = dv.mmd(dv.Histogram(w, support=x), y, bandwidth=1.1)
+    # The histogram's within-term is its exact V form; the sample's is the U-statistic.
+    wn = w / w.sum()
+    kxx = wn @ _kernel_matrix(x, x, "gaussian", 1.1) @ wn
+    kyy_full = _kernel_matrix(y, y, "gaussian", 1.1)
+    kyy = (kyy_full.sum() - len(y)) / (len(y) * (len(y) - 1))
+    kxy = wn @ _kernel_matrix(x, y, "gaussian", 1.1).mean(axis=1)
+    assert r.value == pytest.approx(kxx + kyy - 2 * kxy, abs=_rounding_tolerance(120, 90, 1.0))
+    assert r.stderr > 0 and r.details["unbiased"] is True
