@@ -68,7 +68,6 @@ def timing(n, d, permutations):
     except ImportError:
         print("hyppo is not installed: no comparison (pip install hyppo)")
         return rows
-    bandwidth = ours.statistic.details["bandwidth"]
     for name, test in (("energy", Energy()), ("mmd", MMD())):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,7 +75,6 @@ def timing(n, d, permutations):
             seconds, (stat, pvalue) = _seconds(lambda: test.test(x, y, **kwargs))
         rows.append((f"hyppo {name}", seconds, pvalue))
         print(f"hyppo {name}: {seconds:.1f} s, p = {pvalue:.3f}", flush=True)
-    del bandwidth
     for name in ("energy", "mmd"):
         ours = next(s for label, s, _ in rows if label == f"divergences {name}")
         theirs = next(s for label, s, _ in rows if label == f"hyppo {name}")

@@ -31,7 +31,6 @@ the labels is computed once:
   cheaper one.
 """
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +55,7 @@ _BLOCK_BYTES = 64 * 2**20
 
 @dataclass(frozen=True, kw_only=True)
 class TwoSampleTestResult:
-    """The outcome of :func:`two_sample_test`.
+    """The outcome of :func:`two_sample_test`; ``float(result)`` is the p-value.
 
     Attributes
     ----------

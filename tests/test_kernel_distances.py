@@ -25,7 +25,7 @@ def _kernel_matrix(a, b, kernel, bandwidth):
 
 
 def oracle_mmd2(x, y, kernel, bandwidth, w=None, v=None, unbiased=True):
-    """MMD^2 from the full kernel matrices (weighted U-statistic: diagonal dropped, renormalised)."""
+    """MMD^2 from the full kernel matrices (weighted U-statistic: no diagonal, renormalised)."""
     n, m = len(x), len(y)
     w = np.full(n, 1 / n) if w is None else np.asarray(w) / np.sum(w)
     v = np.full(m, 1 / m) if v is None else np.asarray(v) / np.sum(v)

@@ -38,7 +38,7 @@ def _kernel_and_scale(a, b, kernel, bandwidth):
 
 
 class KernelObjective(Objective):
-    """MMD^2 between the batches, no critic (``"mmd"``; ``"energy_distance"`` for the energy kernel).
+    """MMD^2 between the batches, no critic: ``"mmd"``, or ``"energy_distance"`` (energy kernel).
 
     Parameters
     ----------
