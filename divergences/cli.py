@@ -566,7 +566,7 @@ def build_parser():
 
     methods = commands.add_parser("methods", help="list the divergences and their methods")
     methods.set_defaults(handler=_cmd_methods)
-    from ._cli_test import add_test_parser  # the `test` sub-command, one block of its own
+    from ._cli_two_sample import add_test_parser  # the `test` sub-command, one block of its own
 
     add_test_parser(commands)
     return parser
