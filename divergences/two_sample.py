@@ -314,9 +314,10 @@ def _pooled_sums(points, labels, code, inv):
     counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
     of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
     """
-    from ._kernels.kernel_sums import gram_rows
+    from ._kernels.kernel_sums import gram_rows_transposed
 
     total = points.shape[0]
+    transposed = np.ascontiguousarray(points.T)
     quadratic = np.zeros(labels.shape[0])
     row_sums = np.zeros(total)
     batch = max(1, _INDICATOR_BYTES // (8 * total))
@@ -328,7 +329,7 @@ def _pooled_sums(points, labels, code, inv):
             r1 = min(r0 + block, total)
             height = r1 - r0
             k = buffer[: height * (total - r0)].reshape(height, total - r0)
-            gram_rows(points[r0:r1], points[r0:], code, inv, k)
+            gram_rows_transposed(points[r0:r1], transposed, r0, code, inv, k)
             if c0 == 0:
                 row_sums[r0:r1] += k.sum(axis=1)
                 row_sums[r1:] += k[:, height:].sum(axis=0)

@@ -295,3 +295,18 @@ def test_a_histogram_against_samples_keeps_its_exact_within_term(clouds):
     kxy = wn @ _kernel_matrix(x, y, "gaussian", 1.1).mean(axis=1)
     assert r.value == pytest.approx(kxx + kyy - 2 * kxy, abs=_rounding_tolerance(120, 90, 1.0))
     assert r.stderr > 0 and r.details["unbiased"] is True
+
+
+@pytest.mark.parametrize("kernel, code", [("gaussian", 0), ("laplacian", 1), ("energy", 2)])
+def test_gram_rows_transposed_against_cdist(clouds, kernel, code):
+    from divergences._kernels.kernel_sums import gram_rows_transposed
+    from divergences.kernel_distances import _inverse_scale
+
+    x, y = clouds
+    out = np.empty((len(x), len(y) - 7))
+    gram_rows_transposed(x, np.ascontiguousarray(y.T), 7, code, _inverse_scale(kernel, 1.3), out)
+    expected = _kernel_matrix(x, y[7:], kernel, 1.3)
+    # A few ulps of exp (fast_exp), plus the distances' rounding (a few eps relative, on
+    # both sides) carried through exp(-a) as a relative error of a few eps times a.
+    argument = np.abs(np.log(np.abs(expected))) if kernel != "energy" else 0.0
+    assert np.all(np.abs(out - expected) <= EPS * (8 + 8 * argument) * np.abs(expected))
