@@ -23,7 +23,11 @@ the labels is computed once:
   points on the (fixed) directions are sorted once; a permutation's two
   sorted projections are read off the pooled order by their labels, with no
   new sort;
-* everything else (exact and entropic OT, k-NN and classifier estimates,
+* **k-NN KL** (the fixed-k estimate, uniform weights): each pooled point's
+  nearest pooled neighbours are listed once; a split finds every point's
+  k-th neighbour in its own set and in the other by walking that list and
+  counting labels (a split whose lists run out is recomputed);
+* everything else (exact and entropic OT, k-NN JS, classifier estimates,
   weighted samples) is recomputed from scratch for every permutation: exact
   OT has nothing that survives a relabelling (the optimal plan of one split
   says nothing about another's), so its test costs ``n_permutations``
@@ -72,7 +76,8 @@ class TwoSampleTestResult:
         The divergence, by its registry name.
     method : str
         How the null was computed: ``"pooled kernel sums"``, ``"pooled sorted
-        projections"`` or ``"recomputed"`` (a fresh estimate per split).
+        projections"``, ``"pooled neighbour lists"`` or ``"recomputed"`` (a
+        fresh estimate per split).
     details : dict
         ``observed`` (the statistic as the null computes it, equal to
         ``statistic.value`` up to rounding) and method-specific facts.
@@ -197,7 +202,8 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     -----
     The cost per permutation: energy distance and MMD, one N x N matrix
     product column (N = n + m) after one pass over the pooled kernel matrix;
-    sliced W, a linear scan per direction; every other statistic, a fresh
+    sliced W, a linear scan per direction; k-NN KL, a walk of about
+    ``k N / min(n, m)`` listed neighbours per point; every other statistic, a fresh
     estimate -- exact OT, in particular, reuses nothing, and its test costs
     ``n_permutations`` exact solves.
 
@@ -252,6 +258,9 @@ def _null(kind, statistic, p, q, permutations, function, options):
         return _kernel_null(kind, statistic, p, q, permutations, options)
     if uniform and kind == "wasserstein" and statistic.method == "sliced":
         return _sliced_null(statistic, p, q, permutations, options)
+    if (uniform and kind == "kl" and statistic.method == "knn"
+            and options.get("variant", "fixed") == "fixed"):
+        return _knn_kl_null(statistic, p, q, permutations, function, options)
     return _recomputed_null(statistic, p, q, permutations, function, options)
 
 
@@ -383,3 +392,42 @@ def _sliced_null(statistic, p, q, permutations, options):
     values = np.maximum(costs, 0.0) ** (1.0 / order)
     details = {"n_projections": directions.shape[0]}
     return values[1:], float(values[0]), "pooled sorted projections", details
+
+
+# --------------------------------------------------------------------------- k-NN KL
+
+
+def _knn_kl_null(statistic, p, q, permutations, function, options):
+    """The fixed-k k-NN KL on every split, from one pooled neighbour list.
+
+    Each point's nearest pooled neighbours are listed once (scipy's cKDTree),
+    long enough that a random split almost always finds both k-th neighbours
+    in it: about ``k N / min(n, m)`` entries are needed on average, and the
+    list is four times that plus 20 (plus room for duplicates at distance 0).
+    A split for which some point's list runs out is recomputed from scratch,
+    so the null is exact either way.
+    """
+    from scipy.spatial import cKDTree
+
+    from ._kernels.knn_permutations import permuted_knn_log_ratios
+
+    k = statistic.details["k"]
+    points = np.concatenate([p.points, q.points])
+    total, n, m = points.shape[0], p.size, q.size
+    duplicates = total - np.unique(points, axis=0).shape[0]
+    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
+    distances, indices = cKDTree(points).query(points, width)
+    distances = np.ascontiguousarray(distances.reshape(total, width))
+    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
+    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
+    labels = np.zeros((len(permutations), total), dtype=np.bool_)
+    for b, perm in enumerate(permutations):
+        labels[b, perm[:n]] = True
+    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
+    null = p.dim / n * sums + np.log(m / (n - 1))
+    for b in np.flatnonzero(~complete):
+        perm = permutations[b]
+        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
+                           **options).value
+    details = {"k": k, "neighbour_list": width, "recomputed": int((~complete).sum())}
+    return null, statistic.value, "pooled neighbour lists", details

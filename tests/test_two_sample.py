@@ -74,6 +74,33 @@ def test_pooled_sorted_projections_give_the_recomputed_null(sets):
     assert observed == pytest.approx(statistic.value, rel=1e-14)
 
 
+@pytest.mark.parametrize("k", [1, 4])
+def test_pooled_neighbour_lists_give_the_recomputed_null(sets, k):
+    x, y = sets
+    x, y = x.copy(), y.copy()
+    x[5], y[3] = x[6], x[10]  # duplicates: zero distances are skipped, as the estimator does
+    (fast, observed, how, details), (slow, *_), statistic = _both_nulls("kl", x, y, {"k": k})
+    assert how == "pooled neighbour lists" and details["recomputed"] == 0
+    assert observed == statistic.value
+    # The same logarithms summed in another order: rounding of n eps per term's size.
+    assert np.abs(fast - slow).max() <= 16 * len(x) * EPS * max(np.abs(slow).max(), 1.0)
+
+
+def test_neighbour_lists_that_run_out_are_recomputed(sets, monkeypatch):
+    from divergences._kernels import knn_permutations
+
+    x, y = sets
+    real = knn_permutations.permuted_knn_log_ratios
+
+    def short_lists(distances, indices, labels, k):
+        return real(distances[:, :k], indices[:, :k], labels, k)  # k entries: never both
+
+    monkeypatch.setattr(knn_permutations, "permuted_knn_log_ratios", short_lists)
+    (fast, _, _, details), (slow, *_), _ = _both_nulls("kl", x, y, {"k": 2})
+    assert details["recomputed"] == len(fast)
+    assert np.array_equal(fast, slow)
+
+
 def test_pvalue_formula_seed_and_readonly_null(sets):
     x, y = sets
     r = dv.two_sample_test(x, y, n_permutations=99, rng=7)
@@ -115,7 +142,8 @@ def test_calibrated_under_the_null():
         ("wasserstein", {}, "recomputed"),
         ("wasserstein", {"method": "sinkhorn", "eps": 0.5}, "recomputed"),
         ("sinkhorn", {"eps": 0.5}, "recomputed"),
-        ("kl", {"k": 3}, "recomputed"),
+        ("kl", {"k": 3}, "pooled neighbour lists"),
+        ("kl", {"variant": "adaptive"}, "recomputed"),
         ("js", {}, "recomputed"),
         # The classifier needs more points: at n = 30 its cross-fitted JS of this shift is
         # negative before clipping (see the report of this change).
