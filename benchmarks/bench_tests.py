@@ -11,7 +11,9 @@ Sections:
    (Gaussian kernel, median bandwidth) at n = m = 5,000 in d = 10:
    ``dv.two_sample_test`` against hyppo's ``Energy().test`` and
    ``MMD().test`` (when hyppo is installed), same inputs, same process;
-   the first call (Numba compilation included) is reported apart.
+   the first call (Numba compilation included) is reported apart; and the
+   k-NN KL test's 1,000 permutations (pooled neighbour lists) against 20
+   fresh k-NN KL estimates (``knn-timing`` alone).
 2. ``calibration`` -- the type-I error at nominal 5%: ``--splits`` null
    splits (two random halves of one standard normal sample, n = 100 each,
    d = 5), 199 permutations each, for every statistic.
@@ -83,6 +85,20 @@ def timing(n, d, permutations):
         theirs = next(s for label, s, _ in rows if label == f"hyppo {name}")
         print(f"{name}: hyppo / divergences = {theirs / ours:.1f}x")
     return rows
+
+
+def knn_timing(n, d, permutations, fresh=20):
+    """1,000 permutations of the k-NN KL test against ``fresh`` fresh estimates."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    dv.two_sample_test(x[:50], y[:50], kind="kl", n_permutations=5)  # compile
+    seconds, test = _seconds(lambda: dv.two_sample_test(
+        x, y, kind="kl", n_permutations=permutations, rng=1))
+    print(f"divergences knn KL, {permutations} permutations ({test.method}, "
+          f"{test.details['recomputed']} recomputed): {seconds:.1f} s, p = {test.pvalue:.3f}")
+    single, _ = _seconds(lambda: [dv.kl_divergence(x, y) for _ in range(fresh)])
+    print(f"{fresh} fresh k-NN KL estimates: {single:.1f} s "
+          f"(permutations / fresh = {seconds / single:.2f})", flush=True)
 
 
 def calibration(splits, n, d, permutations, names):
@@ -162,6 +178,8 @@ def main(argv=None):
     sections = args.sections.split(",")
     if "timing" in sections:
         timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
+    if "timing" in sections or "knn-timing" in sections:
+        knn_timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
     if "calibration" in sections:
         calibration(50 if args.quick else args.splits, 100, 5, args.permutations, names)
     if "power" in sections:
