@@ -71,7 +71,7 @@ class PairwiseResult:
         Standard errors: 0 for exact values, NaN where the method gives none.
     kind : str
         The divergence (``"kl"``, ``"js"``, ``"js_distance"``, ``"wasserstein"``,
-        ``"sinkhorn"``).
+        ``"sinkhorn"``, ``"energy_distance"``, ``"mmd"``).
     method : str
         The method of every computed pair, or ``"mixed"`` when they differ.
     methods : tuple of str
