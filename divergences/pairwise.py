@@ -41,7 +41,9 @@ from .measures import Gaussian, Histogram, Measure, Samples, Uniform, as_measure
 __all__ = ["pairwise", "PairwiseResult", "pair_rng", "SYMMETRIC_KINDS"]
 
 #: Divergences with D(P, Q) = D(Q, P): the matrix computes one of each pair.
-SYMMETRIC_KINDS = frozenset({"wasserstein", "js", "js_distance", "sinkhorn"})
+SYMMETRIC_KINDS = frozenset(
+    {"wasserstein", "js", "js_distance", "sinkhorn", "energy_distance", "mmd"}
+)
 
 #: ``method`` recorded for a pair of identical measures, whose divergence is 0 by definition.
 IDENTICAL = "identical"
@@ -69,7 +71,7 @@ class PairwiseResult:
         Standard errors: 0 for exact values, NaN where the method gives none.
     kind : str
         The divergence (``"kl"``, ``"js"``, ``"js_distance"``, ``"wasserstein"``,
-        ``"sinkhorn"``).
+        ``"sinkhorn"``, ``"energy_distance"``, ``"mmd"``).
     method : str
         The method of every computed pair, or ``"mixed"`` when they differ.
     methods : tuple of str
@@ -473,13 +475,13 @@ class _Assembly:
         if self.report is not None:
             self.report.advance(len(chunk["value"]))
 
-    def fields(self, kind, labels, base):
+    def fields(self, kind, labels, options):
         computed = [name for name in self.methods if name != IDENTICAL]
         if len(self.units) > 1:  # cannot happen for one kind and one base; guard it anyway
             raise RuntimeError(
                 f"pairwise {kind}: pairs came back in different units {sorted(self.units)}"
             )
-        unit = next(iter(self.units)) if self.units else _unit_without_calls(kind, base)
+        unit = next(iter(self.units)) if self.units else _unit_without_calls(kind, options)
         if not self.converged.all():
             stuck = np.argwhere(~self.converged)
             i, j = stuck[0]
@@ -501,13 +503,17 @@ class _Assembly:
         )
 
 
-def _unit_without_calls(kind, base):
+def _unit_without_calls(kind, options):
     # Every pair was identical: no call told us the unit, so derive it as the functions do.
     from .results import _unit_name
 
-    if kind in ("wasserstein", "sinkhorn"):
+    if kind in ("wasserstein", "sinkhorn", "energy_distance"):
         return "distance"
-    return _unit_name(base)
+    if kind == "mmd":
+        from .kernel_distances import kernel_unit
+
+        return kernel_unit(options.get("kernel", "gaussian"), options.get("squared", True))
+    return _unit_name(options.get("base"))
 
 
 def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progress=None,
@@ -526,7 +532,8 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
     kind : str, optional
         The divergence, by the names :func:`divergences.divergence` takes:
         ``"wasserstein"`` (default), ``"kl"``, ``"js"``, ``"js_distance"``,
-        ``"sinkhorn"``. For the symmetric ones (all but ``"kl"``), comparing a
+        ``"sinkhorn"``, ``"energy_distance"``, ``"mmd"``. For the symmetric ones
+        (all but ``"kl"``), comparing a
         list with itself computes each unordered pair once; KL computes both
         directions.
     client : dask.distributed.Client, str or None, optional
@@ -634,6 +641,6 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         if assembly.report is not None:
             assembly.report.close()
     details.update(ran, wall_seconds=time.perf_counter() - start)
-    fields = assembly.fields(kind, labels, options.get("base"))
+    fields = assembly.fields(kind, labels, options)
     return PairwiseResult(**fields, labels=row_labels, other_labels=col_labels,
                           symmetric=symmetric, details=details)

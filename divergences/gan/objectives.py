@@ -596,7 +596,16 @@ OBJECTIVES = {
     "exact_ot": lambda **o: ExactOT(**o),
     "sinkhorn": lambda **o: SinkhornObjective(**o),
     "sliced": lambda **o: SlicedObjective(**o),
+    "mmd": lambda **o: _kernel_objective(**o),
+    "energy_distance": lambda **o: _kernel_objective(kernel="energy", **o),
 }
+
+
+def _kernel_objective(**options):
+    # Imported here: kernel_objective subclasses Objective from this module.
+    from .kernel_objective import KernelObjective
+
+    return KernelObjective(**options)
 
 
 def make_objective(divergence, **options):
