@@ -29,6 +29,7 @@ from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
+from ._threads import get_threads, set_threads, threads
 from .wasserstein import sinkhorn_divergence, wasserstein
 
 __version__ = "0.1.0"
@@ -58,6 +59,9 @@ __all__ = [
     "DIVERGENCES",
     "pairwise",
     "PairwiseResult",
+    "get_threads",
+    "set_threads",
+    "threads",
     "datasets",
     "gan",
     "testing",

@@ -173,7 +173,8 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           -- are skipped, see :mod:`divergences.neighbors`), ``variant``
           (``"fixed"``, default, or ``"adaptive"``, the bias-reduced form with
           per-point neighbour counts; two sample sets only), ``workers``
-          (threads of the neighbour queries, ``-1`` = all), and, when ``p`` is
+          (threads of the neighbour queries: default the library's setting,
+          :func:`divergences.get_threads`; ``-1`` = all cores), and, when ``p`` is
           a density, ``n_samples`` (draws from it; default: the size of ``q``)
           and ``rng``;
         * ``"monte-carlo"``: ``n_samples`` (default 100000) and ``rng``;

@@ -116,7 +116,7 @@ def _jackknife_variance(leave_one_out):
     return (size - 1) / size * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2))
 
 
-def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
+def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=None):
     """k-NN estimate of KL(P||Q) from samples ``x ~ P`` and ``y ~ Q``.
 
     ``"fixed"`` is the estimator of Wang, Kulkarni and Verdu (2009, eq. 5),
@@ -194,7 +194,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant="fixed", workers=-1):
     return mean + math.log(m / (n - 1)), stderr, details
 
 
-def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
+def js_knn(x, y, *, k=DEFAULT_K, workers=None):
     """Pooled-sample k-NN estimate of JS(P, Q) from ``x ~ P`` and ``y ~ Q``.
 
     For a point of ``x`` (``n`` points in its own sample, ``m`` in the
@@ -257,7 +257,7 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     return min(max(raw, 0.0), _LOG2), (None if math.isnan(stderr) else stderr), details
 
 
-def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
+def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=None):
     """Kozachenko--Leonenko k-NN estimate of the differential entropy of ``x``'s law.
 
     ``H = psi(n) - psi(k) + log V_d + (d/n) sum_i log rho_k(i)``, with ``V_d``
@@ -281,7 +281,7 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
 _NOT_ABS_CONT = "P is not absolutely continuous with respect to Q"
 
 
-def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
+def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
     """KL(P||Q) from samples ``x ~ P`` and a density ``q``: cross-entropy minus entropy.
 
     ``KL = -E_P log q - H(P)``: the cross-entropy is the sample mean of
@@ -313,7 +313,7 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
     return float(value), stderr, details, ""
 
 
-def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-1):
+def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=None):
     """KL(P||Q) from a density ``p`` and samples ``y ~ Q``.
 
     ``KL = E_P log p - E_P log q``: both expectations over ``n_samples`` draws
@@ -396,7 +396,7 @@ def _reject(options, why):
         raise TypeError(f"{', '.join(repr(g) for g in given)} {why}.")
 
 
-def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=None, workers=-1):
+def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=None, workers=None):
     """The ``"knn"`` method of :func:`divergences.kl_divergence`.
 
     Samples against samples: :func:`kl_knn`; samples against a density:
@@ -433,7 +433,7 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant="fixed", n_samples=None, rng=Non
     return result(value, "kl", stderr, sizes, details)
 
 
-def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-1):
+def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, workers=None):
     """The ``"knn"`` method of :func:`divergences.js_divergence`.
 
     Two sample sets: :func:`js_knn`. A sample set and a density: ``n_samples``
