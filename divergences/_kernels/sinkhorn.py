@@ -49,10 +49,12 @@ BLOCK = 256
 # even 10^6 such terms change the sum by 2e-16 of itself.
 _NEGLIGIBLE = 50.0
 _ROWS_PER_TASK = 32
-# Below these sizes (cost entries) the serial twins run: waking a second
-# thread costs more than it saves (benchmarks/bench_threads.py, "crossover").
+# Below these sizes (cost entries) the serial twins run. A launch on two threads
+# costs ~10 us more than the serial call (bench_threads.py --crossover, loaded
+# machine); at 128 x 128 that is under 30% of either kernel's time, so even when
+# the second thread gets no core the parallel path is at most ~1.3x slower.
 SOFTMIN_SERIAL_BELOW = 128 * 128
-PLAN_SERIAL_BELOW = 64 * 64
+PLAN_SERIAL_BELOW = 128 * 128
 _LOG_ZERO = -1e300
 # Reassociation lets LLVM vectorise the max and sum reductions; every value
 # is finite (see the module docstring), so nnan/ninf hold.

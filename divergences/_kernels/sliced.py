@@ -5,8 +5,9 @@ from numba import njit, prange
 
 from .one_d import transport_cost_sorted, transport_cost_sorted_uniform
 
-# Below this size (directions times points) the serial twin runs: waking a second
-# thread costs more than it saves (benchmarks/bench_threads.py, "crossover").
+# Below this size (directions times points, n + m) the serial twin runs: a launch
+# on two threads costs ~10 us more (bench_threads.py --crossover, loaded machine),
+# under 30% of the kernel's time from here on.
 SERIAL_BELOW = 32 * 128
 
 
