@@ -32,6 +32,7 @@ from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
+from ._threads import get_threads, set_threads, threads
 from .two_sample import TwoSampleTestResult, two_sample_test
 from .wasserstein import sinkhorn_divergence, wasserstein
 
@@ -68,6 +69,9 @@ __all__ = [
     "PairwiseResult",
     "two_sample_test",
     "TwoSampleTestResult",
+    "get_threads",
+    "set_threads",
+    "threads",
     "datasets",
     "gan",
     "testing",

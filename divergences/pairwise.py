@@ -25,8 +25,6 @@ or the order in which tasks finish.
 
 import hashlib
 import math
-import numbers
-import os
 import time
 import warnings
 from collections.abc import Mapping
@@ -35,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._pairwise_tasks import Tile, compute_tile, pair_seed, plan_tiles, seed_root
+from ._threads import available_cores, resolve_workers  # noqa: F401 -- bench_pairwise
 from .exceptions import ConvergenceWarning, InvalidMeasureError, MethodError
 from .measures import Gaussian, Histogram, Measure, Samples, Uniform, as_measure
 
@@ -290,23 +289,12 @@ def _check_options(kind, workers, progress):
     if kind not in DIVERGENCES:
         names = ", ".join(repr(name) for name in DIVERGENCES)
         raise MethodError(f"unknown divergence kind {kind!r}; choose one of {names}.")
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1
-    ):
-        raise ValueError(f"workers must be a positive integer (threads), got {workers!r}.")
+    resolve_workers(workers)
     if not (progress is None or isinstance(progress, bool) or callable(progress)):
         raise TypeError(
             "progress must be None (a bar on long runs), True, False or a callable "
             f"progress(done, total); got {type(progress).__name__}."
         )
-
-
-def available_cores():
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------------- progress
@@ -547,9 +535,11 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         than 10 s (and tqdm is installed); ``True``: always; ``False``: never;
         a callable: called as ``progress(done, total)`` (pairs) as tasks finish.
     workers : int, optional
-        Threads of the in-process pool (default: every core). Methods with a
-        thread count of their own (k-NN) then run single-threaded, since the
-        parallelism is across pairs.
+        Threads of the in-process pool: ``None`` (default) the library's setting
+        (:func:`divergences.get_threads`, every core unless set), ``-1`` every
+        core, or a positive count. Each pair then runs single-threaded (inside
+        ``dv.threads(1)``, unless ``options`` name ``workers`` for the method),
+        since the parallelism is across pairs.
     **options
         Passed to every call (``method=``, ``order=``, ``base=``, ``k=``,
         ``eps=``, ...). ``rng=`` (an int seed, SeedSequence or Generator) is
@@ -629,7 +619,7 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
             ran = {"backend": "probes only", "tasks": 0, "task_seconds": 0.0}
             details["pairs_per_task"] = 1
         elif client is None:
-            slots = available_cores() if workers is None else int(workers)
+            slots = resolve_workers(workers)
             tiles = plan(slots, _THREAD_TASK_SECONDS)
             ran = _run_threads(kind, options, root, rows, cols, tiles, slots, assembly, labels)
         else:
