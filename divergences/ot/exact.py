@@ -235,7 +235,7 @@ def solve(
             "solver='network_simplex' (or 'network_simplex_online' without the cost matrix)."
         )
     reporter = SolverProgress(progress, f"exact OT ({solver})")
-    update = reporter.stage(solver)
+    update = _in_cost_units(reporter.stage(solver), length)
     if solver == "auction":
         outcome = _solve_auction(x, y, order, max_iter, update)
     elif solver == "network_simplex":
@@ -277,6 +277,13 @@ def solve(
 
 # The entries of ``details`` in cost units, rescaled with the cost.
 _COST_DETAILS = ("duality_gap", "dual_violation", "error_bound", "tolerance", "final_eps")
+
+
+def _in_cost_units(update, length):
+    """``update`` fed amounts in the caller's cost units (the solvers report at unit scale)."""
+    if update is None:
+        return None
+    return lambda amount: update(length.to_cost_units(amount))
 
 
 def _of_cost(amount, total):
