@@ -26,11 +26,14 @@ from .exceptions import (
     MethodError,
 )
 from .jensen_shannon import js_distance, js_divergence
+from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
 from .pairwise import PairwiseResult, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
+from ._threads import get_threads, set_threads, threads
+from .two_sample import TwoSampleTestResult, two_sample_test
 from .wasserstein import sinkhorn_divergence, wasserstein
 
 __version__ = "0.1.0"
@@ -58,10 +61,17 @@ __all__ = [
     "js_distance",
     "wasserstein",
     "sinkhorn_divergence",
+    "energy_distance",
+    "mmd",
     "divergence",
     "DIVERGENCES",
     "pairwise",
     "PairwiseResult",
+    "two_sample_test",
+    "TwoSampleTestResult",
+    "get_threads",
+    "set_threads",
+    "threads",
     "datasets",
     "gan",
     "testing",

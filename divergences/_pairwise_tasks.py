@@ -86,50 +86,22 @@ def pair_seed(root, i, j):
 # --------------------------------------------------------------------------- one pair
 
 
-def _method_table(kind):
-    import importlib
-
-    # importlib: the attributes `divergences.kl` etc. are shadowed by the functions.
-    if kind == "kl":
-        return importlib.import_module("divergences.kl").KL_METHODS, "kl_divergence"
-    if kind in ("js", "js_distance"):
-        return importlib.import_module("divergences.jensen_shannon").JS_METHODS, "js_divergence"
-    return None, None
-
-
-def _takes_workers(kind, p, q, options):
-    """Whether the method this pair will run takes a ``workers=`` thread count."""
-    import inspect
-
-    from ._dispatch import resolve_method
-
-    table, name = _method_table(kind)
-    if table is None or "workers" in options:
-        return False
-    method_options = {k: v for k, v in options.items() if k not in ("method", "base")}
-    try:
-        chosen = resolve_method(table, options.get("method", "auto"), p, q, method_options, name)
-    except (ValueError, TypeError):
-        return False  # the call itself will raise the proper error
-    return "workers" in inspect.signature(chosen.compute).parameters
-
-
 def compute_pair(kind, options, root, p, q, i, j):
     """The divergence ``kind`` between ``p`` and ``q``, as pair ``(i, j)`` of a matrix.
 
     ``rng`` (when the matrix has a root seed) is the pair's own Generator.
-    Methods with a thread count of their own (the k-NN neighbour queries) run
-    with ``workers=1``: the matrix is parallel across pairs instead, and
-    nesting both would oversubscribe the cores.
+    The pair runs inside ``threads(1)``: the matrix is parallel across pairs
+    instead, and nesting both would oversubscribe the cores. (A ``workers=``
+    in ``options`` is the caller's explicit choice for the method and wins.)
     """
+    from ._threads import threads
     from .registry import DIVERGENCES
 
     options = dict(options)
     if root is not None:
         options["rng"] = np.random.default_rng(pair_seed(root, i, j))
-    if _takes_workers(kind, p, q, options):
-        options["workers"] = 1
-    return DIVERGENCES[kind](p, q, **options)
+    with threads(1):
+        return DIVERGENCES[kind](p, q, **options)
 
 
 def compute_tile(kind, options, root, tile, row_measures, col_measures):

@@ -10,6 +10,8 @@ Sub-commands:
     values the library computes, as a table and a plot.
 ``divergences methods``
     Every divergence and its methods, marking those not implemented yet.
+``divergences test X Y --kind energy_distance``
+    A permutation two-sample test: the statistic and its p-value.
 ``divergences pairwise FILE... --kind js``
     The matrix of a divergence between every pair of sample files (or of the
     sets of one labelled table), on threads or a dask cluster; as CSV, and as
@@ -329,6 +331,8 @@ def method_tables():
         "js_distance": jensen_shannon.JS_METHODS,
         "wasserstein": wasserstein.WASSERSTEIN_METHODS,
         "sinkhorn": getattr(wasserstein, "SINKHORN_METHODS", None),
+        "energy_distance": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
+        "mmd": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
     }
     return {kind: tables.get(kind) for kind in DIVERGENCES}
 
@@ -617,6 +621,9 @@ def build_parser():
 
     methods = commands.add_parser("methods", help="list the divergences and their methods")
     methods.set_defaults(handler=_cmd_methods)
+    from ._cli_two_sample import add_test_parser  # the `test` sub-command, one block of its own
+
+    add_test_parser(commands)
     return parser
 
 

@@ -185,8 +185,10 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           done, ``"none"`` without duplicates), ``rng`` (seed of the
           dithering, default a fixed one: same data, same value; and of the
           draws when ``p`` is a density), ``workers`` (threads of the
-          neighbour queries, ``-1`` = all), and, when ``p`` is a density,
-          ``n_samples`` (draws from it; default: the size of ``q``);
+          neighbour queries: default the library's setting,
+          :func:`divergences.get_threads`; ``-1`` = all cores), and, when
+          ``p`` is a density, ``n_samples`` (draws from it; default: the size
+          of ``q``);
         * ``"monte-carlo"``: ``n_samples`` (default 100000) and ``rng``;
         * ``"classifier"``: ``features`` (``"quadratic"``, default,
           ``"linear"`` or ``"fourier"``), ``penalty``, ``n_features``,

@@ -132,7 +132,7 @@ def _jackknife_variance(leave_one_out):
     return (size - 1) / size * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2))
 
 
-def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=-1):
+def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     """k-NN estimate of KL(P||Q) from samples ``x ~ P`` and ``y ~ Q``.
 
     ``"fixed"`` is the estimator of Wang, Kulkarni and Verdu (2009, eq. 5),
@@ -279,7 +279,7 @@ def _js_from_terms(terms_x, terms_y):
     return min(max(raw, 0.0), _LOG2), (None if math.isnan(stderr) else stderr), details
 
 
-def kl_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=-1):
+def kl_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     """:func:`kl_knn` for samples that share points: the shared values are atoms.
 
     ``ties``: the record of :func:`divergences._ties.find_ties`. With the
@@ -331,7 +331,7 @@ def kl_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, wo
     return value, math.sqrt(variance), details
 
 
-def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
+def js_knn(x, y, *, k=DEFAULT_K, workers=None):
     """Pooled-sample k-NN estimate of JS(P, Q) from ``x ~ P`` and ``y ~ Q``.
 
     For a point of ``x`` (``n`` points in its own sample, ``m`` in the
@@ -371,7 +371,7 @@ def js_knn(x, y, *, k=DEFAULT_K, workers=-1):
     return value, stderr, details
 
 
-def js_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, workers=-1):
+def js_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, workers=None):
     """:func:`js_knn` for samples that share points: the shared values are atoms.
 
     ``ties``: the record of :func:`divergences._ties.find_ties`. JS of laws
@@ -425,7 +425,7 @@ def js_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, workers=-1):
     return value, math.sqrt((stderr or 0.0) ** 2 + floor**2), details
 
 
-def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
+def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=None):
     """Kozachenko--Leonenko k-NN estimate of the differential entropy of ``x``'s law.
 
     ``H = psi(n) - psi(k) + log V_d + (d/n) sum_i log rho_k(i)``, with ``V_d``
@@ -449,7 +449,7 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=-1):
 _NOT_ABS_CONT = "P is not absolutely continuous with respect to Q"
 
 
-def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
+def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
     """KL(P||Q) from samples ``x ~ P`` and a density ``q``: cross-entropy minus entropy.
 
     ``KL = -E_P log q - H(P)``: the cross-entropy is the sample mean of
@@ -481,7 +481,7 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=-1):
     return float(value), stderr, details, ""
 
 
-def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=-1):
+def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=None):
     """KL(P||Q) from a density ``p`` and samples ``y ~ Q``.
 
     ``KL = E_P log p - E_P log q``: both expectations over ``n_samples`` draws
@@ -598,7 +598,7 @@ def _check_tie_rule(ties):
 
 
 def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, ties="auto",
-                  workers=-1):
+                  workers=None):
     """The ``"knn"`` method of :func:`divergences.kl_divergence`.
 
     Samples against samples: :func:`kl_knn`; samples against a density:
@@ -690,7 +690,7 @@ def _js_two_samples(x, y, k, ties, rng, workers):
     return value, stderr, details
 
 
-def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", workers=-1):
+def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", workers=None):
     """The ``"knn"`` method of :func:`divergences.js_divergence`.
 
     Two sample sets: :func:`js_knn`, after the tie rule ``ties``

@@ -22,18 +22,20 @@ distances bit for bit -- the kernel sums squared coordinate differences in
 cKDTree's grouping -- so the dispatch never changes a result; indices can
 differ only between neighbours at exactly the same distance.
 
-Every query takes ``workers`` (``-1``: all cores; the Numba kernels release
-the GIL and run on a thread pool) and an optional processing ``order``:
+Every query takes ``workers`` -- ``None`` (the default): the library's thread
+setting, :func:`divergences.get_threads`; ``-1``: all cores; or a positive count;
+the Numba kernels release the GIL and run on a thread pool -- and an optional
+processing ``order``:
 queries taken in a tree's leaf order (``tree.indices``) visit the same leaves
 one after another, which keeps them in cache; on either engine that is worth
 up to a factor of two over random order.
 """
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._threads import resolve_workers
 from .exceptions import InvalidMeasureError
 
 __all__ = [
@@ -56,7 +58,8 @@ NUMBA_DIMENSIONS = range(1, 11)
 class KDTree:
     """The Numba k-d tree over ``points`` of shape ``(n, d)`` (float64, C-contiguous).
 
-    Built with ``workers`` threads (``-1``: all cores); see
+    Built with ``workers`` threads (``None``: :func:`divergences.get_threads`,
+    ``-1``: all cores); see
     :mod:`divergences._kernels.kdtree` for the layout.
 
     Attributes
@@ -69,13 +72,13 @@ class KDTree:
 
     engine = "numba"
 
-    def __init__(self, points, *, leaf_size=None, workers=-1):
+    def __init__(self, points, *, leaf_size=None, workers=None):
         from ._kernels import kdtree
 
         self.n, self.m = points.shape
         size = kdtree.LEAF_SIZE if leaf_size is None else int(leaf_size)
         work, order, start, end, lower, upper, levels = kdtree.prepare(points, size)
-        threads = _thread_count(workers) if self.n >= _PARALLEL_FROM else 1
+        threads = _thread_count(workers, self.n)
 
         def split(first, last):
             kdtree.split_nodes(work, order, lower, upper, start, end, first, last)
@@ -95,13 +98,14 @@ class KDTree:
         self.indices = order
 
 
-def build_tree(points, *, engine=None, workers=-1):
+def build_tree(points, *, engine=None, workers=None):
     """A k-d tree over ``points`` of shape ``(n, d)`` (float64, C-contiguous).
 
     ``engine``: ``"numba"`` (:class:`KDTree`, built with ``workers`` threads),
     ``"scipy"`` (cKDTree) or ``None``, which picks by dimension
     (:data:`NUMBA_DIMENSIONS`).
     """
+    resolve_workers(workers)  # every estimator builds a tree first: a bad value fails here
     if engine is None:
         engine = "numba" if points.shape[1] in NUMBA_DIMENSIONS else "scipy"
     if engine == "numba":
@@ -116,18 +120,15 @@ def build_tree(points, *, engine=None, workers=-1):
 _PARALLEL_FROM = 4096
 
 
-def _thread_count(workers):
-    if workers is None or workers < 0:
-        try:
-            return max(len(os.sched_getaffinity(0)), 1)
-        except AttributeError:  # not on Linux
-            return os.cpu_count() or 1
-    return max(int(workers), 1)
+def _thread_count(workers, size):
+    """Threads for ``size`` points: ``workers`` resolved, or 1 below ``_PARALLEL_FROM``."""
+    threads = resolve_workers(workers)
+    return threads if size >= _PARALLEL_FROM else 1
 
 
 def _in_threads(run, order, workers):
     """``run(chunk)`` over contiguous chunks of ``order``, on ``workers`` threads."""
-    threads = _thread_count(workers) if order.shape[0] >= _PARALLEL_FROM else 1
+    threads = _thread_count(workers, order.shape[0])
     if threads == 1:
         run(order)
         return
@@ -138,7 +139,7 @@ def _in_threads(run, order, workers):
 
 
 def _query(tree, points, k, workers):
-    distances, indices = tree.query(points, k=k, workers=workers)
+    distances, indices = tree.query(points, k=k, workers=_thread_count(workers, len(points)))
     return distances.reshape(points.shape[0], k), indices.reshape(points.shape[0], k)
 
 
@@ -156,7 +157,7 @@ def _order(order, n):
 
 
 def neighbor_columns(tree, points, k, *, distances=None, indices=None, required=None, name="p",
-                     workers=-1, order=None):
+                     workers=None, order=None):
     """Selected columns of the ``k`` nearest tree points at positive distance.
 
     What the estimators need without materialising the rest: the *last*
@@ -227,7 +228,7 @@ def neighbor_columns(tree, points, k, *, distances=None, indices=None, required=
     return out_d[:, k - n_dist:], out_i[:, :n_index]
 
 
-def nearest_positive(tree, points, k, *, name="p", workers=-1, order=None):
+def nearest_positive(tree, points, k, *, name="p", workers=None, order=None):
     """The ``k`` nearest tree points at positive distance from each of ``points``.
 
     Parameters
@@ -240,8 +241,9 @@ def nearest_positive(tree, points, k, *, name="p", workers=-1, order=None):
         How many neighbours, among tree points at positive distance.
     name : str
         The sample's name, for the error message.
-    workers : int
-        Threads for the query (``-1``: all cores).
+    workers : int or None
+        Threads for the query (``None``: :func:`divergences.get_threads`; ``-1``:
+        all cores).
     order : array of int, optional
         The order in which to process the points (see :func:`neighbor_columns`).
 
@@ -293,7 +295,7 @@ def nearest_positive(tree, points, k, *, name="p", workers=-1, order=None):
         distances, indices = _query(tree, points[pending], budget, workers)
 
 
-def kth_neighbor_distance(tree, points, k, *, name="p", workers=-1, order=None):
+def kth_neighbor_distance(tree, points, k, *, name="p", workers=None, order=None):
     """Distance from each of ``points`` to its k-th nearest tree point at positive distance.
 
     See :func:`nearest_positive` for the parameters and errors.
@@ -309,7 +311,7 @@ def kth_neighbor_distance(tree, points, k, *, name="p", workers=-1, order=None):
                             order=order)[0][:, 0]
 
 
-def neighbors_within(tree, points, radius, start, *, workers=-1, order=None):
+def neighbors_within(tree, points, radius, start, *, workers=None, order=None):
     """Count the tree points at positive distance ``<= radius`` and the farthest of them.
 
     Parameters

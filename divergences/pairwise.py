@@ -25,8 +25,6 @@ or the order in which tasks finish.
 
 import hashlib
 import math
-import numbers
-import os
 import time
 import warnings
 from collections.abc import Mapping
@@ -35,13 +33,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._pairwise_tasks import Tile, compute_tile, pair_seed, plan_tiles, seed_root
+from ._threads import available_cores, resolve_workers  # noqa: F401 -- bench_pairwise
 from .exceptions import ConvergenceWarning, InvalidMeasureError, MethodError
 from .measures import Gaussian, Histogram, Measure, Samples, Uniform, as_measure
 
 __all__ = ["pairwise", "PairwiseResult", "pair_rng", "SYMMETRIC_KINDS"]
 
 #: Divergences with D(P, Q) = D(Q, P): the matrix computes one of each pair.
-SYMMETRIC_KINDS = frozenset({"wasserstein", "js", "js_distance", "sinkhorn"})
+SYMMETRIC_KINDS = frozenset(
+    {"wasserstein", "js", "js_distance", "sinkhorn", "energy_distance", "mmd"}
+)
 
 #: ``method`` recorded for a pair of identical measures, whose divergence is 0 by definition.
 IDENTICAL = "identical"
@@ -69,7 +70,7 @@ class PairwiseResult:
         Standard errors: 0 for exact values, NaN where the method gives none.
     kind : str
         The divergence (``"kl"``, ``"js"``, ``"js_distance"``, ``"wasserstein"``,
-        ``"sinkhorn"``).
+        ``"sinkhorn"``, ``"energy_distance"``, ``"mmd"``).
     method : str
         The method of every computed pair, or ``"mixed"`` when they differ.
     methods : tuple of str
@@ -288,23 +289,12 @@ def _check_options(kind, workers, progress):
     if kind not in DIVERGENCES:
         names = ", ".join(repr(name) for name in DIVERGENCES)
         raise MethodError(f"unknown divergence kind {kind!r}; choose one of {names}.")
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1
-    ):
-        raise ValueError(f"workers must be a positive integer (threads), got {workers!r}.")
+    resolve_workers(workers)
     if not (progress is None or isinstance(progress, bool) or callable(progress)):
         raise TypeError(
             "progress must be None (a bar on long runs), True, False or a callable "
             f"progress(done, total); got {type(progress).__name__}."
         )
-
-
-def available_cores():
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------------- progress
@@ -473,13 +463,13 @@ class _Assembly:
         if self.report is not None:
             self.report.advance(len(chunk["value"]))
 
-    def fields(self, kind, labels, base):
+    def fields(self, kind, labels, options):
         computed = [name for name in self.methods if name != IDENTICAL]
         if len(self.units) > 1:  # cannot happen for one kind and one base; guard it anyway
             raise RuntimeError(
                 f"pairwise {kind}: pairs came back in different units {sorted(self.units)}"
             )
-        unit = next(iter(self.units)) if self.units else _unit_without_calls(kind, base)
+        unit = next(iter(self.units)) if self.units else _unit_without_calls(kind, options)
         if not self.converged.all():
             stuck = np.argwhere(~self.converged)
             i, j = stuck[0]
@@ -501,13 +491,17 @@ class _Assembly:
         )
 
 
-def _unit_without_calls(kind, base):
+def _unit_without_calls(kind, options):
     # Every pair was identical: no call told us the unit, so derive it as the functions do.
     from .results import _unit_name
 
-    if kind in ("wasserstein", "sinkhorn"):
+    if kind in ("wasserstein", "sinkhorn", "energy_distance"):
         return "distance"
-    return _unit_name(base)
+    if kind == "mmd":
+        from .kernel_distances import kernel_unit
+
+        return kernel_unit(options.get("kernel", "gaussian"), options.get("squared", True))
+    return _unit_name(options.get("base"))
 
 
 def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progress=None,
@@ -526,7 +520,8 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
     kind : str, optional
         The divergence, by the names :func:`divergences.divergence` takes:
         ``"wasserstein"`` (default), ``"kl"``, ``"js"``, ``"js_distance"``,
-        ``"sinkhorn"``. For the symmetric ones (all but ``"kl"``), comparing a
+        ``"sinkhorn"``, ``"energy_distance"``, ``"mmd"``. For the symmetric ones
+        (all but ``"kl"``), comparing a
         list with itself computes each unordered pair once; KL computes both
         directions.
     client : dask.distributed.Client, str or None, optional
@@ -540,9 +535,11 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         than 10 s (and tqdm is installed); ``True``: always; ``False``: never;
         a callable: called as ``progress(done, total)`` (pairs) as tasks finish.
     workers : int, optional
-        Threads of the in-process pool (default: every core). Methods with a
-        thread count of their own (k-NN) then run single-threaded, since the
-        parallelism is across pairs.
+        Threads of the in-process pool: ``None`` (default) the library's setting
+        (:func:`divergences.get_threads`, every core unless set), ``-1`` every
+        core, or a positive count. Each pair then runs single-threaded (inside
+        ``dv.threads(1)``, unless ``options`` name ``workers`` for the method),
+        since the parallelism is across pairs.
     **options
         Passed to every call (``method=``, ``order=``, ``base=``, ``k=``,
         ``eps=``, ...). ``rng=`` (an int seed, SeedSequence or Generator) is
@@ -622,7 +619,7 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
             ran = {"backend": "probes only", "tasks": 0, "task_seconds": 0.0}
             details["pairs_per_task"] = 1
         elif client is None:
-            slots = available_cores() if workers is None else int(workers)
+            slots = resolve_workers(workers)
             tiles = plan(slots, _THREAD_TASK_SECONDS)
             ran = _run_threads(kind, options, root, rows, cols, tiles, slots, assembly, labels)
         else:
@@ -634,6 +631,6 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         if assembly.report is not None:
             assembly.report.close()
     details.update(ran, wall_seconds=time.perf_counter() - start)
-    fields = assembly.fields(kind, labels, options.get("base"))
+    fields = assembly.fields(kind, labels, options)
     return PairwiseResult(**fields, labels=row_labels, other_labels=col_labels,
                           symmetric=symmetric, details=details)

@@ -4,6 +4,7 @@ from types import MappingProxyType
 
 from .exceptions import MethodError
 from .jensen_shannon import js_distance, js_divergence
+from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
 from .wasserstein import sinkhorn_divergence, wasserstein
 
@@ -18,6 +19,8 @@ DIVERGENCES = MappingProxyType(
         "js_distance": js_distance,
         "wasserstein": wasserstein,
         "sinkhorn": sinkhorn_divergence,
+        "energy_distance": energy_distance,
+        "mmd": mmd,
     }
 )
 
@@ -30,7 +33,8 @@ def divergence(p, q, /, kind, **options):
     p, q : Measure, array_like or frozen scipy.stats distribution
     kind : str
         One of the keys of :data:`DIVERGENCES`: ``"kl"``, ``"js"``,
-        ``"js_distance"``, ``"wasserstein"``, ``"sinkhorn"``.
+        ``"js_distance"``, ``"wasserstein"``, ``"sinkhorn"``,
+        ``"energy_distance"``, ``"mmd"``.
     **options
         Passed on to the divergence's function (``method=``, ``base=``,
         ``order=``, ...).

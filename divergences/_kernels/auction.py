@@ -462,7 +462,7 @@ def _row_minima_setup(y, prices, tree, assigned, n):
     return least, stack_size, y_t, np.empty(n), slack
 
 
-def row_minima(x, y, order, prices, tree, assigned, parallel=None):
+def row_minima(x, y, order, prices, tree, assigned, threads=1):
     """Row potentials, and the slack of an assignment, for a certificate.
 
     Returns ``u_i = min_j c[i, j] + prices[j]`` and, when ``assigned`` has one
@@ -471,16 +471,16 @@ def row_minima(x, y, order, prices, tree, assigned, parallel=None):
     is dual feasible, and the duality gap of the assignment is ``sum(slack)``:
     computed row by row it suffers no cancellation between large potentials.
     ``tree`` as in :func:`auction` (with ``y`` in its order), or empty.
-    Rows are split over threads when ``parallel`` (by default: when the work
-    is large enough to repay starting them).
+    Rows are split over up to ``threads`` threads when the work is large
+    enough to repay starting them (``threads=1``: the calling thread only).
     """
+    from . import launch
+
     n = x.shape[0]
     least, stack_size, y_t, u, slack = _row_minima_setup(y, prices, tree, assigned, n)
-    if parallel is None:
-        work = n * (64 * math.log2(max(y.shape[0], 2)) if tree[2].shape[0] > 0 else y.shape[0])
-        parallel = work > 5e6
-    run = _row_minima_parallel if parallel else _row_minima_serial
-    run(x, y, y_t, float(order), prices, tree, least, stack_size, assigned, u, slack)
+    work = n * (64 * math.log2(max(y.shape[0], 2)) if tree[2].shape[0] > 0 else y.shape[0])
+    launch(_row_minima_parallel, _row_minima_serial, threads if work > 5e6 else 1,
+           x, y, y_t, float(order), prices, tree, least, stack_size, assigned, u, slack)
     return u, slack
 
 
@@ -514,7 +514,8 @@ def warm_up():
                 assigned, prices, _, _, _, _ = auction(
                     x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2, status
                 )
-            for parallel in (False, True):
-                row_minima(x, y, order, prices, tree, assigned, parallel)
-                row_minima(x, y, order, prices, tree, np.empty(0, dtype=np.int64), parallel)
+            for run in (_row_minima_serial, _row_minima_parallel):
+                for rows in (assigned, np.empty(0, dtype=np.int64)):
+                    least, stack_size, y_t, u, slack = _row_minima_setup(y, prices, tree, rows, 4)
+                    run(x, y, y_t, order, prices, tree, least, stack_size, rows, u, slack)
     pair_costs(x, x, assigned, assigned, 1.0)

@@ -27,6 +27,9 @@ Speed comes from three things:
   potentials make the plan sparse and most blocks are skipped; at large
   ``eps`` none are and the bound costs a few operations per block.
 * **Rows in parallel**, in chunks, each chunk with its own scratch buffers.
+  Each parallel kernel has a serial twin (``*_serial``, the same body) that
+  the callers run through :func:`divergences._threads.run_kernel` when one
+  thread is asked for or the problem is too small to split.
 
 The exponents are finite by construction: zero weights are passed as
 ``log w = -1e300`` (see :func:`log_weights`), whose terms are ``exp(-700)``
@@ -46,6 +49,12 @@ BLOCK = 256
 # even 10^6 such terms change the sum by 2e-16 of itself.
 _NEGLIGIBLE = 50.0
 _ROWS_PER_TASK = 32
+# Below these sizes (cost entries) the serial twins run. A launch on two threads
+# costs ~10 us more than the serial call (bench_threads.py --crossover, loaded
+# machine); at 128 x 128 that is under 30% of either kernel's time, so even when
+# the second thread gets no core the parallel path is at most ~1.3x slower.
+SOFTMIN_SERIAL_BELOW = 128 * 128
+PLAN_SERIAL_BELOW = 128 * 128
 _LOG_ZERO = -1e300
 # Reassociation lets LLVM vectorise the max and sum reductions; every value
 # is finite (see the module docstring), so nnan/ninf hold.
@@ -170,6 +179,65 @@ def _block_bounds(xi, lo, hi, block_top, inv, order, bound):
     return best
 
 
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _softmin_offsets(starts, log_w, h, inv):
+    """The exponent offsets ``log w_j + h_j / eps`` and each block's largest one."""
+    n_blocks = starts.shape[0] - 1
+    offset = log_w + h * inv
+    block_top = np.empty(n_blocks)
+    for b in range(n_blocks):
+        block_top[b] = offset[starts[b]:starts[b + 1]].max()
+    return offset, block_top
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment):
+    """Rows ``task * _ROWS_PER_TASK`` onwards of :func:`softmin`, with their own scratch."""
+    n = x.shape[0]
+    n_blocks = lo.shape[0]
+    inv = 1.0 / eps
+    with_moment = moment.shape[0] == n
+    v = np.empty(BLOCK)
+    c = np.empty(BLOCK)
+    bound = np.empty(n_blocks)
+    for i in range(task * _ROWS_PER_TASK, min(n, (task + 1) * _ROWS_PER_TASK)):
+        xi = x[i]
+        first = _block_bounds(xi, lo, hi, block_top, inv, order, bound)
+        top = 0.0  # set by the first block (no infinities under fastmath)
+        total = 0.0
+        weighted = 0.0
+        for step in range(n_blocks):
+            # The most promising block first, then the rest in order.
+            b = first if step == 0 else (step - 1 if step <= first else step)
+            if step > 0 and bound[b] < top - _NEGLIGIBLE:
+                continue
+            j0, j1 = starts[b], starts[b + 1]
+            if with_moment:
+                block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c)
+            else:
+                block_max = _block_exponents(xi, yt, j0, j1, offset, inv, order, v)
+            if step > 0 and block_max < top - _NEGLIGIBLE:
+                continue
+            if with_moment:
+                s, sc = _sum_exp_cost(v, c, j1 - j0, block_max)
+            else:
+                s, sc = _sum_exp(v, j1 - j0, block_max), 0.0
+            if step == 0:
+                top, total, weighted = block_max, s, sc
+            elif block_max > top:
+                scale = math.exp(top - block_max)
+                top = block_max
+                total = total * scale + s
+                weighted = weighted * scale + sc
+            else:
+                scale = math.exp(block_max - top)
+                total += s * scale
+                weighted += sc * scale
+        out[i] = -eps * (top + math.log(total))
+        if with_moment:
+            moment[i] = weighted / total
+
+
 @njit(cache=True, nogil=True, parallel=True, fastmath=_FAST)
 def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
     """``out[i] = -eps log sum_j exp(log_w[j] + (h[j] - |x_i - y_j|^order) / eps)``.
@@ -196,71 +264,45 @@ def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
         terms, ``sum_j e_ij C_ij / sum_j e_ij`` with ``e_ij`` the summands
         (the row-conditional transport cost of a plan).
     """
-    n = x.shape[0]
-    n_blocks = lo.shape[0]
-    inv = 1.0 / eps
-    with_moment = moment.shape[0] == n
-    offset = log_w + h * inv
-    block_top = np.empty(n_blocks)
-    for b in range(n_blocks):
-        block_top[b] = offset[starts[b]:starts[b + 1]].max()
-    n_tasks = (n + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    offset, block_top = _softmin_offsets(starts, log_w, h, 1.0 / eps)
+    n_tasks = (x.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
     for task in prange(n_tasks):
-        v = np.empty(BLOCK)
-        c = np.empty(BLOCK)
-        bound = np.empty(n_blocks)
-        for i in range(task * _ROWS_PER_TASK, min(n, (task + 1) * _ROWS_PER_TASK)):
-            xi = x[i]
-            first = _block_bounds(xi, lo, hi, block_top, inv, order, bound)
-            top = 0.0  # set by the first block (no infinities under fastmath)
-            total = 0.0
-            weighted = 0.0
-            for step in range(n_blocks):
-                # The most promising block first, then the rest in order.
-                b = first if step == 0 else (step - 1 if step <= first else step)
-                if step > 0 and bound[b] < top - _NEGLIGIBLE:
-                    continue
-                j0, j1 = starts[b], starts[b + 1]
-                if with_moment:
-                    block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c)
-                else:
-                    block_max = _block_exponents(xi, yt, j0, j1, offset, inv, order, v)
-                if step > 0 and block_max < top - _NEGLIGIBLE:
-                    continue
-                if with_moment:
-                    s, sc = _sum_exp_cost(v, c, j1 - j0, block_max)
-                else:
-                    s, sc = _sum_exp(v, j1 - j0, block_max), 0.0
-                if step == 0:
-                    top, total, weighted = block_max, s, sc
-                elif block_max > top:
-                    scale = math.exp(top - block_max)
-                    top = block_max
-                    total = total * scale + s
-                    weighted = weighted * scale + sc
-                else:
-                    scale = math.exp(block_max - top)
-                    total += s * scale
-                    weighted += sc * scale
-            out[i] = -eps * (top + math.log(total))
-            if with_moment:
-                moment[i] = weighted / total
+        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment)
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def softmin_serial(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
+    """:func:`softmin` on the calling thread (the serial path for small problems)."""
+    offset, block_top = _softmin_offsets(starts, log_w, h, 1.0 / eps)
+    for task in range((x.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK):
+        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment)
+
+
+@njit(cache=True, nogil=True)
+def _plan_row(i, x, y, log_a, log_b, f, g, inv, order, plan):
+    for j in range(y.shape[0]):
+        s = 0.0
+        for k in range(x.shape[1]):
+            t = x[i, k] - y[j, k]
+            s += t * t
+        plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - _power(s, order)) * inv)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def dense_plan(x, y, log_a, log_b, f, g, eps, order):
     """The plan ``pi_ij`` as a dense (n, m) array (only when asked for and it fits)."""
-    n = x.shape[0]
-    m = y.shape[0]
-    inv = 1.0 / eps
-    plan = np.empty((n, m))
-    for i in prange(n):
-        for j in range(m):
-            s = 0.0
-            for k in range(x.shape[1]):
-                t = x[i, k] - y[j, k]
-                s += t * t
-            plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - _power(s, order)) * inv)
+    plan = np.empty((x.shape[0], y.shape[0]))
+    for i in prange(x.shape[0]):
+        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, order, plan)
+    return plan
+
+
+@njit(cache=True, nogil=True)
+def dense_plan_serial(x, y, log_a, log_b, f, g, eps, order):
+    """:func:`dense_plan` on the calling thread (the serial path for small problems)."""
+    plan = np.empty((x.shape[0], y.shape[0]))
+    for i in range(x.shape[0]):
+        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, order, plan)
     return plan
 
 
@@ -272,6 +314,8 @@ def warm_up():
     out = np.empty(2)
     starts = np.array([0, 2])
     box = np.zeros((1, 2))
-    softmin(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out)
-    softmin(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out[:0])
+    for kernel in (softmin, softmin_serial):
+        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out)
+        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out[:0])
     dense_plan(x, x, w, w, h, h, 1.0, 2.0)
+    dense_plan_serial(x, x, w, w, h, h, 1.0, 2.0)

@@ -489,8 +489,7 @@ class SinkhornObjective(Objective):
 
     def _cross(self, x, y):
         """OT_eps between the batches and its plan, by the library's online solver."""
-        from .._kernels.sinkhorn import dense_plan
-        from ..ot.sinkhorn import entropic_ot
+        from ..ot.sinkhorn import dense_plan, entropic_ot
 
         a, b = np.full(len(x), 1.0 / len(x)), np.full(len(y), 1.0 / len(y))
         f, g, info = entropic_ot(x, a, y, b, **self._settings())
@@ -500,8 +499,7 @@ class SinkhornObjective(Objective):
 
     def _self(self, x, with_plan):
         """OT_eps of a batch with itself (the symmetric problem), and its plan if asked."""
-        from .._kernels.sinkhorn import dense_plan
-        from ..ot.sinkhorn import symmetric_entropic_ot
+        from ..ot.sinkhorn import dense_plan, symmetric_entropic_ot
 
         a = np.full(len(x), 1.0 / len(x))
         potential, info = symmetric_entropic_ot(x, a, **self._settings())
@@ -596,7 +594,16 @@ OBJECTIVES = {
     "exact_ot": lambda **o: ExactOT(**o),
     "sinkhorn": lambda **o: SinkhornObjective(**o),
     "sliced": lambda **o: SlicedObjective(**o),
+    "mmd": lambda **o: _kernel_objective(**o),
+    "energy_distance": lambda **o: _kernel_objective(kernel="energy", **o),
 }
+
+
+def _kernel_objective(**options):
+    # Imported here: kernel_objective subclasses Objective from this module.
+    from .kernel_objective import KernelObjective
+
+    return KernelObjective(**options)
 
 
 def make_objective(divergence, **options):

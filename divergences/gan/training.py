@@ -107,7 +107,8 @@ def train(
         or a density (sampled).
     divergence : str or Objective
         A name of :data:`divergences.DIVERGENCES` -- ``"kl"``, ``"js"``,
-        ``"js_distance"``, ``"wasserstein"`` (WGAN-GP critic), ``"sinkhorn"`` --
+        ``"js_distance"``, ``"wasserstein"`` (WGAN-GP critic), ``"sinkhorn"``,
+        ``"energy_distance"``, ``"mmd"`` (U-statistic between the batches) --
         or of a variant in :data:`divergences.gan.OBJECTIVES`:
         ``"js_nonsaturating"``, ``"kl_reverse"``, ``"wgan_gp"``,
         ``"wgan_clip"``, ``"exact_ot"``, ``"sliced"``; or an

@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .._progress import SolverProgress
+from .._threads import get_threads
 from .._validation import check_choice, check_positive_int
 from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
@@ -147,7 +148,8 @@ def _online_violation(x, y, order, f, g):
     from ._boxtree import no_tree
 
     tree, _, _ = no_tree(y.shape[0])
-    u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64))
+    u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64),
+                      threads=get_threads())
     return max(float(np.max(f - u)), 0.0)
 
 
@@ -233,7 +235,7 @@ def solve(
             "solver='network_simplex' (or 'network_simplex_online' without the cost matrix)."
         )
     reporter = SolverProgress(progress, f"exact OT ({solver})")
-    update = reporter.stage(solver)
+    update = _in_cost_units(reporter.stage(solver), length)
     if solver == "auction":
         outcome = _solve_auction(x, y, order, max_iter, update)
     elif solver == "network_simplex":
@@ -275,6 +277,13 @@ def solve(
 
 # The entries of ``details`` in cost units, rescaled with the cost.
 _COST_DETAILS = ("duality_gap", "dual_violation", "error_bound", "tolerance", "final_eps")
+
+
+def _in_cost_units(update, length):
+    """``update`` fed amounts in the caller's cost units (the solvers report at unit scale)."""
+    if update is None:
+        return None
+    return lambda amount: update(length.to_cost_units(amount))
 
 
 def _of_cost(amount, total):
@@ -457,7 +466,7 @@ def _solve_auction(x, y, order, max_iter, progress=None):
         taken = np.zeros(size, dtype=bool)
         taken[assigned[assigned >= 0]] = True
         assigned[free_rows] = np.flatnonzero(~taken)
-    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned)
+    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned, threads=get_threads())
     # Back from the tree's order of the columns, and from copies to points.
     columns = perm[assigned]
     v = np.empty(size)

@@ -48,6 +48,7 @@ import warnings
 import numpy as np
 
 from .._progress import SolverProgress
+from .._threads import run_kernel
 from ..exceptions import ConvergenceWarning, DenseMemoryError
 from ..results import OTResult
 from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
@@ -139,11 +140,20 @@ _NO_MOMENT = np.empty(0)
 
 def _softmin(target, source, h, eps, order, out, moment=_NO_MOMENT):
     """``out_i = -eps log sum_j w_j exp((h_j - C(target_i, source_j)) / eps)`` (tree order)."""
-    from .._kernels.sinkhorn import softmin
+    from .._kernels import sinkhorn as kernels
 
-    softmin(target.points, source.points_t, source.starts, source.lo, source.hi,
-            source.log_weights, h, eps, order, out, moment)
+    run_kernel(kernels.softmin, kernels.softmin_serial, len(target) * len(source),
+               kernels.SOFTMIN_SERIAL_BELOW, target.points, source.points_t, source.starts,
+               source.lo, source.hi, source.log_weights, h, eps, order, out, moment)
     return out
+
+
+def dense_plan(x, y, log_a, log_b, f, g, eps, order):
+    """The plan ``pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)`` as a dense (n, m) array."""
+    from .._kernels import sinkhorn as kernels
+
+    return run_kernel(kernels.dense_plan, kernels.dense_plan_serial, x.shape[0] * y.shape[0],
+                      kernels.PLAN_SERIAL_BELOW, x, y, log_a, log_b, f, g, eps, order)
 
 
 def _marginal_error(w, h, h_plain, eps):
@@ -444,7 +454,7 @@ def solve(
         ``KL(pi | a x b)``); ``potentials = (f, g)``; ``details`` holds
         ``transport_cost = <pi, C>`` and ``entropic_term = eps KL``.
     """
-    from .._kernels.sinkhorn import dense_plan, log_weights
+    from .._kernels.sinkhorn import log_weights
 
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
     x, a = point_cloud(p)

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from .._threads import run_kernel
 from .._validation import as_rng, check_positive_int
 from ..results import OTResult
 from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
@@ -71,7 +72,7 @@ def solve(p, q, *, order=1.0, n_projections=None, rng=None, directions=None):
         ``value = (mean_theta W_p^p)^(1/p)``, ``stderr`` its Monte Carlo
         standard error (0 in 1-D, where the value is exact).
     """
-    from .._kernels.sliced import projected_costs
+    from .._kernels import sliced as kernels
 
     x, a = point_cloud(p)
     y, b = point_cloud(q)
@@ -89,7 +90,9 @@ def solve(p, q, *, order=1.0, n_projections=None, rng=None, directions=None):
         directions = _as_directions(directions, dim)
         count = directions.shape[0]
     uniform = is_uniform(p) and is_uniform(q)
-    costs = projected_costs(x, a, y, b, directions, order, uniform)
+    work = count * (x.shape[0] + y.shape[0])
+    costs = run_kernel(kernels.projected_costs, kernels.projected_costs_serial, work,
+                       kernels.SERIAL_BELOW, x, a, y, b, directions, order, uniform)
     costs = np.maximum(costs, 0.0)
     mean = float(costs.mean())
     value = mean ** (1.0 / order)

@@ -1,0 +1,85 @@
+"""``divergences test X Y``: a permutation two-sample test between two sample files.
+
+Kept apart from :mod:`divergences.cli` (which registers it with one call) so
+that the sub-command is one self-contained block; it reuses the command's
+helpers for options, errors and the printed result.
+"""
+
+import json
+
+__all__ = ["add_test_parser"]
+
+
+def add_test_parser(commands):
+    """Register the ``test`` sub-command on ``commands`` (argparse sub-parsers)."""
+    from .cli import _finite_float, _positive_int, _seed
+    from .registry import DIVERGENCES
+
+    test = commands.add_parser(
+        "test",
+        help="is the difference real? a permutation two-sample test",
+        description="Test whether the samples in files X and Y come from the same "
+        "distribution: a permutation test with a divergence as its statistic (see "
+        "dv.two_sample_test). Prints the statistic and the p-value "
+        "(1 + #{null >= observed}) / (1 + permutations).",
+    )
+    test.add_argument("x", metavar="X", help="samples of P: shape (n,) or (n, d)")
+    test.add_argument("y", metavar="Y", help="samples of Q: shape (m,) or (m, d)")
+    test.add_argument("--kind", default="energy_distance", choices=list(DIVERGENCES),
+                      help="the statistic (default energy_distance)")
+    test.add_argument("--method", default=None,
+                      help="method name (default auto; see `divergences methods`)")
+    test.add_argument("--order", type=_finite_float, default=None,
+                      help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
+    test.add_argument("--base", type=_finite_float, default=None,
+                      help="logarithm base for kl/js (2 for bits; default nats)")
+    test.add_argument("--option", action="append", metavar="KEY=VALUE",
+                      help="extra method option, repeatable (e.g. --option bandwidth=0.5)")
+    test.add_argument("--permutations", type=_positive_int, default=999,
+                      help="random splits of the pooled sample (default 999)")
+    test.add_argument("--seed", type=_seed, default=None,
+                      help="random seed: the same seed gives the same p-value")
+    test.add_argument("--standardize", action="store_true",
+                      help="scale each column by the pooled mean and sd first "
+                      "(for columns in different units)")
+    test.add_argument("--json", action="store_true", help="print the result as JSON")
+    test.set_defaults(handler=_cmd_test)
+
+
+def _cmd_test(args):
+    import divergences as dv
+
+    from ._cli_io import SampleFileError, load_samples, result_to_dict
+    from .cli import EXIT_OK, CliError, _divergence_options, _format_result, _library_call
+
+    try:
+        x = load_samples(args.x, "X")
+        y = load_samples(args.y, "Y")
+    except SampleFileError as exc:
+        raise CliError(str(exc)) from None
+    if x.shape[1] != y.shape[1]:
+        raise CliError(
+            f"X ({args.x!r}) has points of dimension {x.shape[1]} but Y ({args.y!r}) of "
+            f"dimension {y.shape[1]}; both must have the same number of columns."
+        )
+    options = _divergence_options(args)
+    if args.method is not None:
+        options["method"] = args.method
+    result = _library_call(
+        dv.two_sample_test, x, y, kind=args.kind, n_permutations=args.permutations,
+        rng=args.seed, standardize=args.standardize, **options,
+    )
+    if args.json:
+        data = {
+            "statistic": result_to_dict(result.statistic),
+            "pvalue": result.pvalue,
+            "n_permutations": result.n_permutations,
+            "null_method": result.method,
+            "standardized": result.details["standardized"],
+        }
+        print(json.dumps(data, indent=2, allow_nan=False))
+        return EXIT_OK
+    print(_format_result(result.statistic, ("X", "Y")))
+    print(f"p-value     {result.pvalue:.4g}  ({result.n_permutations} permutations; "
+          f"null: {result.method}{'; standardized' if args.standardize else ''})")
+    return EXIT_OK

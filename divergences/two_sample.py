@@ -1,0 +1,433 @@
+"""Permutation two-sample tests: is the divergence between two sample sets real?
+
+Under the null hypothesis P = Q the two sets are exchangeable: any split of
+the pooled sample into sets of the original sizes is as likely as the
+observed one. The test recomputes the divergence on ``n_permutations``
+random splits and reports where the observed value falls among them,
+
+    p = (1 + #{null >= observed}) / (1 + n_permutations),
+
+which is a valid p-value (P(p <= alpha) <= alpha under the null) and never 0
+(Phipson and Smyth 2010, "Permutation p-values should never be zero").
+
+A permutation only relabels the pooled points, so what does not depend on
+the labels is computed once:
+
+* **energy distance and MMD** (uniform weights): the statistic is a function
+  of ``s^T K s`` and ``s^T K 1`` for the indicator ``s`` of the first set and
+  the pooled kernel matrix ``K``. The rows of ``K`` are computed block by
+  block (never the whole N x N matrix) and multiplied by the matrix of all
+  the permutations' indicators at once (BLAS), so 1,000 permutations cost
+  one pass of kernel evaluations and one N x N x 1,000 matrix product;
+* **sliced Wasserstein** (uniform weights): the projections of the pooled
+  points on the (fixed) directions are sorted once; a permutation's two
+  sorted projections are read off the pooled order by their labels, with no
+  new sort;
+* **k-NN KL** (the fixed-k estimate, uniform weights): each pooled point's
+  nearest pooled neighbours are listed once; a split finds every point's
+  k-th neighbour in its own set and in the other by walking that list and
+  counting labels (a split whose lists run out is recomputed);
+* everything else (exact and entropic OT, k-NN JS, classifier estimates,
+  weighted samples) is recomputed from scratch for every permutation: exact
+  OT has nothing that survives a relabelling (the optimal plan of one split
+  says nothing about another's), so its test costs ``n_permutations``
+  solves -- pick ``kind="energy_distance"`` or ``method="sliced"`` for a
+  cheaper one.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_rng, check_positive_int, check_same_dim
+from .exceptions import MethodError
+from .measures import Samples, as_measure
+
+__all__ = ["two_sample_test", "TwoSampleTestResult"]
+
+# Methods that draw random numbers (directions, folds, networks); their seed is
+# drawn once from rng= and the same for the observed statistic and every
+# permutation, so the null distribution is that of one fixed statistic.
+_DRAWING_METHODS = frozenset({"sliced", "classifier", "critic"})
+
+# The permutations' indicator matrix (N x B float64) is built in batches of at
+# most this many bytes.
+_INDICATOR_BYTES = 256 * 2**20
+# Kernel rows are computed in blocks of at most this many bytes.
+_BLOCK_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True, kw_only=True)
+class TwoSampleTestResult:
+    """The outcome of :func:`two_sample_test`; ``float(result)`` is the p-value.
+
+    Attributes
+    ----------
+    statistic : DivergenceResult
+        The divergence between the two sets as given (the full result).
+    pvalue : float
+        ``(1 + #{null >= observed}) / (1 + n_permutations)``; values within
+        rounding of the observed one (relative ``1e-12``) count as ``>=``.
+    n_permutations : int
+        The number of random splits of the pooled sample.
+    null : ndarray, shape (n_permutations,)
+        The statistic on each split (read-only).
+    kind : str
+        The divergence, by its registry name.
+    method : str
+        How the null was computed: ``"pooled kernel sums"``, ``"pooled sorted
+        projections"``, ``"pooled neighbour lists"`` or ``"recomputed"`` (a
+        fresh estimate per split).
+    details : dict
+        ``observed`` (the statistic as the null computes it, equal to
+        ``statistic.value`` up to rounding) and method-specific facts.
+    """
+
+    statistic: object
+    pvalue: float
+    n_permutations: int
+    null: np.ndarray = field(repr=False, compare=False)
+    kind: str
+    method: str
+    details: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __float__(self):
+        return self.pvalue
+
+    def __repr__(self):
+        s = self.statistic
+        return (
+            f"{type(self).__name__}({self.kind}: statistic={s.value:.6g} {s.unit} "
+            f"({s.method}), pvalue={self.pvalue:.4g}, n_permutations={self.n_permutations}, "
+            f"null={self.method!r})"
+        )
+
+
+def _sample_set(value, name):
+    measure = as_measure(value, name)
+    if measure.kind != "samples":
+        raise MethodError(
+            f"two_sample_test permutes the pooled sample points, so {name} must be a sample "
+            f"set, got {measure!r}; draw samples from a density with .sample(n, rng=...)."
+        )
+    return measure
+
+
+def _check_kind(kind):
+    from .registry import DIVERGENCES
+
+    if kind not in DIVERGENCES:
+        names = ", ".join(repr(name) for name in DIVERGENCES)
+        raise MethodError(f"unknown divergence kind {kind!r}; choose one of {names}.")
+    return DIVERGENCES[kind]
+
+
+def _pooled(p, q):
+    """The pooled points and per-point weights (1 for an unweighted set)."""
+    points = np.concatenate([p.points, q.points])
+    weights = np.concatenate([p.weights * p.size, q.weights * q.size])
+    return points, weights
+
+
+def _standardized(p, q):
+    """Both sets with every coordinate centred and scaled by the pooled mean and sd."""
+    points = np.concatenate([p.points, q.points])
+    centre, scale = points.mean(axis=0), points.std(axis=0)
+    # A constant coordinate tells the sets nothing apart: leave it at 0, unscaled.
+    scale[scale == 0] = 1.0
+    return tuple(
+        Samples((s.points - centre) / scale, weights=None if s.is_uniform else s.weights)
+        for s in (p, q)
+    )
+
+
+def _permutations(rng, total, count):
+    return [rng.permutation(total) for _ in range(count)]
+
+
+def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=None,
+                    standardize=False, **options):
+    """A permutation test of P = Q, with any divergence computable from samples as statistic.
+
+    Parameters
+    ----------
+    x, y : array_like or Samples
+        The two sample sets, of shapes ``(n, d)`` and ``(m, d)`` (or ``(n,)``
+        in 1-D), optionally weighted (:class:`~divergences.Samples`;
+        weights travel with their points).
+    kind : str, optional
+        The statistic, by the names of :func:`divergences.divergence`:
+        ``"energy_distance"`` (default: no tuning parameter, and the fast
+        path), ``"mmd"``, ``"wasserstein"`` (any sample method: ``"exact"``,
+        ``"sinkhorn"``, ``"sliced"``), ``"sinkhorn"``, ``"kl"``, ``"js"``,
+        ``"js_distance"`` (k-NN or ``method="classifier"``).
+    n_permutations : int, optional
+        Random splits of the pooled sample (default 999: p-values in steps of
+        0.001).
+    rng : None, int or numpy.random.Generator
+        Seed of the permutations (and of the statistic's own random numbers:
+        sliced directions, classifier folds, drawn once and held fixed across
+        the permutations). The same seed gives the same p-value.
+    standardize : bool, optional
+        Scale every coordinate by the pooled sample's mean and standard
+        deviation first (default False). The pooled moments do not depend on
+        the split, so the test stays exact; use it when the coordinates have
+        different units, which would otherwise let the largest-scaled ones
+        decide a distance-based statistic alone. The statistic is then the
+        divergence between the standardised sets.
+    **options
+        Options of the divergence (``method=``, ``bandwidth=``, ``k=``,
+        ``eps=``, ...). For ``"mmd"`` without ``bandwidth`` the median
+        heuristic of the pooled sample is computed once and used for every
+        split.
+
+    Returns
+    -------
+    TwoSampleTestResult
+        ``statistic`` (the divergence result), ``pvalue``, ``null``,
+        ``n_permutations``, ``kind`` and ``method`` (what was reused).
+
+    Raises
+    ------
+    ValueError
+        For ``n_permutations < 1``.
+    InvalidMeasureError
+        For an empty sample set, NaN or infinite values, or sets of different
+        dimensions.
+    MethodError
+        For an unknown kind, a density instead of samples, or a method that
+        does not apply to samples (``method="gaussian"``).
+
+    Notes
+    -----
+    The cost per permutation: energy distance and MMD, one N x N matrix
+    product column (N = n + m) after one pass over the pooled kernel matrix;
+    sliced W, a linear scan per direction; k-NN KL, a walk of about
+    ``k N / min(n, m)`` listed neighbours per point; every other statistic, a fresh
+    estimate -- exact OT, in particular, reuses nothing, and its test costs
+    ``n_permutations`` exact solves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergences as dv
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=(200, 3)), rng.normal(size=(150, 3))
+    >>> same = dv.two_sample_test(x, y, n_permutations=199, rng=1)
+    >>> same.kind, same.method, same.pvalue > 0.05
+    ('energy_distance', 'pooled kernel sums', True)
+    >>> shifted = dv.two_sample_test(x, y + [1.0, 0.0, 0.0], n_permutations=199, rng=1)
+    >>> shifted.pvalue  # no split of the pooled sample is as far apart: 1 / 200
+    0.005
+    """
+    n_permutations = check_positive_int(n_permutations, "n_permutations")
+    p, q = _sample_set(x, "x"), _sample_set(y, "y")
+    check_same_dim(p, q)
+    if standardize:
+        p, q = _standardized(p, q)
+    function = _check_kind(kind)
+    rng = as_rng(rng)
+    if options.get("method") in _DRAWING_METHODS:
+        # rng= is the test's own keyword, so the statistic's seed always comes from it.
+        options["rng"] = int(rng.integers(2**63))
+    statistic = function(p, q, **options)
+    if kind == "mmd" and "bandwidth" in statistic.details:
+        options["bandwidth"] = statistic.details["bandwidth"]
+    permutations = _permutations(rng, p.size + q.size, n_permutations)
+    null, observed, how, details = _null(kind, statistic, p, q, permutations, function, options)
+    # Ties within rounding count as >=, as scipy.stats.permutation_test does.
+    tolerance = 1e-12 * max(abs(observed), details.pop("scale", 0.0))
+    pvalue = (1.0 + np.count_nonzero(null >= observed - tolerance)) / (1.0 + n_permutations)
+    null.setflags(write=False)
+    details["observed"] = observed
+    details["standardized"] = bool(standardize)
+    return TwoSampleTestResult(
+        statistic=statistic,
+        pvalue=float(pvalue),
+        n_permutations=n_permutations,
+        null=null,
+        kind=kind,
+        method=how,
+        details=details,
+    )
+
+
+def _null(kind, statistic, p, q, permutations, function, options):
+    uniform = p.is_uniform and q.is_uniform
+    if uniform and kind in ("energy_distance", "mmd") and statistic.method in ("dense", "online"):
+        return _kernel_null(kind, statistic, p, q, permutations, options)
+    if uniform and kind == "wasserstein" and statistic.method == "sliced":
+        return _sliced_null(statistic, p, q, permutations, options)
+    if (uniform and kind == "kl" and statistic.method == "knn"
+            and options.get("variant", "fixed") == "fixed"):
+        return _knn_kl_null(statistic, p, q, permutations, function, options)
+    return _recomputed_null(statistic, p, q, permutations, function, options)
+
+
+def _recomputed_null(statistic, p, q, permutations, function, options):
+    points, weights = _pooled(p, q)
+    n = p.size
+    null = np.empty(len(permutations))
+    for b, perm in enumerate(permutations):
+        first, second = perm[:n], perm[n:]
+        null[b] = function(
+            _split(points, weights, first, p.is_uniform and q.is_uniform),
+            _split(points, weights, second, p.is_uniform and q.is_uniform),
+            **options,
+        ).value
+    return null, statistic.value, "recomputed", {}
+
+
+def _split(points, weights, index, uniform):
+    return Samples(points[index], weights=None if uniform else weights[index])
+
+
+# --------------------------------------------------------------------------- kernel statistics
+
+
+def _kernel_null(kind, statistic, p, q, permutations, options):
+    """The energy distance or MMD on every split, from the pooled kernel matrix's sums."""
+    from .kernel_distances import _inverse_scale, _kernel_at_zero, _kernel_code
+
+    kernel = "energy" if kind == "energy_distance" else options.get("kernel", "gaussian")
+    bandwidth = options.get("bandwidth")
+    unbiased = statistic.details["unbiased"]
+    points = np.concatenate([p.points, q.points])
+    total, n, m = points.shape[0], p.size, q.size
+    code, inv = _kernel_code(kernel), _inverse_scale(kernel, bandwidth)
+
+    # Column 0 is the observed split, so that it is computed exactly like the null.
+    labels = np.zeros((len(permutations) + 1, total), dtype=bool)
+    labels[0, :n] = True
+    for b, perm in enumerate(permutations, start=1):
+        labels[b, perm[:n]] = True
+
+    quadratic, row_sums = _pooled_sums(points, labels, code, inv)
+    linear = labels.astype(np.float64) @ row_sums  # s^T K 1
+    grand = float(row_sums.sum())
+    values = _kernel_statistic(quadratic, linear, grand, n, m, _kernel_at_zero(kernel), unbiased)
+    if kind == "mmd" and statistic.unit.startswith("sqrt"):
+        values = np.sqrt(np.maximum(values, 0.0))
+    # Rounding of sums of N^2 kernel values is relative to their mean size, not to the
+    # (much smaller) statistic: the tie tolerance is scaled by it.
+    scale = abs(grand) / (total * total)
+    details = {"scale": scale, "kernel": kernel}
+    return values[1:], float(values[0]), "pooled kernel sums", details
+
+
+def _pooled_sums(points, labels, code, inv):
+    """``s^T K s`` for every row ``s`` of ``labels``, and the row sums ``K 1``.
+
+    ``K`` is symmetric, so only its upper block triangle is computed: row
+    block ``I`` against the columns from ``I`` on, whose off-diagonal part
+    counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
+    of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
+    """
+    from ._kernels.kernel_sums import gram_rows_transposed
+
+    total = points.shape[0]
+    transposed = np.ascontiguousarray(points.T)
+    quadratic = np.zeros(labels.shape[0])
+    row_sums = np.zeros(total)
+    batch = max(1, _INDICATOR_BYTES // (8 * total))
+    block = max(1, _BLOCK_BYTES // (8 * total))
+    buffer = np.empty(min(block, total) * total)
+    for c0 in range(0, labels.shape[0], batch):
+        indicators = np.ascontiguousarray(labels[c0:c0 + batch].T, dtype=np.float64)
+        for r0 in range(0, total, block):
+            r1 = min(r0 + block, total)
+            height = r1 - r0
+            k = buffer[: height * (total - r0)].reshape(height, total - r0)
+            gram_rows_transposed(points[r0:r1], transposed, r0, code, inv, k)
+            if c0 == 0:
+                row_sums[r0:r1] += k.sum(axis=1)
+                row_sums[r1:] += k[:, height:].sum(axis=0)
+            mine = indicators[r0:r1]
+            both = k @ indicators[r0:]  # the diagonal block and the blocks to its right
+            diagonal = k[:, :height] @ mine
+            quadratic[c0:c0 + batch] += np.einsum("ib,ib->b", mine, 2.0 * both - diagonal)
+    return quadratic, row_sums
+
+
+def _kernel_statistic(quadratic, linear, grand, n, m, k0, unbiased):
+    """MMD^2 from ``Q = s^T K s``, ``L = s^T K 1`` and ``T = 1^T K 1``.
+
+    Within the first set the sum is Q, across the sets L - Q, within the
+    second T - 2L + Q; the U-statistic drops the diagonals (``k0`` each).
+    """
+    within_x, across, within_y = quadratic, linear - quadratic, grand - 2.0 * linear + quadratic
+    if unbiased:
+        kxx = (within_x - n * k0) / (n * (n - 1))
+        kyy = (within_y - m * k0) / (m * (m - 1))
+    else:
+        kxx, kyy = within_x / (n * n), within_y / (m * m)
+    return (kxx + kyy) - 2.0 * across / (n * m)
+
+
+# --------------------------------------------------------------------------- sliced W
+
+
+def _sliced_null(statistic, p, q, permutations, options):
+    """Sliced W_p on every split, from the pooled projections sorted once."""
+    from ._kernels.sliced_permutations import permuted_sliced_costs
+    from .ot.sliced import _DEFAULT_PROJECTIONS, _as_directions, random_directions
+
+    order = float(options.get("order", 1.0))
+    dim = p.dim
+    if options.get("directions") is not None:
+        directions = _as_directions(options["directions"], dim)
+    else:
+        count = options.get("n_projections", _DEFAULT_PROJECTIONS)
+        directions = random_directions(count, dim, as_rng(options.get("rng")))
+    points = np.concatenate([p.points, q.points])
+    projections = directions @ points.T  # (L, N)
+    order_index = np.argsort(projections, axis=1, kind="stable")
+    sorted_projections = np.take_along_axis(projections, order_index, axis=1)
+    n = p.size
+    labels = np.zeros((len(permutations) + 1, points.shape[0]), dtype=np.bool_)
+    labels[0, :n] = True
+    for b, perm in enumerate(permutations, start=1):
+        labels[b, perm[:n]] = True
+    costs = permuted_sliced_costs(sorted_projections, order_index, labels, n, order)
+    values = np.maximum(costs, 0.0) ** (1.0 / order)
+    details = {"n_projections": directions.shape[0]}
+    return values[1:], float(values[0]), "pooled sorted projections", details
+
+
+# --------------------------------------------------------------------------- k-NN KL
+
+
+def _knn_kl_null(statistic, p, q, permutations, function, options):
+    """The fixed-k k-NN KL on every split, from one pooled neighbour list.
+
+    Each point's nearest pooled neighbours are listed once (scipy's cKDTree),
+    long enough that a random split almost always finds both k-th neighbours
+    in it: about ``k N / min(n, m)`` entries are needed on average, and the
+    list is four times that plus 20 (plus room for duplicates at distance 0).
+    A split for which some point's list runs out is recomputed from scratch,
+    so the null is exact either way.
+    """
+    from scipy.spatial import cKDTree
+
+    from ._kernels.knn_permutations import permuted_knn_log_ratios
+
+    k = statistic.details["k"]
+    points = np.concatenate([p.points, q.points])
+    total, n, m = points.shape[0], p.size, q.size
+    duplicates = total - np.unique(points, axis=0).shape[0]
+    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
+    distances, indices = cKDTree(points).query(points, width)
+    distances = np.ascontiguousarray(distances.reshape(total, width))
+    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
+    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
+    labels = np.zeros((len(permutations), total), dtype=np.bool_)
+    for b, perm in enumerate(permutations):
+        labels[b, perm[:n]] = True
+    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
+    null = p.dim / n * sums + np.log(m / (n - 1))
+    for b in np.flatnonzero(~complete):
+        perm = permutations[b]
+        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
+                           **options).value
+    details = {"k": k, "neighbour_list": width, "recomputed": int((~complete).sum())}
+    return null, statistic.value, "pooled neighbour lists", details
