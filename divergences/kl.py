@@ -169,9 +169,13 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
         Options of the chosen method; an option the method does not take is
         an error, never silently ignored.
 
-        * ``"knn"``: ``k`` (default 3), ``variant`` (``"fixed"``, default, or
-          ``"adaptive"``, the bias-reduced form with per-point neighbour
-          counts; two sample sets only), ``ties`` (how exact duplicates are
+        * ``"knn"``: ``k`` (default 3), ``variant`` (two sample sets only:
+          ``"corrected"``, default -- each ball's mass corrected for the
+          density's shape after a marginal Gaussianization, which removes most
+          of the bias of the others in dimension >= 2; ``"fixed"``, the
+          Wang--Kulkarni--Verdu estimator; or ``"adaptive"``, its bias-reduced
+          form with per-point neighbour counts; see
+          :func:`divergences.knn_estimators.kl_knn`), ``ties`` (how exact duplicates are
           handled: ``"auto"``, default, picks by the data -- the plug-in
           estimate of the discrete law for lattice data with few distinct
           points, dithering within the rounding resolution for rounded data,

@@ -179,7 +179,10 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
         Options of the divergence (``method=``, ``bandwidth=``, ``k=``,
         ``eps=``, ...). For ``"mmd"`` without ``bandwidth`` the median
         heuristic of the pooled sample is computed once and used for every
-        split.
+        split. For k-NN KL the statistic is the fixed-k estimate
+        (``variant="fixed"``) unless another variant is given: the test is exact
+        for any statistic, and that one's null is read off one pooled
+        neighbour list.
 
     Returns
     -------
@@ -230,6 +233,11 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     if options.get("method") in _DRAWING_METHODS:
         # rng= is the test's own keyword, so the statistic's seed always comes from it.
         options["rng"] = int(rng.integers(2**63))
+    if kind == "kl" and options.get("method", "auto") in ("auto", "knn"):
+        # Any statistic gives an exact permutation test; the fixed-k one's null comes
+        # from one pooled neighbour list, where the (less biased) default estimate
+        # would cost a fresh estimate per permutation. A variant asked for is kept.
+        options.setdefault("variant", "fixed")
     statistic = function(p, q, **options)
     if kind == "mmd" and "bandwidth" in statistic.details:
         options["bandwidth"] = statistic.details["bandwidth"]
@@ -258,8 +266,11 @@ def _null(kind, statistic, p, q, permutations, function, options):
         return _kernel_null(kind, statistic, p, q, permutations, options)
     if uniform and kind == "wasserstein" and statistic.method == "sliced":
         return _sliced_null(statistic, p, q, permutations, options)
-    if (uniform and kind == "kl" and statistic.method == "knn"
-            and options.get("variant", "fixed") == "fixed"):
+    # The pooled lists follow the zero-distance rule: with duplicates, only where
+    # the statistic did too (ties="skip"); the default tie rules recompute.
+    untied = statistic.details.get("ties") == "none" or options.get("ties") == "skip"
+    if (uniform and kind == "kl" and statistic.method == "knn" and untied
+            and statistic.details.get("variant") == "fixed"):
         return _knn_kl_null(statistic, p, q, permutations, function, options)
     return _recomputed_null(statistic, p, q, permutations, function, options)
 

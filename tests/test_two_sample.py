@@ -78,12 +78,25 @@ def test_pooled_sorted_projections_give_the_recomputed_null(sets):
 def test_pooled_neighbour_lists_give_the_recomputed_null(sets, k):
     x, y = sets
     x, y = x.copy(), y.copy()
-    x[5], y[3] = x[6], x[10]  # duplicates: zero distances are skipped, as the estimator does
-    (fast, observed, how, details), (slow, *_), statistic = _both_nulls("kl", x, y, {"k": k})
+    x[5], y[3] = x[6], x[10]  # duplicates: zero distances skipped by both (ties="skip")
+    (fast, observed, how, details), (slow, *_), statistic = _both_nulls(
+        "kl", x, y, {"k": k, "variant": "fixed", "ties": "skip"})
     assert how == "pooled neighbour lists" and details["recomputed"] == 0
     assert observed == statistic.value
     # The same logarithms summed in another order: rounding of n eps per term's size.
     assert np.abs(fast - slow).max() <= 16 * len(x) * EPS * max(np.abs(slow).max(), 1.0)
+
+
+def test_duplicates_under_the_default_tie_rule_are_recomputed(sets):
+    # The default rule treats shared values as atoms, which the pooled lists do not
+    # know: the null is then recomputed, so that it is the statistic's own null.
+    x, y = sets
+    x, y = x.copy(), y.copy()
+    y[3] = x[10]
+    (fast, observed, how, _), (slow, *_), statistic = _both_nulls(
+        "kl", x, y, {"k": 2, "variant": "fixed"})
+    assert statistic.details["ties"] != "none" and how != "pooled neighbour lists"
+    assert np.array_equal(fast, slow) and observed == statistic.value
 
 
 def test_neighbour_lists_that_run_out_are_recomputed(sets, monkeypatch):
@@ -96,7 +109,7 @@ def test_neighbour_lists_that_run_out_are_recomputed(sets, monkeypatch):
         return real(distances[:, :k], indices[:, :k], labels, k)  # k entries: never both
 
     monkeypatch.setattr(knn_permutations, "permuted_knn_log_ratios", short_lists)
-    (fast, _, _, details), (slow, *_), _ = _both_nulls("kl", x, y, {"k": 2})
+    (fast, _, _, details), (slow, *_), _ = _both_nulls("kl", x, y, {"k": 2, "variant": "fixed"})
     assert details["recomputed"] == len(fast)
     assert np.array_equal(fast, slow)
 

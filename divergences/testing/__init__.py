@@ -13,6 +13,9 @@ Measures
 Pairs with a known divergence (:class:`KnownPair`)
     :func:`shifted_copies`, :func:`planted_permutations`, :func:`parallel_lines`,
     :func:`diracs`, :func:`dirac_and_samples`, :func:`disjoint_histograms`.
+Continuous laws with known KL and JS, to calibrate sample estimators (:class:`CalibrationPair`)
+    :func:`mean_shift`, :func:`scale_change`, :func:`mixture`, :func:`student_t`,
+    :func:`log_normal`, :func:`banana`, and the panel :func:`calibration_pairs`.
 
 Needs the ``hypothesis`` package (``pip install hypothesis``); ``import
 divergences`` does not import it, only ``divergences.testing`` does.
@@ -37,6 +40,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "divergences.testing needs the hypothesis package: pip install hypothesis"
     ) from exc
 
+from ._calibration import (
+    CalibrationPair,
+    banana,
+    calibration_pairs,
+    log_normal,
+    mean_shift,
+    mixture,
+    scale_change,
+    student_t,
+)
 from ._known import (
     KnownPair,
     diracs,
@@ -77,4 +90,12 @@ __all__ = [
     "diracs",
     "dirac_and_samples",
     "disjoint_histograms",
+    "CalibrationPair",
+    "mean_shift",
+    "scale_change",
+    "mixture",
+    "student_t",
+    "log_normal",
+    "banana",
+    "calibration_pairs",
 ]

@@ -119,18 +119,39 @@ def exact_similarity(dim):
 @pytest.mark.parametrize("divergence", ["kl", "js"])
 @given(data=st.data())
 def test_knn_estimators_are_similarity_invariant(divergence, data):
-    # Both estimators depend on the data only through ratios of distances (and
-    # the sizes), so maps that scale every distance by the same factor -- here
-    # exactly, in floating point -- leave them unchanged up to the rounding of
-    # the logarithms: a few eps per term, summed over n + m terms.
+    # The fixed-k KL and the pooled JS estimators depend on the data only through
+    # ratios of distances (and the sizes), so maps that scale every distance by the
+    # same factor -- here exactly, in floating point -- leave them unchanged up to
+    # the rounding of the logarithms: a few eps per term, summed over n + m terms.
+    # (The corrected KL variant is invariant under other maps: the next property.)
     dim = data.draw(st.integers(1, 3))
     x, y = data.draw(distinct_sample_pair(dim))
     move = data.draw(exact_similarity(dim))
     k = data.draw(st.integers(1, 3))
     function = dv.kl_divergence if divergence == "kl" else dv.js_divergence
-    before = pending(function, x, y, method="knn", k=k)
-    after = pending(function, move(x), move(y), method="knn", k=k)
+    options = {"variant": "fixed"} if divergence == "kl" else {}
+    before = pending(function, x, y, method="knn", k=k, **options)
+    after = pending(function, move(x), move(y), method="knn", k=k, **options)
     # |log(2^j r)| <= |log r| + 3 log 2; distances lie in [1e-5, 40] (well-scaled points).
+    magnitude = 1.0 + abs(before.value) + abs(math.log(1e-5)) + 3 * LOG2
+    assert abs(after.value - before.value) <= 16 * (len(x) + len(y)) * dim * EPS * magnitude
+
+
+@pytest.mark.usefixtures("knn_ready")
+@given(data=st.data())
+def test_corrected_knn_kl_does_not_depend_on_each_coordinates_unit(data):
+    # The corrected variant first maps each coordinate by the pooled sample's
+    # quantiles, so rescaling any coordinate on its own (a change of unit) changes
+    # nothing: by a power of two every quantile, knot slope and interpolation
+    # weight scales exactly, and the estimate is the same up to rounding -- where
+    # the fixed estimator, which measures Euclidean distances, changes.
+    dim = data.draw(st.integers(1, 3))
+    x, y = data.draw(distinct_sample_pair(dim))
+    units = 2.0 ** np.array(data.draw(st.lists(st.integers(-3, 3), min_size=dim, max_size=dim)))
+    k = data.draw(st.integers(1, 3))
+    before = pending(dv.kl_divergence, x, y, method="knn", k=k)
+    after = pending(dv.kl_divergence, x * units, y * units, method="knn", k=k)
+    assert before.details["variant"] == "corrected"
     magnitude = 1.0 + abs(before.value) + abs(math.log(1e-5)) + 3 * LOG2
     assert abs(after.value - before.value) <= 16 * (len(x) + len(y)) * dim * EPS * magnitude
 

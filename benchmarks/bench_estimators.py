@@ -1,0 +1,211 @@
+"""Calibration of the sample estimators: bias, spread, RMSE and interval coverage.
+
+    python benchmarks/bench_estimators.py                 # the full grid (hours)
+    python benchmarks/bench_estimators.py --quick         # d = 2, 5; n = 500, 2,000; 5 seeds
+    python benchmarks/bench_estimators.py --dims 5 --sizes 5000 --seeds 20 --pairs mean_shift,mixture
+
+For every cell (pair, dimension d, sample size n = m) and every estimator, the
+estimate is computed on ``--seeds`` independent draws and compared with the
+pair's known truth (:mod:`divergences.testing`'s calibration pairs: Gaussian
+mean shift and scale change, a mixture, Student-t tails, log-normal marginals,
+a banana-shaped pair). Per cell it prints
+
+* ``bias`` -- mean estimate minus truth, with its own Monte Carlo error
+  (sd / sqrt(seeds)) so that a small bias can be told from noise;
+* ``sd`` -- the spread of the estimates over seeds;
+* ``rmse`` -- sqrt(bias^2 + sd^2);
+* ``se`` -- the mean standard error the estimator reported (compare with sd:
+  equal when the stderr is calibrated as sampling noise);
+* ``cover`` -- the share of seeds whose 95% interval contains the truth: the
+  result's ``ci`` where it has one, else value +- 1.96 stderr. Bias that the
+  stderr does not include shows up here;
+* ``time`` -- mean wall seconds per estimate.
+
+Estimators: the library's default on two sample sets (``auto``: for KL the
+corrected k-NN variant), the fixed (Wang--Kulkarni--Verdu) and adaptive k-NN
+variants (KL), the classifier estimator, the default on samples of P against
+the density of Q, and universal-divergence's k-NN ``estimate`` (when
+installed: ``pip install universal-divergence``) on the same draws.
+
+Benchmarks are not tests; the tolerances the test-suite asserts on a few cells
+are derived from the number of seeds there.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import divergences as dv  # noqa: E402
+from _harness import machine_line, markdown_table  # noqa: E402
+from divergences.testing import calibration_pairs  # noqa: E402
+
+Z95 = 1.959963984540054
+
+
+def _interval(result):
+    """The result's 95% interval: its ``ci`` when it has one, else value +- 1.96 stderr."""
+    ci = getattr(result, "ci", None)
+    if ci is not None:
+        return float(ci[0]), float(ci[1])
+    value, se = float(result), result.stderr
+    if se is None or not math.isfinite(se):
+        return None  # no interval: coverage is not defined
+    return value - Z95 * se, value + Z95 * se
+
+
+def _library(kind, *, random=False, against_density=False, **options):
+    """The library's estimator of ``kind``; ``random``: it draws (pass the seed's rng)."""
+    function = dv.kl_divergence if kind == "kl" else dv.js_divergence
+
+    def estimate(x, y, pair, rng):
+        extra = {"rng": rng} if random else {}
+        result = function(x, pair.q if against_density else y, **extra, **options)
+        return float(result), float(result.stderr), _interval(result)
+
+    return estimate
+
+
+def _universal_divergence(x, y, pair, rng):
+    from universal_divergence import estimate
+
+    return float(estimate(x, y, k=1)), math.nan, None
+
+
+def estimators(kind, with_peers):
+    table = {f"dv {kind} auto": _library(kind)}
+    if kind == "kl":  # the variants exist for KL only
+        table["dv kl knn fixed (WKV)"] = _library(kind, method="knn", variant="fixed")
+        table["dv kl knn adaptive"] = _library(kind, method="knn", variant="adaptive")
+    table[f"dv {kind} classifier"] = _library(kind, method="classifier", random=True)
+    table[f"dv {kind} samples vs density"] = _library(kind, against_density=True)
+    if kind == "kl" and with_peers:
+        try:
+            import universal_divergence  # noqa: F401
+        except ImportError:
+            print("universal-divergence is not installed: its rows are left out.")
+        else:
+            table["universal-divergence (k=1)"] = _universal_divergence
+    return table
+
+
+def run_cell(pair, truth, n, seeds, table, rng_root):
+    """Every estimator of ``table`` on the same ``seeds`` draws of ``pair``."""
+    rows = {name: [] for name in table}
+    for seed in range(seeds):
+        rng = np.random.default_rng([rng_root, seed])
+        x, y = pair.sample(n, rng=rng)
+        for name, estimate in table.items():
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    value, se, interval = estimate(x, y, pair, np.random.default_rng(seed))
+                except Exception as exc:  # a failed estimate is a row, not a crash
+                    value, se, interval = math.nan, math.nan, None
+                    print(f"  {name} failed on {pair.description}, n={n}: {exc}", file=sys.stderr)
+            covered = math.nan if interval is None else float(interval[0] <= truth <= interval[1])
+            rows[name].append((value, se, covered, time.perf_counter() - start))
+    return rows
+
+
+def _mean_finite(values):
+    values = np.asarray(values, dtype=float)
+    return float(values[np.isfinite(values)].mean()) if np.isfinite(values).any() else math.nan
+
+
+def _percent(share):
+    return "n/a" if not math.isfinite(share) else f"{share:.0%}"
+
+
+def summarise(records, truth):
+    values = np.array([r[0] for r in records])
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    bias = finite.mean() - truth
+    sd = finite.std(ddof=1) if finite.size > 1 else math.nan
+    return {
+        "bias": bias,
+        "bias_error": sd / math.sqrt(finite.size) if finite.size > 1 else math.nan,
+        "sd": sd,
+        "rmse": math.sqrt(bias**2 + (sd if math.isfinite(sd) else 0.0) ** 2),
+        "se": _mean_finite([r[1] for r in records]),
+        "cover": float(np.mean([r[2] for r in records])),  # NaN: no interval reported
+        "time": float(np.mean([r[3] for r in records])),
+        "failed": int(values.size - finite.size),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dims", default="1,2,5,10")
+    parser.add_argument("--sizes", default="500,5000,50000")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--kinds", default="kl,js")
+    parser.add_argument("--pairs", default=None,
+                        help="comma-separated pair names (default: the whole panel)")
+    parser.add_argument("--no-peers", action="store_true", help="leave universal-divergence out")
+    parser.add_argument("--quick", action="store_true", help="d = 2, 5; n = 500, 2,000; 5 seeds")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.dims, args.sizes, args.seeds = "2,5", "500,2000", 5
+    dims = [int(v) for v in args.dims.split(",")]
+    sizes = [int(v) for v in args.sizes.split(",")]
+    wanted = None if args.pairs is None else set(args.pairs.split(","))
+
+    print(f"# Estimator calibration -- {machine_line()}, {time.strftime('%Y-%m-%d')}")
+    print(f"{args.seeds} seeds a cell; n = m; coverage of the truth by the 95% interval.\n")
+    summary = {}
+    for kind in args.kinds.split(","):
+        table = estimators(kind, not args.no_peers)
+        header = ["pair", "d", "n", "estimator", "truth", "bias (± mc)", "sd", "rmse", "se",
+                  "cover", "time"]
+        lines = []
+        for dim in dims:
+            for pair in calibration_pairs(dim):
+                label = pair.name + (f"(df={pair.p.df:g})" if pair.name == "student_t" else "")
+                if wanted is not None and pair.name not in wanted:
+                    continue
+                truth = getattr(pair, kind)
+                for n in sizes:
+                    rows = run_cell(pair, truth, n, args.seeds, table, rng_root=dim * 1000 + n)
+                    for name, records in rows.items():
+                        stats = summarise(records, truth)
+                        if stats is None:
+                            lines.append([label, dim, n, name, f"{truth:.4f}", "failed",
+                                          "", "", "", "", ""])
+                            continue
+                        summary.setdefault((kind, name), []).append(stats)
+                        lines.append([
+                            label, dim, n, name, f"{truth:.4f}",
+                            f"{stats['bias']:+.4f} ± {stats['bias_error']:.4f}",
+                            f"{stats['sd']:.4f}", f"{stats['rmse']:.4f}", f"{stats['se']:.4f}",
+                            _percent(stats["cover"]), f"{stats['time']:.3f} s",
+                        ])
+                    print(f"  done: {kind} {label} d={dim} n={n}", file=sys.stderr)
+        print(f"## {kind.upper()}\n")
+        print(markdown_table(header, lines))
+        print()
+
+    print("## Summary over all cells\n")
+    rows = []
+    for (kind, name), cells in summary.items():
+        rows.append([kind, name, len(cells),
+                     f"{np.mean([abs(c['bias']) for c in cells]):.4f}",
+                     f"{max(abs(c['bias']) for c in cells):.4f}",
+                     _percent(np.mean([c["cover"] for c in cells])),
+                     _percent(min(c["cover"] for c in cells))])
+    print(markdown_table(["kind", "estimator", "cells", "mean |bias|", "max |bias|",
+                          "mean cover", "min cover"], rows))
+
+
+if __name__ == "__main__":
+    main()

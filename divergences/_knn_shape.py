@@ -1,0 +1,233 @@
+"""Shape corrections for k-NN divergence estimators: marginal Gaussianization and ball masses.
+
+A k-NN estimator reads a density off the radius ``r`` of the ball that holds
+``k`` neighbours. The probability mass ``U`` of that ball has an exactly known
+law (for a continuous density, the ``k``-th of ``n`` uniform order statistics:
+``E log U = psi(k) - psi(n + 1)``, or ``psi(n)`` when the centre is one of the
+``n`` points), so the only approximation is the step from the ball's mass to
+the density at its centre,
+
+    U = p(x) V_d r^d C(x, r),    C(x, r) = mean of p over the ball / p(x).
+
+Taking ``C = 1`` (a density flat across the ball) is what makes the classical
+estimators biased: in dimension 5 and beyond, a ball holding 3 neighbours out
+of thousands spans a good part of the distribution. This module estimates
+``log C`` under a Gaussian shape fitted to the sample, and makes that shape a
+good description by first mapping both samples, coordinate by coordinate,
+so that the pooled sample's marginals look normal: KL and JS are unchanged by
+one bijection applied to both laws, while skewed, heavy-tailed or bounded
+marginals become close to Gaussian and the Gaussian shape then fits. This is
+the local non-uniformity correction of Gao, Ver Steeg and Galstyan (2015) with a global
+Gaussian shape; measured in ``benchmarks/bench_estimators.py``.
+
+References
+----------
+Gao, W., Oh, S., Viswanath, P. (2017). Density functional estimators with
+k-nearest neighbor bandwidths. IEEE ISIT.
+
+Gao, S., Ver Steeg, G., Galstyan, A. (2015). Efficient estimation of mutual
+information for strongly dependent variables. AISTATS (the local
+non-uniformity correction).
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["marginal_gaussianization", "log_ball_mass_ratios", "ball_nodes"]
+
+
+def ball_nodes(d):
+    """Quadrature nodes per ball in dimension ``d`` (each also used mirrored).
+
+    Chosen by measurement against 2^14 nodes on the k-NN balls (k = 3) of the
+    mixture and banana pairs of :mod:`divergences.testing` at n = 500 and 5,000:
+    the mean error of ``log C`` over the points, which is what an estimate
+    adds up, stays below 3e-4 in d <= 2 with 64 nodes, 3.3e-3 in d <= 5 with
+    256 and 3.4e-3 in d = 10 with 1,024 (the typical ``|log C|`` there: 0.02,
+    0.2 and 0.5).
+    """
+    return 64 if d <= 2 else 256 if d <= 5 else 1024
+
+_ROW_BLOCK = 4096  # points per block: bounds the (block, 2 * nodes) temporaries at 16 MiB
+
+
+def marginal_gaussianization(x, y):
+    """Map ``x`` and ``y``, one coordinate at a time, so that the pooled sample looks normal.
+
+    Per coordinate, the map sends the pooled sample's quantile at level ``t``
+    to ``Phi^-1(t)`` at ``K = clip(sqrt(N), 16, 256)`` levels (``N = n + m``)
+    whose normal scores are evenly spaced out to the levels ``5 / N`` and
+    ``1 - 5 / N`` (so that about five points lie beyond each end and the tails
+    are normalised too), is a monotone cubic (PCHIP) interpolation between them
+    and continues linearly beyond the outermost ones (with the secant slope
+    across the outer tenth of the knots, lowered where needed so that the
+    extreme points end at most at the normal scores ``Phi^-1(1/(2N))`` and
+    ``Phi^-1(1 - 1/(2N))`` of their ranks). It is one increasing, C^1
+    function per coordinate applied to both samples, so the divergences between
+    the laws it produces are those between the laws of ``x`` and ``y``; and,
+    unlike a map through the ranks, it keeps the random spacings between
+    points that the k-NN estimators' laws assume (ranks would put the pooled
+    sample on a fixed grid: in 1-D that biases KL by -0.1 at n = 5,000).
+    A coordinate with fewer than two distinct quantiles is left as it is.
+
+    Returns
+    -------
+    x_mapped, y_mapped : ndarray, shapes of ``x`` and ``y``
+    """
+    from scipy.interpolate import PchipInterpolator
+    from scipy.special import ndtr, ndtri
+
+    pooled = np.concatenate([x, y])
+    size, d = pooled.shape
+    count = int(min(max(math.sqrt(size), 16), 256))
+    # (At most the quartiles: a sample of a few points has no tails to reach.)
+    reach = ndtri(min(max(5.0 / size, 0.5 / count), 0.25))
+    levels = ndtr(np.linspace(reach, -reach, count))
+    extreme = ndtri(0.5 / size)  # the normal score of the smallest of ``size`` points
+    mapped = np.array(pooled, dtype=np.float64)
+    for j in range(d):
+        column = pooled[:, j]
+        knots, first = np.unique(np.quantile(column, levels), return_index=True)
+        if knots.shape[0] < 2:
+            continue
+        targets = ndtri(levels[first])
+        inside = PchipInterpolator(knots, targets, extrapolate=False)(column)
+        low, high = column < knots[0], column > knots[-1]
+        # The outermost knots are quantiles of a few points each: extrapolate with the
+        # secant across the outer tenth of the knots, not with the noisy last segment,
+        # but never so steeply that the extreme point passes the normal score of its
+        # rank (a clustered sample with one outlier would send it off to 1e5).
+        span = max(knots.shape[0] // 10, 1)
+        slope_low = (targets[span] - targets[0]) / (knots[span] - knots[0])
+        slope_high = (targets[-1] - targets[-1 - span]) / (knots[-1] - knots[-1 - span])
+        if low.any():
+            reach_low = (targets[0] - extreme) / (knots[0] - column.min())
+            slope_low = min(slope_low, reach_low)
+        if high.any():
+            reach_high = (-extreme - targets[-1]) / (column.max() - knots[-1])
+            slope_high = min(slope_high, reach_high)
+        inside[low] = targets[0] + slope_low * (column[low] - knots[0])
+        inside[high] = targets[-1] + slope_high * (column[high] - knots[-1])
+        mapped[:, j] = inside
+    return mapped[: x.shape[0]], mapped[x.shape[0]:]
+
+
+def _unit_ball_nodes(d, count):
+    """``count`` low-discrepancy points uniform in the unit ball of R^d, and their mirrors."""
+    from scipy.special import ndtri
+    from scipy.stats import qmc
+
+    cube = qmc.Sobol(d + 1, scramble=True, seed=20261201).random(count)
+    directions = ndtri(cube[:, :d])
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    nodes = directions * (cube[:, d] ** (1.0 / d))[:, None]
+    return np.concatenate([nodes, -nodes])
+
+
+def _gaussian_fit(sample):
+    """Mean and precision matrix of the Gaussian fitted to ``sample``.
+
+    The inverse of the sample covariance overestimates the precision by the
+    factor ``(n - 1) / (n - d - 2)`` (the mean of an inverse Wishart matrix);
+    it is removed so that small samples in high dimension are not over-corrected.
+    ``None`` for ``n <= d + 2`` points, too few for that mean to exist.
+    """
+    n, d = sample.shape
+    if n <= d + 2:
+        return None  # too few points to fit a shape: no correction (the fixed estimator)
+    mean = sample.mean(axis=0)
+    cov = np.atleast_2d(np.cov(sample, rowvar=False))
+    precision = np.linalg.pinv(cov, hermitian=True)  # a flat direction gets no correction
+    return mean, precision * ((n - d - 2) / (n - 1))
+
+
+def _log_isotropic_ball_means(d, slope, curvature):
+    """Exact ``log E exp(-slope u_1 - curvature |u|^2)`` for ``u`` uniform in the unit ball of R^d.
+
+    Over the sphere of radius ``s`` the mean of ``exp(-t u_1)`` is
+    ``Gamma(d/2) (2 / (t s))^(d/2 - 1) I_(d/2 - 1)(t s)`` (``cosh(t s)`` in 1-D);
+    the radial integral ``d int_0^1 s^(d-1) ... ds`` is done by Gauss--Legendre
+    on 64 nodes, which is exact to rounding for ``slope`` up to about 50 (the
+    integrand is a polynomial times ``exp(slope s)``).
+    """
+    from scipy.special import gammaln, ive
+
+    s, w = np.polynomial.legendre.leggauss(64)
+    s, w = 0.5 * (s + 1.0), 0.5 * w
+    t = slope[:, None] * s[None, :]
+    if d == 1:
+        log_sphere = t + np.log1p(np.exp(-2.0 * t)) - math.log(2.0)  # log cosh, stably
+    else:
+        order = 0.5 * d - 1.0
+        tiny = t < 1e-8
+        safe = np.where(tiny, 1.0, t)
+        log_sphere = (gammaln(0.5 * d) + order * np.log(2.0 / safe)
+                      + np.log(ive(order, safe)) + safe)
+        log_sphere = np.where(tiny, 0.0, log_sphere)  # the limit as t -> 0
+    from scipy.special import logsumexp
+
+    terms = np.log(w) + (d - 1) * np.log(s) - curvature[:, None] * s * s + log_sphere
+    return math.log(d) + logsumexp(terms, axis=1)
+
+
+def log_ball_mass_ratios(points, radii, sample, *, nodes=None):
+    """``log C(x, r)`` for each point and radius, under the Gaussian fitted to ``sample``.
+
+    ``C(x, r)`` is the mean over the ball of radius ``r`` centred at ``x`` of
+    the fitted density, divided by its value at ``x``. With the fit's mean
+    ``mu`` and precision ``A``, ``log p(x + r u) - log p(x) = -r u.g - r^2
+    u.Au / 2`` with ``g = A(x - mu)``, to be averaged (as ``exp``) over ``u``
+    uniform in the unit ball. The average is computed on quasi-random nodes
+    with a control variate: the same nodes applied to the isotropic
+    ``-r u.g - alpha r^2 |u|^2 / 2`` (``alpha`` the mean eigenvalue of ``A``),
+    whose exact mean is a one-dimensional integral
+    (:func:`_log_isotropic_ball_means`). The nodes' error in the dominant
+    term, ``r u.g``, cancels; what remains is the error on the anisotropic
+    part of ``A`` alone, which the marginal Gaussianization keeps small. Exact when ``A``
+    is a multiple of the identity. Cost ``O(n nodes d)`` in BLAS, memory
+    ``O(block nodes)``.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, d)
+        The balls' centres.
+    radii : ndarray, shape (n,)
+        Their radii (positive).
+    sample : ndarray, shape (s, d)
+        The sample whose fitted Gaussian gives the shape.
+    nodes : int, optional
+        Quadrature nodes per ball (doubled by mirroring); default
+        :func:`ball_nodes` of the dimension.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``log C``; 0 for a flat density, positive where the ball reaches
+        denser regions than its centre.
+    """
+    from scipy.special import logsumexp
+
+    n, d = points.shape
+    nodes = ball_nodes(d) if nodes is None else nodes
+    fit = _gaussian_fit(sample)
+    if fit is None:
+        return np.zeros(n)
+    mean, precision = fit
+    alpha = float(np.trace(precision)) / d
+    unit = _unit_ball_nodes(d, nodes)
+    anisotropic = 0.5 * np.einsum("jd,de,je->j", unit, precision, unit)  # u.Au / 2
+    isotropic = 0.5 * alpha * np.einsum("jd,jd->j", unit, unit)         # alpha |u|^2 / 2
+    out = np.empty(n)
+    for start in range(0, n, _ROW_BLOCK):
+        block = slice(start, min(start + _ROW_BLOCK, n))
+        r = radii[block]
+        gradient = (points[block] - mean) @ precision                     # g, (block, d)
+        slope = r[:, None] * (gradient @ unit.T)                          # r u.g
+        r2 = (r * r)[:, None]
+        on_nodes = logsumexp(-slope - r2 * anisotropic, axis=1)
+        control_on_nodes = logsumexp(-slope - r2 * isotropic, axis=1)
+        control_exact = _log_isotropic_ball_means(
+            d, r * np.linalg.norm(gradient, axis=1), 0.5 * alpha * r * r)
+        out[block] = on_nodes - control_on_nodes + control_exact
+    return out
