@@ -331,11 +331,12 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
         where = (f"the plan misses the marginals by {check['marginal_error']:.3g} (L1), so its "
                  "cost bounds the optimal cost in neither direction and can be far too low; "
                  f"{known}")
+    other = ("solver='network_simplex'" if solver == "auction"
+             else "solver='auction' where it applies")
     return (
         f"exact OT ({solver}) {stopped}could not certify optimality: the value is not the "
         f"optimum; duality gap + dual violation = {_of_cost(bound, total)} "
-        f"(allowed {_of_cost(tolerance, total)}); {where}. Raise max_iter, or use "
-        "solver='auction' where it applies."
+        f"(allowed {_of_cost(tolerance, total)}); {where}. Raise max_iter, or try {other}."
     )
 
 
