@@ -2,7 +2,7 @@
 
     python benchmarks/bench_estimators.py                 # the full grid (hours)
     python benchmarks/bench_estimators.py --quick         # d = 2, 5; n = 500, 2,000; 5 seeds
-    python benchmarks/bench_estimators.py --dims 5 --sizes 5000 --seeds 20 --pairs mean_shift,mixture
+    python benchmarks/bench_estimators.py --dims 5 --sizes 5000 --pairs mean_shift,mixture
 
 For every cell (pair, dimension d, sample size n = m) and every estimator, the
 estimate is computed on ``--seeds`` independent draws and compared with the

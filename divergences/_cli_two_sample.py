@@ -49,19 +49,11 @@ def add_test_parser(commands):
 def _cmd_test(args):
     import divergences as dv
 
-    from ._cli_io import SampleFileError, load_samples, result_to_dict
-    from .cli import EXIT_OK, CliError, _divergence_options, _format_result, _library_call
+    from ._cli_io import result_to_dict
+    from .cli import (EXIT_OK, _divergence_options, _format_result, _library_call,
+                      load_sample_pair)
 
-    try:
-        x = load_samples(args.x, "X")
-        y = load_samples(args.y, "Y")
-    except SampleFileError as exc:
-        raise CliError(str(exc)) from None
-    if x.shape[1] != y.shape[1]:
-        raise CliError(
-            f"X ({args.x!r}) has points of dimension {x.shape[1]} but Y ({args.y!r}) of "
-            f"dimension {y.shape[1]}; both must have the same number of columns."
-        )
+    x, y = load_sample_pair(args)
     options = _divergence_options(args)
     if args.method is not None:
         options["method"] = args.method

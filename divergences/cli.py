@@ -213,9 +213,8 @@ def _divergence_options(args):
     return options
 
 
-def _cmd_compute(args):
-    import divergences as dv
-
+def load_sample_pair(args):
+    """The sample sets in the files ``args.x`` and ``args.y``, of one dimension."""
     try:
         x = load_samples(args.x, "X")
         y = load_samples(args.y, "Y")
@@ -226,6 +225,13 @@ def _cmd_compute(args):
             f"X ({args.x!r}) has points of dimension {x.shape[1]} but Y ({args.y!r}) of "
             f"dimension {y.shape[1]}; both must have the same number of columns."
         )
+    return x, y
+
+
+def _cmd_compute(args):
+    import divergences as dv
+
+    x, y = load_sample_pair(args)
     options = _divergence_options(args)
     result = _library_call(
         dv.divergence, dv.Samples(x), dv.Samples(y), args.kind, method=args.method, **options

@@ -145,7 +145,8 @@ def _solve_discrete(p, q, order):
     length = LengthScale(x, y, order)
     x, y = length.points(x), length.points(y)
     uniform = is_uniform(p) and is_uniform(q)
-    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], None if uniform else a, None if uniform else b, order)
+    weights = (None, None) if uniform else (a, b)
+    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], *weights, order)
     cost = max(cost, 0.0)
     result = OTResult(
         value=cost ** (1.0 / order),

@@ -368,7 +368,8 @@ def mixture(dim, *, separation=1.5):
     centre = np.full(dim, a / math.sqrt(dim))
     return CalibrationPair(
         "mixture", _Mixture(centre), Gaussian(np.zeros(dim), 1.0), kl, js,
-        max(kl_error, js_error), f"1/2 N(-{a:g} v, I_{dim}) + 1/2 N({a:g} v, I_{dim}) vs N(0, I_{dim})",
+        max(kl_error, js_error),
+        f"1/2 N(-{a:g} v, I_{dim}) + 1/2 N({a:g} v, I_{dim}) vs N(0, I_{dim})",
     )
 
 
