@@ -273,6 +273,28 @@ class KLGAN(_WithCritic):
 CRITIC_REGULARISERS = (*PENALTIES, "clip")
 
 
+def regulariser_options(penalty, lam, clip, caller):
+    """``(lam, clip)`` with their defaults (10, 0.01); each is an error where it would be ignored.
+
+    ``lam`` weighs a gradient penalty, which ``penalty="clip"`` does not have;
+    ``clip`` bounds the weights, which only ``penalty="clip"`` does. ``caller``
+    names the function in the message.
+    """
+    if penalty == "clip":
+        if lam is not None:
+            raise TypeError(
+                f"{caller}: lam is the weight of a gradient penalty, and penalty='clip' has "
+                "none; drop lam, or choose penalty='gp', 'one_sided' or 'zero_centred'."
+            )
+        return 10.0, 0.01 if clip is None else check_positive(clip, "clip")
+    if clip is not None:
+        raise TypeError(
+            f"{caller}: clip is the weight bound of penalty='clip', but penalty={penalty!r} "
+            "does not clip; drop clip, or pass penalty='clip'."
+        )
+    return 10.0 if lam is None else check_positive(lam, "lam"), 0.01
+
+
 class WassersteinCritic(_WithCritic):
     """The Wasserstein GAN: a critic ``f`` kept (roughly) 1-Lipschitz.
 
@@ -289,10 +311,12 @@ class WassersteinCritic(_WithCritic):
         ``lam * E |grad f|^2 / 2``; ``"clip"``: no penalty, every weight clipped
         to ``[-clip, clip]`` after each step (the original WGAN; use
         ``optimizer="rmsprop"``, ``lr=5e-5`` as in the paper).
-    lam : float
-        The penalty weight (10 for WGAN-GP).
-    clip : float
-        The clipping bound (0.01 in the original WGAN).
+    lam : float, optional
+        The penalty weight (default 10, as in WGAN-GP); an error with
+        ``penalty="clip"``, which has no penalty.
+    clip : float, optional
+        The clipping bound of ``penalty="clip"`` (default 0.01, as in the
+        original WGAN); an error with the other penalties, which do not clip.
     n_critic, warmup : int
         Critic updates per generator update (5 as in WGAN-GP), and before the
         first one.
@@ -307,8 +331,8 @@ class WassersteinCritic(_WithCritic):
         self,
         *,
         penalty="gp",
-        lam=10.0,
-        clip=0.01,
+        lam=None,
+        clip=None,
         n_critic=5,
         warmup=0,
         hidden=(64, 64),
@@ -322,8 +346,7 @@ class WassersteinCritic(_WithCritic):
             optimizer=optimizer, lr=lr, betas=betas,
         )
         self.penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
-        self.lam = check_positive(lam, "lam")
-        self.clip = check_positive(clip, "clip")
+        self.lam, self.clip = regulariser_options(self.penalty, lam, clip, "WassersteinCritic")
         if self.penalty == "clip":
             self.name = "wgan_clip"
 

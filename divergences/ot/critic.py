@@ -151,7 +151,7 @@ def solve(
         If the trained critic's values are not finite (lower ``lr``).
     """
     from ..gan._threads import single_threaded_blas
-    from ..gan.objectives import CRITIC_REGULARISERS, WassersteinCritic
+    from ..gan.objectives import CRITIC_REGULARISERS, WassersteinCritic, regulariser_options
 
     penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
     steps = check_positive_int(steps, "steps")
@@ -161,14 +161,15 @@ def solve(
         raise ValueError(f"holdout must lie strictly between 0 and 1, got {holdout!r}.")
     if normalize is None:
         normalize = penalty in ("clip", "zero_centred")
-    lam, clip = _check_regulariser_options(penalty, lam, clip)
+    lam, clip = regulariser_options(penalty, lam, clip, "method='critic'")
     rng = as_rng(rng)
     if penalty == "clip":
         optimizer = ("rmsprop", 5e-5 if lr is None else check_positive(lr, "lr"))
     else:
         optimizer = ("adam", 1e-3 if lr is None else check_positive(lr, "lr"))
     objective = WassersteinCritic(
-        penalty=penalty, lam=lam, clip=clip, hidden=hidden, activation=activation,
+        penalty=penalty, **({"clip": clip} if penalty == "clip" else {"lam": lam}),
+        hidden=hidden, activation=activation,
         optimizer=optimizer[0], lr=optimizer[1],
     )
     objective.setup(p.dim, rng)
@@ -261,23 +262,6 @@ def solve(
             "jitter": jitter,
         },
     )
-
-
-def _check_regulariser_options(penalty, lam, clip):
-    """Defaults of ``lam`` and ``clip``; each is an error where it would be ignored."""
-    if penalty == "clip":
-        if lam is not None:
-            raise TypeError(
-                "method='critic': lam is the weight of a gradient penalty, and penalty='clip' has "
-                "none; drop lam, or choose penalty='gp', 'one_sided' or 'zero_centred'."
-            )
-        return 10.0, 0.01 if clip is None else check_positive(clip, "clip")
-    if clip is not None:
-        raise TypeError(
-            f"method='critic': clip is the weight bound of penalty='clip', but penalty={penalty!r} "
-            "does not clip; drop clip, or pass penalty='clip'."
-        )
-    return 10.0 if lam is None else check_positive(lam, "lam"), 0.01
 
 
 def _variance(weights, values):

@@ -205,3 +205,16 @@ def test_make_objective_errors():
 
 def test_every_divergence_name_has_an_objective():
     assert set(dv.DIVERGENCES) <= set(OBJECTIVES)
+
+
+def test_wasserstein_critic_refuses_the_option_its_penalty_ignores():
+    # Issue 19, item 11: clip with a gradient penalty, or lam with weight clipping,
+    # used to be accepted and ignored.
+    from divergences.gan.objectives import WassersteinCritic
+
+    with pytest.raises(TypeError, match="WassersteinCritic: clip is the weight bound"):
+        WassersteinCritic(penalty="gp", clip=0.1)
+    with pytest.raises(TypeError, match="WassersteinCritic: lam is the weight"):
+        WassersteinCritic(penalty="clip", lam=5.0)
+    assert (WassersteinCritic().lam, WassersteinCritic(penalty="clip").clip) == (10.0, 0.01)
+    assert WassersteinCritic(penalty="clip", clip=0.05).clip == 0.05
