@@ -434,20 +434,8 @@ def _format_matrix(result):
 
 
 def plot_heatmap(result, path):
-    """Save the matrix of ``result`` as a heatmap with labelled rows and columns."""
-    from matplotlib.figure import Figure
-
-    n, m = result.shape
-    size = min(max(4.0, 0.45 * max(n, m) + 2.0), 20.0)
-    figure = Figure(figsize=(size + 1.2, size))
-    axes = figure.subplots()
-    finite = np.where(np.isfinite(result.values), result.values, np.nan)
-    image = axes.imshow(finite, cmap="viridis")
-    figure.colorbar(image, ax=axes, label=f"{result.kind} ({result.unit})")
-    if max(n, m) <= 40:  # beyond that, tick labels only overlap
-        axes.set_xticks(range(m), [str(label) for label in result.other_labels], rotation=90)
-        axes.set_yticks(range(n), [str(label) for label in result.labels])
-    axes.set_title(f"pairwise {result.kind}")
+    """Save the matrix of ``result`` as a heatmap (:meth:`PairwiseResult.plot`)."""
+    figure = result.plot().figure
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 

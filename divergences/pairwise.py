@@ -164,6 +164,85 @@ class PairwiseResult:
         return (f"PairwiseResult({self.kind}: {n}x{m}, method={self.method!r}, "
                 f"unit={self.unit!r}, symmetric={self.symmetric})")
 
+    def to_pandas(self):
+        """The matrix as a :class:`pandas.DataFrame`: rows by ``labels``, columns by ``other_labels``.
+
+        Needs pandas (``pip install pandas``); the values are copied.
+
+        Examples
+        --------
+        >>> import divergences as dv
+        >>> r = dv.pairwise({"a": [0.0, 1.0], "b": [0.0, 2.0]}, kind="wasserstein")
+        >>> r.to_pandas()
+             a    b
+        a  0.0  0.5
+        b  0.5  0.0
+        """
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("PairwiseResult.to_pandas needs pandas: pip install pandas") from None
+        return pandas.DataFrame(np.array(self.values), index=list(self.labels),
+                                columns=list(self.other_labels))
+
+    def plot(self, ax=None, *, annotate=None, cmap="viridis"):
+        """Draw the matrix as a heatmap, labelled, with a colour bar; returns the axes.
+
+        The colour scale spans the entries off the diagonal when the rows and
+        columns are the same sets (the zero diagonal would otherwise squeeze
+        every other value into one end of the scale); entries below it -- the
+        diagonal -- are drawn in light grey, infinite ones left blank.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure's axes by default.
+        annotate : bool, optional
+            Write each value in its cell; by default when the matrix is at
+            most 12 x 12.
+        cmap : str or Colormap
+            The colour map.
+
+        Examples
+        --------
+        >>> import divergences as dv
+        >>> r = dv.pairwise({"a": [0.0, 1.0], "b": [0.0, 2.0], "c": [5.0, 6.0]})
+        >>> ax = r.plot()
+        >>> [round(v, 3) for v in ax.images[0].get_clim()], len(ax.texts)
+        ([0.5, 5.0], 9)
+        """
+        import matplotlib
+
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            n, m = self.shape
+            size = min(max(4.0, 0.45 * max(n, m) + 2.0), 20.0)
+            ax = Figure(figsize=(size + 1.2, size)).subplots()
+        n, m = self.shape
+        values = np.where(np.isfinite(self.values), self.values, np.nan)
+        scaled = values
+        if self.labels == self.other_labels and n > 1:
+            scaled = values.copy()
+            np.fill_diagonal(scaled, np.nan)
+        low, high = (np.nanmin(scaled), np.nanmax(scaled)) if np.isfinite(scaled).any() else (0, 1)
+        colours = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+        image = ax.imshow(values, cmap=colours.with_extremes(under="0.85", bad="white"),
+                          vmin=low, vmax=high if high > low else low + 1.0)
+        ax.figure.colorbar(image, ax=ax, label=f"{self.kind} ({self.unit})")
+        if max(n, m) <= 40:  # beyond that, tick labels only overlap
+            ax.set_xticks(range(m), [str(label) for label in self.other_labels], rotation=90)
+            ax.set_yticks(range(n), [str(label) for label in self.labels])
+        if annotate if annotate is not None else max(n, m) <= 12:
+            middle = 0.5 * (low + high)
+            for (i, j), value in np.ndenumerate(self.values):
+                colour = "black" if (np.isfinite(value) and value > middle) or value < low \
+                    else "white"
+                ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
+                        color=colour)
+        ax.set_title(f"pairwise {self.kind}")
+        return ax
+
 
 def pair_rng(rng, i, j):
     """The random Generator that :func:`pairwise` gives pair ``(i, j)`` for ``rng=rng``.

@@ -443,3 +443,29 @@ def test_local_cluster_is_started_and_closed():
     result = dv.pairwise(hists, kind="js", client="local")
     assert result.details["backend"] == "dask"
     assert_matches_loop(result, hists, "js", {})
+
+
+def test_to_pandas_labels_rows_and_columns():
+    pandas = pytest.importorskip("pandas")
+    r = dv.pairwise({"a": [0.0, 1.0], "b": [0.0, 2.0]}, [[0.0], [3.0], [9.0]], kind="wasserstein")
+    frame = r.to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.index) == ["a", "b"] and list(frame.columns) == [0, 1, 2]
+    np.testing.assert_array_equal(frame.to_numpy(), r.values)
+    frame.iloc[0, 0] = -1.0  # a copy: the result stays read-only and unchanged
+    assert r.values[0, 0] != -1.0
+
+
+def test_heatmap_scale_ignores_the_zero_diagonal_and_small_matrices_are_annotated():
+    pytest.importorskip("matplotlib")
+    sets = {"a": [0.0, 1.0], "b": [0.0, 2.0], "c": [5.0, 6.0]}
+    r = dv.pairwise(sets, kind="wasserstein")
+    ax = r.plot()
+    off_diagonal = r.values[~np.eye(3, dtype=bool)]
+    assert ax.images[0].get_clim() == (off_diagonal.min(), off_diagonal.max())
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{v:.3g}" for v in r.values.flat)
+    # Two different collections: no diagonal to leave out; big matrices are not annotated.
+    other = dv.pairwise(sets, {"d": [0.5, 1.5]}, kind="wasserstein")
+    assert other.plot(annotate=False).images[0].get_clim() == (other.values.min(),
+                                                                other.values.max())
+    assert not other.plot(annotate=False).texts
