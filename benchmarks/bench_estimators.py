@@ -153,6 +153,8 @@ def main(argv=None):
     parser.add_argument("--pairs", default=None,
                         help="comma-separated pair names (default: the whole panel)")
     parser.add_argument("--no-peers", action="store_true", help="leave universal-divergence out")
+    parser.add_argument("--estimators", default=None,
+                        help="comma-separated words; keep the estimators whose name has one")
     parser.add_argument("--quick", action="store_true", help="d = 2, 5; n = 500, 2,000; 5 seeds")
     args = parser.parse_args(argv)
     if args.quick:
@@ -166,6 +168,9 @@ def main(argv=None):
     summary = {}
     for kind in args.kinds.split(","):
         table = estimators(kind, not args.no_peers)
+        if args.estimators is not None:
+            words = args.estimators.split(",")
+            table = {name: f for name, f in table.items() if any(w in name for w in words)}
         header = ["pair", "d", "n", "estimator", "truth", "bias (± mc)", "sd", "rmse", "se",
                   "cover", "time"]
         lines = []
