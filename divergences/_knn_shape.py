@@ -30,6 +30,7 @@ information for strongly dependent variables. AISTATS (the local
 non-uniformity correction).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -111,8 +112,13 @@ def marginal_gaussianization(x, y):
     return mapped[: x.shape[0]], mapped[x.shape[0]:]
 
 
+@functools.lru_cache(maxsize=16)
 def _unit_ball_nodes(d, count):
-    """``count`` low-discrepancy points uniform in the unit ball of R^d, and their mirrors."""
+    """``count`` low-discrepancy points uniform in the unit ball of R^d, and their mirrors.
+
+    The same for every call (fixed seed), so made once per ``(d, count)``: an
+    estimate asks for them twice (P's balls and Q's). Read-only.
+    """
     from scipy.special import ndtri
     from scipy.stats import qmc
 
@@ -120,7 +126,9 @@ def _unit_ball_nodes(d, count):
     directions = ndtri(cube[:, :d])
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     nodes = directions * (cube[:, d] ** (1.0 / d))[:, None]
-    return np.concatenate([nodes, -nodes])
+    nodes = np.concatenate([nodes, -nodes])
+    nodes.setflags(write=False)
+    return nodes
 
 
 def _gaussian_fit(sample):

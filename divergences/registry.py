@@ -8,7 +8,7 @@ from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
 from .wasserstein import sinkhorn_divergence, wasserstein
 
-__all__ = ["divergence", "DIVERGENCES"]
+__all__ = ["divergence", "divergence_function", "DIVERGENCES"]
 
 #: Every divergence the library computes, by the name :func:`divergence`,
 #: the command line and :func:`divergences.gan.train` use.
@@ -46,9 +46,13 @@ def divergence(p, q, /, kind, **options):
     >>> float(dv.divergence(p, q, "js")) == float(dv.js_divergence(p, q))
     True
     """
+    return divergence_function(kind)(p, q, **options)
+
+
+def divergence_function(kind):
+    """The public function of the divergence called ``kind``; a clear error for an unknown one."""
     try:
-        function = DIVERGENCES[kind]
+        return DIVERGENCES[kind]
     except (KeyError, TypeError):
         names = ", ".join(repr(name) for name in DIVERGENCES)
         raise MethodError(f"unknown divergence kind {kind!r}; choose one of {names}.") from None
-    return function(p, q, **options)

@@ -42,6 +42,7 @@ import numpy as np
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
+from .registry import divergence_function
 
 __all__ = ["two_sample_test", "TwoSampleTestResult"]
 
@@ -111,15 +112,6 @@ def _sample_set(value, name):
             f"set, got {measure!r}; draw samples from a density with .sample(n, rng=...)."
         )
     return measure
-
-
-def _check_kind(kind):
-    from .registry import DIVERGENCES
-
-    if kind not in DIVERGENCES:
-        names = ", ".join(repr(name) for name in DIVERGENCES)
-        raise MethodError(f"unknown divergence kind {kind!r}; choose one of {names}.")
-    return DIVERGENCES[kind]
 
 
 def _pooled(p, q):
@@ -228,7 +220,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     check_same_dim(p, q)
     if standardize:
         p, q = _standardized(p, q)
-    function = _check_kind(kind)
+    function = divergence_function(kind)
     rng = as_rng(rng)
     if options.get("method") in _DRAWING_METHODS:
         # rng= is the test's own keyword, so the statistic's seed always comes from it.
