@@ -34,7 +34,7 @@ from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
 from ._threads import get_threads, set_threads, threads
 from .two_sample import TwoSampleTestResult, two_sample_test
-from .wasserstein import sinkhorn_divergence, wasserstein
+from ._wasserstein import sinkhorn_divergence, wasserstein
 
 __version__ = "0.1.0"
 

@@ -43,6 +43,7 @@ import math
 
 import numpy as np
 
+from ._constants import LOG2
 from ._logistic import FEATURES, LogisticDiscriminator
 from ._validation import as_rng, check_choice, check_positive_int
 from .exceptions import InvalidMeasureError
@@ -63,8 +64,6 @@ DEFAULT_FOLDS = 2
 
 #: Draws from each density when both arguments are densities.
 DEFAULT_DENSITY_SAMPLES = 10_000
-
-_LOG2 = math.log(2.0)
 
 
 def _folds(n, folds, generator):
@@ -257,19 +256,19 @@ def js_classifier(x, y, **options):
     """
     log_ratio_x, log_ratio_y, info = classifier_log_odds(x, y, **options)
     # log D = -log(1 + q/p) and log(1 - D) = -log(1 + p/q), through logaddexp.
-    terms_x = _LOG2 - np.logaddexp(0.0, -log_ratio_x)
-    terms_y = _LOG2 - np.logaddexp(0.0, log_ratio_y)
+    terms_x = LOG2 - np.logaddexp(0.0, -log_ratio_x)
+    terms_y = LOG2 - np.logaddexp(0.0, log_ratio_y)
     raw = 0.5 * (float(np.mean(terms_x)) + float(np.mean(terms_y)))
     variance = np.var(terms_x, ddof=1) / x.shape[0] + np.var(terms_y, ddof=1) / y.shape[0]
     stderr = 0.5 * math.sqrt(float(variance))
     details = _details(info)
     details.update(
         unclipped=raw,
-        game_value=2 * raw - 2 * _LOG2,
+        game_value=2 * raw - 2 * LOG2,
         stderr="spread of the held-out per-point terms (V is stationary at the best "
         "discriminator: fitting noise enters at second order only; not model bias)",
     )
-    return min(max(raw, 0.0), _LOG2), stderr, details
+    return min(max(raw, 0.0), LOG2), stderr, details
 
 
 def kl_classifier(x, y, **options):

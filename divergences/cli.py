@@ -330,7 +330,7 @@ def method_tables():
     # importlib, because `divergences.wasserstein` the attribute is the function, not the module.
     kl = importlib.import_module("divergences.kl")
     jensen_shannon = importlib.import_module("divergences.jensen_shannon")
-    wasserstein = importlib.import_module("divergences.wasserstein")
+    wasserstein = importlib.import_module("divergences._wasserstein")
     tables = {
         "kl": kl.KL_METHODS,
         "js": jensen_shannon.JS_METHODS,

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ._constants import LOG2
 from ._validation import as_rng
 from .results import DivergenceResult
 
@@ -32,7 +33,6 @@ __all__ = [
 #: Default number of Monte Carlo draws (per density for JS).
 DEFAULT_MC_SAMPLES = 100_000
 
-_LOG2 = math.log(2.0)
 _NOT_ABS_CONT = "P is not absolutely continuous with respect to Q"
 # Mass left out of the integration range at each end, per measure.
 _TAIL = 1e-14
@@ -76,7 +76,7 @@ def _js_half(own, other, draws):
     # log(2 p / (p + q)) at draws of p, through logaddexp so that q = 0 or
     # tiny densities neither overflow nor produce 0/0.
     log_own, log_other = own.logpdf(draws), other.logpdf(draws)
-    return _LOG2 + log_own - np.logaddexp(log_own, log_other)
+    return LOG2 + log_own - np.logaddexp(log_own, log_other)
 
 
 def js_monte_carlo(p, q, *, n_samples=DEFAULT_MC_SAMPLES, rng=None):
@@ -96,7 +96,7 @@ def js_monte_carlo(p, q, *, n_samples=DEFAULT_MC_SAMPLES, rng=None):
     raw = 0.5 * (halves[0] + halves[1])
     stderr = 0.5 * math.sqrt(variance) if n_samples > 1 else None
     details = {"n_samples": n_samples, "unclipped": raw}
-    return _result(min(max(raw, 0.0), _LOG2), "js", "monte-carlo", stderr, details)
+    return _result(min(max(raw, 0.0), LOG2), "js", "monte-carlo", stderr, details)
 
 
 def _breakpoints(p, q):
@@ -244,10 +244,10 @@ def js_quadrature(p, q):
         total = 0.0
         for log_own in (log_p, log_q):
             if log_own > -math.inf:
-                total += math.exp(log_own) * (_LOG2 + log_own - log_mix)
+                total += math.exp(log_own) * (LOG2 + log_own - log_mix)
         return 0.5 * total
 
     value, abserr = _integrate(integrand, points)
-    error = abserr + 2 * _TAIL * _LOG2
+    error = abserr + 2 * _TAIL * LOG2
     details = {"abserr": abserr, "range": (points[0], points[-1])}
-    return _result(min(max(value, 0.0), _LOG2), "js", "quadrature", error, details)
+    return _result(min(max(value, 0.0), LOG2), "js", "quadrature", error, details)

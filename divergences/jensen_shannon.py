@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._constants import LOG2
 from ._dispatch import Method, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._validation import check_base, check_same_dim
@@ -19,8 +20,6 @@ from .measures import Uniform, as_measure
 from .results import DivergenceResult, in_base
 
 __all__ = ["js_divergence", "js_distance", "JS_METHODS"]
-
-LOG2 = math.log(2.0)
 
 
 def js_histograms(p_probs, q_probs):

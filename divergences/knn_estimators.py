@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from . import _ties
+from ._constants import LOG2
 from .exceptions import InvalidMeasureError
 from .neighbors import (
     build_tree,
@@ -62,8 +63,6 @@ KL_VARIANTS = ("corrected", "fixed", "adaptive")
 #: (at d = 5, n = m = 5,000: -0.10, +0.11, -0.17 on the mean-shift, scale and
 #: mixture pairs of divergences.testing, against -0.02, +0.01, +0.01).
 DEFAULT_KL_VARIANT = "corrected"
-
-_LOG2 = math.log(2.0)
 
 
 def check_k(k, n, name, *, excludes_self):
@@ -250,7 +249,7 @@ def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
     from scipy.special import digamma
 
     if other_tree is None:
-        return np.full(points.shape[0], _LOG2)  # nothing of the other sample anywhere
+        return np.full(points.shape[0], LOG2)  # nothing of the other sample anywhere
     d = points.shape[1]
     order = own_tree.indices  # points in their own tree's leaf order
     radius = kth_neighbor_distance(own_tree, points, k, name=name, workers=workers, order=order)
@@ -259,7 +258,7 @@ def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
     # densities are locally flat, and E[psi(k + l)] - psi(k) = log(1 + q/p).
     scaled = radius * ratio ** (1.0 / d)
     counts, _ = neighbors_within(other_tree, points, scaled, 2 * k, workers=workers, order=order)
-    return _LOG2 + digamma(k) - digamma(k + counts)
+    return LOG2 + digamma(k) - digamma(k + counts)
 
 
 def _js_from_terms(terms_x, terms_y):
@@ -277,7 +276,7 @@ def _js_from_terms(terms_x, terms_y):
         "halves": tuple(halves),
         "ties": "none",
     }
-    return min(max(raw, 0.0), _LOG2), (None if math.isnan(stderr) else stderr), details
+    return min(max(raw, 0.0), LOG2), (None if math.isnan(stderr) else stderr), details
 
 
 def kl_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
@@ -410,7 +409,7 @@ def js_knn_with_atoms(x, y, ties, *, k=DEFAULT_K, workers=None):
         if size == 0:
             continue
         if size <= k:
-            terms[rest] = _LOG2
+            terms[rest] = LOG2
             continue
         ratio = (size - 1) * own / (size * other)
         try:

@@ -6,7 +6,7 @@ from .exceptions import MethodError
 from .jensen_shannon import js_distance, js_divergence
 from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
-from .wasserstein import sinkhorn_divergence, wasserstein
+from ._wasserstein import sinkhorn_divergence, wasserstein
 
 __all__ = ["divergence", "divergence_function", "DIVERGENCES"]
 

@@ -220,7 +220,7 @@ def parallel_lines_divergences(thetas=None, *, n=500, critic_steps=300, discrimi
     >>> round(float(table["w_exact"][0]), 1), float(table["js_true"][0]) == math.log(2)
     (0.5, True)
     """
-    from ..wasserstein import wasserstein
+    from .._wasserstein import wasserstein
 
     thetas = np.linspace(-1.0, 1.0, 9) if thetas is None else np.atleast_1d(
         np.asarray(thetas, dtype=np.float64))

@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from .._constants import LOG2
 from .._validation import check_choice, check_order, check_positive, check_positive_int
 from ..exceptions import ConvergenceWarning, MethodError
 from .networks import MLP, PENALTIES, _sigmoid
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 _LOG4 = math.log(4.0)
-_LOG2 = math.log(2.0)
 
 
 class Objective:
@@ -192,7 +192,7 @@ class JensenShannonGAN(_WithCritic):
         m = fake.shape[0]
         h_fake, cache = self.critic.forward(fake)
         h_fake = h_fake[:, 0]
-        js = min(max(0.5 * (self.value(real, fake) + _LOG4), 0.0), _LOG2)
+        js = min(max(0.5 * (self.value(real, fake) + _LOG4), 0.0), LOG2)
         if self.generator_loss == "saturating":
             # log(1 - sigmoid(h)) = -softplus(h); its derivative is -sigmoid(h).
             loss = float(-np.mean(np.logaddexp(0.0, h_fake)))
@@ -454,7 +454,7 @@ class ExactOT(Objective):
 
     def generator_step(self, real, fake, rng):
         from ..measures import Samples
-        from ..wasserstein import wasserstein
+        from .._wasserstein import wasserstein
 
         result = wasserstein(
             Samples(real), Samples(fake), order=self.order, method="exact", return_plan=True

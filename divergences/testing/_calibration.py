@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate, optimize, special
 
+from .._constants import LOG2
 from .._validation import as_rng, check_positive_int
 from ..measures import Density, Gaussian
 
@@ -56,7 +57,6 @@ __all__ = [
     "calibration_pairs",
 ]
 
-_LOG2 = math.log(2.0)
 #: The KL(P || Q) that the default pairs are tuned to: large enough that bias
 #: matters, small enough that the estimators' variance stays moderate.
 DEFAULT_KL = 0.625
@@ -141,7 +141,7 @@ class _Mixture(Density):
 
     def logpdf(self, x):
         a, b = (half.logpdf(x) for half in self._halves)
-        return np.logaddexp(a, b) - _LOG2
+        return np.logaddexp(a, b) - LOG2
 
     def sample(self, n, rng=None):
         n = check_positive_int(n, "n")
@@ -225,7 +225,7 @@ def _quad(integrand, lower, upper, points=None):
 
 def _js_terms(log_p, log_q):
     """The JS integrand's two halves, 1/2 p log(2p / (p + q)) + 1/2 q log(2q / (p + q))."""
-    log_m = np.logaddexp(log_p, log_q) - _LOG2
+    log_m = np.logaddexp(log_p, log_q) - LOG2
     total = 0.0
     for log_a in (log_p, log_q):
         if log_a > -745.0:
@@ -244,7 +244,7 @@ def _radial_js(dim, log_p, log_q):
     ``log_p(r)`` is the log-density at a point of norm ``r``; the surface of
     the sphere of radius ``r`` is ``2 pi^(d/2) / Gamma(d/2) r^(d-1)``.
     """
-    log_surface = _LOG2 + 0.5 * dim * math.log(math.pi) - special.gammaln(0.5 * dim)
+    log_surface = LOG2 + 0.5 * dim * math.log(math.pi) - special.gammaln(0.5 * dim)
 
     def integrand(r):
         if r == 0.0 and dim > 1:
@@ -360,7 +360,7 @@ def mixture(dim, *, separation=1.5):
     a = float(separation)
     if not (math.isfinite(a) and a > 0):
         raise ValueError(f"separation must be positive and finite, got {separation!r}.")
-    log_p = lambda t: float(np.logaddexp(_gaussian_line(-a)(t), _gaussian_line(a)(t))) - _LOG2
+    log_p = lambda t: float(np.logaddexp(_gaussian_line(-a)(t), _gaussian_line(a)(t))) - LOG2
     log_q = _gaussian_line(0.0)
     kl, kl_error = _quad(lambda t: math.exp(log_p(t)) * (log_p(t) - log_q(t)),
                          -40.0 - a, 40.0 + a, points=[-a, 0.0, a])

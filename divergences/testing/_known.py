@@ -12,6 +12,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from .._constants import LOG2
 from ..measures import Histogram, Samples
 from ._strategies import (
     _sizes,
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-_LOG2 = math.log(2.0)
 
 
 class KnownPair:
@@ -333,7 +333,7 @@ def parallel_lines(draw, theta=None, *, size=None, min_size=1, max_size=8, kind=
         # sqrt(fl(theta^2)) == |theta| in IEEE arithmetic: the distances are exact.
         wasserstein=lambda order: gap,
         kl=math.inf if apart else 0.0,
-        js=_LOG2 if apart else 0.0,
+        js=LOG2 if apart else 0.0,
         tv=1.0 if apart else 0.0,
         details={"theta": angle},
     )
@@ -373,7 +373,7 @@ def diracs(draw, dim=1, *, scale=10.0):
         "two Dirac masses",
         wasserstein=lambda order: distance,
         kl=0.0 if same else math.inf,
-        js=0.0 if same else _LOG2,
+        js=0.0 if same else LOG2,
         tv=0.0 if same else 1.0,
         rounding=2.0 * _EPS * distance,
         details={"x": x[0], "y": y[0]},
@@ -456,7 +456,7 @@ def disjoint_histograms(draw, size=None, *, min_size=2, max_size=8):
         Histogram(q_mass),
         "histograms with disjoint supports",
         kl=math.inf,
-        js=_LOG2,
+        js=LOG2,
         tv=1.0,
         details={"owner": owner},
     )
