@@ -19,6 +19,9 @@ a banana-shaped pair). Per cell it prints
 * ``cover`` -- the share of seeds whose 95% interval contains the truth: the
   result's ``ci`` where it has one, else value +- 1.96 stderr. Bias that the
   stderr does not include shows up here;
+* ``flagged`` -- the share of seeds whose result failed the estimator's own
+  check (``details["reliable"] is False``: the k-NN KL's subsample trend); its
+  ``ci`` is then the divergence's whole range;
 * ``time`` -- mean wall seconds per estimate.
 
 Estimators: the library's default on two sample sets (``auto``: for KL the
@@ -68,7 +71,8 @@ def _library(kind, *, random=False, against_density=False, **options):
     def estimate(x, y, pair, rng):
         extra = {"rng": rng} if random else {}
         result = function(x, pair.q if against_density else y, **extra, **options)
-        return float(result), float(result.stderr), _interval(result)
+        flagged = result.details.get("reliable") is False
+        return float(result), float(result.stderr), _interval(result), flagged
 
     return estimate
 
@@ -76,7 +80,7 @@ def _library(kind, *, random=False, against_density=False, **options):
 def _universal_divergence(x, y, pair, rng):
     from universal_divergence import estimate
 
-    return float(estimate(x, y, k=1)), math.nan, None
+    return float(estimate(x, y, k=1)), math.nan, None, False
 
 
 def estimators(kind, with_peers):
@@ -107,12 +111,13 @@ def run_cell(pair, truth, n, seeds, table, rng_root):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
-                    value, se, interval = estimate(x, y, pair, np.random.default_rng(seed))
+                    value, se, interval, flagged = estimate(x, y, pair,
+                                                            np.random.default_rng(seed))
                 except Exception as exc:  # a failed estimate is a row, not a crash
-                    value, se, interval = math.nan, math.nan, None
+                    value, se, interval, flagged = math.nan, math.nan, None, False
                     print(f"  {name} failed on {pair.description}, n={n}: {exc}", file=sys.stderr)
             covered = math.nan if interval is None else float(interval[0] <= truth <= interval[1])
-            rows[name].append((value, se, covered, time.perf_counter() - start))
+            rows[name].append((value, se, covered, time.perf_counter() - start, flagged))
     return rows
 
 
@@ -140,6 +145,7 @@ def summarise(records, truth):
         "se": _mean_finite([r[1] for r in records]),
         "cover": float(np.mean([r[2] for r in records])),  # NaN: no interval reported
         "time": float(np.mean([r[3] for r in records])),
+        "flagged": float(np.mean([r[4] for r in records])),
         "failed": int(values.size - finite.size),
     }
 
@@ -172,7 +178,7 @@ def main(argv=None):
             words = args.estimators.split(",")
             table = {name: f for name, f in table.items() if any(w in name for w in words)}
         header = ["pair", "d", "n", "estimator", "truth", "bias (± mc)", "sd", "rmse", "se",
-                  "cover", "time"]
+                  "cover", "flagged", "time"]
         lines = []
         for dim in dims:
             for pair in calibration_pairs(dim):
@@ -186,14 +192,15 @@ def main(argv=None):
                         stats = summarise(records, truth)
                         if stats is None:
                             lines.append([label, dim, n, name, f"{truth:.4f}", "failed",
-                                          "", "", "", "", ""])
+                                          "", "", "", "", "", ""])
                             continue
                         summary.setdefault((kind, name), []).append(stats)
                         lines.append([
                             label, dim, n, name, f"{truth:.4f}",
                             f"{stats['bias']:+.4f} ± {stats['bias_error']:.4f}",
                             f"{stats['sd']:.4f}", f"{stats['rmse']:.4f}", f"{stats['se']:.4f}",
-                            _percent(stats["cover"]), f"{stats['time']:.3f} s",
+                            _percent(stats["cover"]), _percent(stats["flagged"]),
+                            f"{stats['time']:.3f} s",
                         ])
                     print(f"  done: {kind} {label} d={dim} n={n}", file=sys.stderr)
         print(f"## {kind.upper()}\n")
@@ -207,9 +214,10 @@ def main(argv=None):
                      f"{np.mean([abs(c['bias']) for c in cells]):.4f}",
                      f"{max(abs(c['bias']) for c in cells):.4f}",
                      _percent(np.mean([c["cover"] for c in cells])),
-                     _percent(min(c["cover"] for c in cells))])
+                     _percent(min(c["cover"] for c in cells)),
+                     _percent(np.mean([c["flagged"] for c in cells]))])
     print(markdown_table(["kind", "estimator", "cells", "mean |bias|", "max |bias|",
-                          "mean cover", "min cover"], rows))
+                          "mean cover", "min cover", "mean flagged"], rows))
 
 
 if __name__ == "__main__":

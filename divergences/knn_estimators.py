@@ -18,12 +18,13 @@ read them as the scale of the sampling noise, not as a confidence interval.
 """
 
 import math
+import warnings
 
 import numpy as np
 
 from . import _ties
 from ._constants import LOG2
-from .exceptions import InvalidMeasureError
+from .exceptions import EstimatorWarning, InvalidMeasureError
 from .neighbors import (
     build_tree,
     kth_neighbor_distance,
@@ -32,7 +33,7 @@ from .neighbors import (
     safe_scale,
     unit_ball_log_volume,
 )
-from ._knn_shape import log_ball_mass_ratios, marginal_gaussianization
+from ._knn_shape import SPREAD_LIMIT, log_ball_mass_ratios, marginal_gaussianization, shape_spread
 from .results import DivergenceResult
 
 __all__ = [
@@ -207,13 +208,22 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     if variant == "fixed":
         terms = fixed_terms
     elif variant == "corrected":
-        shape = log_ball_mass_ratios(x, nu, y) - log_ball_mass_ratios(x, rho, x)
+        spread = max(shape_spread(rho, x), shape_spread(nu, y))
+        if spread > SPREAD_LIMIT:
+            # Balls that span many standard deviations of a thin direction of the fit:
+            # outside the correction's domain (see SPREAD_LIMIT); the fixed estimate.
+            shape = np.zeros(n)
+            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
+                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
+            details["shape_spread"] = spread
+        else:
+            shape = log_ball_mass_ratios(x, nu, y) - log_ball_mass_ratios(x, rho, x)
         if not np.isfinite(shape).all():
             # A degenerate fit (a handful of nearly collinear points): no shape to
             # correct for; the estimate is then the fixed one, and says so.
             shape = np.zeros(n)
             details["shape_correction"] = "none: no Gaussian shape could be fitted"
-        else:
+        elif "shape_correction" not in details:
             details["shape_correction"] = float(np.mean(shape))
         terms = fixed_terms + shape
         offset = float(digamma(m + 1) - digamma(n))
@@ -238,6 +248,80 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     else:
         details["stderr"] = "spread of the per-point terms (no (k+1)-th neighbour)"
     return mean + offset, stderr, details
+
+
+#: Seed of the split into halves and quarters behind :func:`subsample_trend`, so that
+#: the diagnostic, like the estimate, is a function of the data alone.
+TREND_SEED = 20261201
+
+#: :func:`subsample_trend` flags an estimate that moved monotonically by more than
+#: this many of its standard errors from n/4 to n points.
+TREND_LIMIT = 2.0
+
+
+def subsample_trend(x, y, value, stderr, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT,
+                    workers=None):
+    """Does the k-NN KL estimate still move with the sample size? A check of convergence.
+
+    The estimate ``value`` (on all of ``x`` and ``y``) is set beside the mean
+    estimate over two disjoint halves and over four disjoint quarters of both
+    samples (one random split, seeded by :data:`TREND_SEED`). A k-NN
+    estimator's bias shrinks with n; one that has converged does not move
+    between n/4, n/2 and n beyond its noise (the averages over the parts share
+    the data with ``value``, so their differences are well below its
+    ``stderr``: on the benign cells of the calibration grid about 0.6 stderr for
+    one doubling). If the bias decays like ``n^-a`` with ``a <= 1`` (the k-NN
+    rates), the bias left at n is at least the last move, ``value - mean(halves)``.
+
+    The check fires when both moves have the same sign and together exceed
+    :data:`TREND_LIMIT` standard errors. It catches estimates that are far from
+    converged (heavy tails against light ones, where the estimate grows like
+    ``log n`` towards a truth out of reach; few points in many dimensions); it
+    cannot see a bias that does not change between n/4 and n.
+
+    Costs about one more estimate (two at n/2, four at n/4).
+
+    Returns
+    -------
+    dict or None
+        ``{"sizes", "estimates", "moved", "fired"}``: the three sample sizes of
+        P, the three estimates, the move from n/4 to n in standard errors, and
+        the verdict; ``None`` where the parts are too small for ``k`` or hold
+        duplicates that leave too few neighbours.
+    """
+    n, m = x.shape[0], y.shape[0]
+    if stderr is None or not stderr > 0 or n // 4 <= k + 1 or m // 4 <= k:
+        return None
+    generator = np.random.default_rng(TREND_SEED)
+    order_x, order_y = generator.permutation(n), generator.permutation(m)
+    means = []
+    try:
+        for parts in (4, 2):
+            means.append(float(np.mean([
+                kl_knn(np.ascontiguousarray(x[order_x[i::parts]]),
+                       np.ascontiguousarray(y[order_y[i::parts]]), k=k, variant=variant,
+                       workers=workers)[0]
+                for i in range(parts)])))
+    except InvalidMeasureError:  # duplicates within a part leave too few neighbours
+        return None
+    first, last = means[1] - means[0], value - means[1]
+    moved = (value - means[0]) / stderr
+    return {
+        "sizes": (n // 4, n // 2, n),
+        "estimates": (means[0], means[1], float(value)),
+        "moved": float(moved),
+        "fired": bool(first * last > 0 and abs(moved) > TREND_LIMIT),
+    }
+
+
+def _trend_warning(trend):
+    """The note and warning of a fired :func:`subsample_trend`."""
+    quarter, half, full = trend["estimates"]
+    sizes = trend["sizes"]
+    return (f"the estimate has not converged: it moved from {quarter:.4g} (n = {sizes[0]}) to "
+            f"{half:.4g} (n = {sizes[1]}) to {full:.4g} (n = {sizes[2]}), "
+            f"{abs(trend['moved']):.3g} standard errors, so its bias is at least "
+            f"{abs(full - half):.3g}; the interval is the divergence's whole range")
 
 
 def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
@@ -598,7 +682,7 @@ def _check_tie_rule(ties):
 
 
 def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, ties="auto",
-                  workers=None):
+                  diagnose=True, workers=None):
     """The ``"knn"`` method of :func:`divergences.kl_divergence`.
 
     Samples against samples: :func:`kl_knn`; samples against a density:
@@ -606,7 +690,13 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     :func:`kl_density_samples` (the only case that draws, so the only one that
     takes ``n_samples``). ``ties`` picks the tie rule
     (:data:`divergences._ties.TIE_RULES`); ``rng`` seeds the dithering of
-    rounded data (and the draws from a density).
+    rounded data (and the draws from a density). ``diagnose`` (two sample
+    sets): check that the estimate has converged (:func:`subsample_trend`, about
+    one more estimate's time); where it has not, the result warns
+    (:class:`~divergences.exceptions.EstimatorWarning`), says so in ``note``,
+    records ``details["reliable"] = False`` and its ``ci`` is the divergence's
+    whole range. ``details["trend"]`` holds the check (``None`` where the
+    samples are too small for it, or with ``diagnose=False``).
     """
     from ._validation import as_rng, check_choice, check_positive_int
 
@@ -640,11 +730,24 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
             estimate = kl_knn_with_atoms(x, y, plan, k=k, variant=variant, workers=workers)
             if estimate is None:
                 record["atoms"] = "too few unshared points: zero-distance rule on all points"
-        if estimate is None:
+        direct = estimate is None
+        if direct:
             estimate = kl_knn(x, y, k=k, variant=variant, workers=workers)
         value, stderr, details = estimate
         details["ties"] = record
-        return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
+        notes = [note] if note else []
+        if str(details.get("shape_correction", "")).startswith("none: the balls"):
+            notes.append("the shape correction is out of its domain (balls wider than the "
+                         "fitted shape in some direction): the fixed estimate, with its bias")
+        if diagnose and direct:
+            trend = subsample_trend(x, y, value, stderr, k=k, variant=variant, workers=workers)
+            details["trend"] = trend
+            if trend is not None and trend["fired"]:
+                details["reliable"] = False
+                notes.append(_trend_warning(trend))
+        for text in notes[1 if note else 0:]:
+            warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+        return result(value, "kl", stderr, sizes, _constant(details, dropped), "; ".join(notes))
     if variant not in (None, "fixed"):
         raise TypeError("variant applies only to two sample sets.")
     if p.kind == "samples":

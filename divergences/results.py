@@ -115,11 +115,14 @@ class DivergenceResult:
             raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}.")
         from scipy.special import ndtri
 
-        half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
-        low, high = self.value - half, self.value + half
         # S_eps can be negative above order 2; every other divergence here is >= 0.
         floor = -math.inf if self.divergence == "sinkhorn" else 0.0
-        return max(low, floor), min(high, _ceiling(self.divergence, self.unit))
+        ceiling = _ceiling(self.divergence, self.unit)
+        if self.details.get("reliable") is False:
+            return floor, ceiling  # an estimate that failed its own check bounds nothing
+        half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
+        low, high = self.value - half, self.value + half
+        return max(low, floor), min(high, ceiling)
 
     @property
     def ci(self):
