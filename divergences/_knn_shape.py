@@ -62,7 +62,7 @@ def ball_nodes(d):
     return 64 if d <= 2 else 256 if d <= 5 else 1024
 
 
-def marginal_gaussianization(x, y):
+def marginal_gaussianization(x, y, *, log_jacobian=False):
     """Map ``x`` and ``y``, one coordinate at a time, so that the pooled sample looks normal.
 
     Per coordinate, the map sends the pooled sample's quantile at level ``t``
@@ -81,9 +81,16 @@ def marginal_gaussianization(x, y):
     sample on a fixed grid: in 1-D that biases KL by -0.1 at n = 5,000).
     A coordinate with fewer than two distinct quantiles is left as it is.
 
+    With ``log_jacobian=True`` it also returns, for every point of ``x`` and
+    ``y`` (pooled, in that order), the log of the map's Jacobian determinant
+    there, ``sum_j log T_j'(x_j)``: what a density needs to follow the map
+    (``log p(x) = log p_T(T(x)) + log|J_T(x)|``), as an entropy or a
+    log-density estimated on the mapped points does.
+
     Returns
     -------
     x_mapped, y_mapped : ndarray, shapes of ``x`` and ``y``
+    log_jac : ndarray, shape (n + m,), only with ``log_jacobian=True``
     """
     from scipy.interpolate import PchipInterpolator
     from scipy.special import ndtr, ndtri
@@ -96,13 +103,15 @@ def marginal_gaussianization(x, y):
     levels = ndtr(np.linspace(reach, -reach, count))
     extreme = ndtri(0.5 / size)  # the normal score of the smallest of ``size`` points
     mapped = np.array(pooled, dtype=np.float64)
+    log_jac = np.zeros(size)
     for j in range(d):
         column = pooled[:, j]
         knots, first = np.unique(np.quantile(column, levels), return_index=True)
         if knots.shape[0] < 2:
             continue
         targets = ndtri(levels[first])
-        inside = PchipInterpolator(knots, targets, extrapolate=False)(column)
+        interpolant = PchipInterpolator(knots, targets, extrapolate=False)
+        inside = interpolant(column)
         low, high = column < knots[0], column > knots[-1]
         # The outermost knots are quantiles of a few points each: extrapolate with the
         # secant across the outer tenth of the knots, not with the noisy last segment,
@@ -120,6 +129,12 @@ def marginal_gaussianization(x, y):
         inside[low] = targets[0] + slope_low * (column[low] - knots[0])
         inside[high] = targets[-1] + slope_high * (column[high] - knots[-1])
         mapped[:, j] = inside
+        if log_jacobian:
+            slope = interpolant.derivative()(column)
+            slope[low], slope[high] = slope_low, slope_high
+            log_jac += np.log(slope)
+    if log_jacobian:
+        return mapped[: x.shape[0]], mapped[x.shape[0]:], log_jac
     return mapped[: x.shape[0]], mapped[x.shape[0]:]
 
 

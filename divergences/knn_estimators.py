@@ -533,12 +533,26 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=None):
 _NOT_ABS_CONT = "P is not absolutely continuous with respect to Q"
 
 
-def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
+def kl_samples_density(x, q, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     """KL(P||Q) from samples ``x ~ P`` and a density ``q``: cross-entropy minus entropy.
 
     ``KL = -E_P log q - H(P)``: the cross-entropy is the sample mean of
-    ``-log q(x_i)`` and ``H(P)`` the Kozachenko--Leonenko estimate, combined
-    point by point (their errors are correlated) for the standard error.
+    ``-log q(x_i)``, and ``H(P)`` a k-NN entropy estimate, combined point by
+    point (their errors are correlated) for the standard error. ``"fixed"``
+    takes the Kozachenko--Leonenko entropy (:func:`kozachenko_leonenko_entropy`),
+    which reads ``log p(x_i)`` off the k-th neighbour ball as if ``p`` were flat
+    across it. ``"corrected"`` (the default) makes the same two steps as
+    :func:`kl_knn`'s: it maps ``x`` by one increasing function per coordinate
+    that makes its marginals look normal, ``z = T(x)``, and reads
+
+        log p(x_i) = log p_T(z_i) + log|J_T(x_i)|,
+        log p_T(z_i) = psi(k) - psi(n) - log V_d - d log rho_k(i) - log C(i),
+
+    with ``rho_k`` the k-th neighbour distance among the mapped points and
+    ``C(i)`` the ratio of the ball's mean density to the density at its centre
+    under a Gaussian fitted to them
+    (:func:`divergences._knn_shape.log_ball_mass_ratios`; none where the balls
+    are out of the correction's domain, :data:`divergences._knn_shape.SPREAD_LIMIT`).
 
     Returns
     -------
@@ -550,22 +564,40 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
     log_q = np.asarray(q.logpdf(x), dtype=np.float64)
     details = {
         "k": k,
-        "entropy": "kozachenko-leonenko",
+        "variant": variant,
+        "entropy": "kozachenko-leonenko" if variant == "fixed" else
+                   "k-NN, marginally Gaussianized, ball masses shape-corrected",
         "cross_entropy": "sample mean of -log q",
         "ties": "none",
     }
     if np.any(np.isneginf(log_q)):
         outside = int(np.count_nonzero(np.isneginf(log_q)))
         return math.inf, 0.0, details, f"{_NOT_ABS_CONT} ({outside} sample points where q = 0)"
+    log_jac = shape = 0.0
+    if variant == "corrected":
+        x, _, log_jac = marginal_gaussianization(x, x[:0], log_jacobian=True)
     tree = build_tree(x, workers=workers)
     rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
-    terms = -(d * np.log(rho) + log_q)
+    if variant == "corrected":
+        spread = shape_spread(rho, x)
+        if spread > SPREAD_LIMIT:
+            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
+                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
+        else:
+            shape = log_ball_mass_ratios(x, rho, x)
+            if not np.isfinite(shape).all():
+                shape = 0.0
+                details["shape_correction"] = "none: no Gaussian shape could be fitted"
+            else:
+                details["shape_correction"] = float(-np.mean(shape))
+    terms = log_jac - d * np.log(rho) - shape - log_q
     mean, stderr = _mean_and_stderr(terms)
     value = mean - (digamma(n) - digamma(k) + unit_ball_log_volume(d))
     return float(value), stderr, details, ""
 
 
-def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=None):
+def kl_density_samples(p, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, n_samples=None,
+                       rng=None, workers=None):
     """KL(P||Q) from a density ``p`` and samples ``y ~ Q``.
 
     ``KL = E_P log p - E_P log q``: both expectations over ``n_samples`` draws
@@ -576,7 +608,12 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
     ``Beta(k, m - k + 1)``, of mean log ``psi(k) - psi(m + 1)``).
 
     The standard error adds the spread of the per-draw terms and the
-    delete-one jackknife over ``y`` (see :func:`kl_knn`).
+    delete-one jackknife over ``y`` (see :func:`kl_knn`). That is ``"fixed"``;
+    ``"corrected"`` (the default) maps the draws and ``y`` by one increasing
+    function per coordinate that makes their pooled marginals look normal,
+    estimates ``log q`` there with each ball's mass corrected for the shape of a
+    Gaussian fitted to the mapped ``y`` (as :func:`kl_knn` does), and adds the
+    log Jacobian of the map at each draw (see :func:`kl_samples_density`).
 
     Returns
     -------
@@ -590,11 +627,35 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
     n_draws = m if n_samples is None else n_samples
     x = np.ascontiguousarray(p.sample(n_draws, rng=as_rng(rng)), dtype=np.float64)
     log_p = np.asarray(p.logpdf(x), dtype=np.float64)
+    details = {
+        "k": k,
+        "variant": variant,
+        "n_samples": n_draws,
+        "log_q": "k-nearest-neighbour density estimate on q's samples" + (
+            "" if variant == "fixed" else ", marginally Gaussianized, ball masses shape-corrected"),
+        "ties": "none",
+    }
+    log_jac = shape = 0.0
+    if variant == "corrected":
+        y, x, log_jac = marginal_gaussianization(y, x, log_jacobian=True)
+        log_jac = log_jac[m:]
     # Draws from P never coincide with y in exact arithmetic; the tie rule covers rounding.
     nu, nu_next, index = _neighbors_for_jackknife(build_tree(y, workers=workers), x, k, m, "q",
                                                 workers)
+    if variant == "corrected":
+        spread = shape_spread(nu, y)
+        if spread > SPREAD_LIMIT:
+            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
+                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
+        else:
+            shape = log_ball_mass_ratios(x, nu, y)
+            if not np.isfinite(shape).all():
+                shape = 0.0
+                details["shape_correction"] = "none: no Gaussian shape could be fitted"
+            else:
+                details["shape_correction"] = float(np.mean(shape))
     log_nu = np.log(nu)
-    terms = log_p + d * log_nu
+    terms = log_p + d * log_nu + shape - log_jac
     mean, stderr = _mean_and_stderr(terms)
     if nu_next is not None:
         # Draws and y are independent: add the delete-one jackknife variance over y
@@ -602,12 +663,6 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
         loo_y = _deletion_shifts(log_nu, np.log(nu_next), index, m, d) / n_draws
         stderr = math.sqrt(stderr**2 + _jackknife_variance(loo_y))
     value = mean - (digamma(k) - digamma(m + 1) - unit_ball_log_volume(d))
-    details = {
-        "k": k,
-        "n_samples": n_draws,
-        "log_q": "k-nearest-neighbour density estimate on q's samples",
-        "ties": "none",
-    }
     return float(value), stderr, details
 
 
@@ -748,16 +803,20 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
         for text in notes[1 if note else 0:]:
             warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
         return result(value, "kl", stderr, sizes, _constant(details, dropped), "; ".join(notes))
-    if variant not in (None, "fixed"):
-        raise TypeError("variant applies only to two sample sets.")
     if p.kind == "samples":
+        if variant == "adaptive":
+            raise TypeError("variant='adaptive' applies only to two sample sets.")
         _reject({"n_samples": n_samples}, _NOTHING_DRAWN)
         x = _sample_points(p, "p")
         check_k(k, x.shape[0], "p", excludes_self=True)
         x, record = _untie_one(x, ties, _ties.dither_generator(rng))
-        value, stderr, details, note = kl_samples_density(x, q, k=k, workers=workers)
+        value, stderr, details, note = kl_samples_density(
+            x, q, k=k, variant=DEFAULT_KL_VARIANT if variant is None else variant,
+            workers=workers)
         details["ties"] = record
         return result(value, "kl", stderr, sizes, details, note)
+    if variant == "adaptive":
+        raise TypeError("variant='adaptive' applies only to two sample sets.")
     y = _sample_points(q, "q")
     check_k(k, y.shape[0], "q", excludes_self=False)
     if n_samples is not None:
@@ -765,7 +824,8 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     generator = as_rng(rng)
     y, record = _untie_one(y, ties, _ties.dither_generator(rng))
     value, stderr, details = kl_density_samples(
-        p, y, k=k, n_samples=n_samples, rng=generator, workers=workers
+        p, y, k=k, variant=DEFAULT_KL_VARIANT if variant is None else variant,
+        n_samples=n_samples, rng=generator, workers=workers
     )
     details["ties"] = record
     return result(value, "kl", stderr, sizes, details)
