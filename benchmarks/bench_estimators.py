@@ -27,7 +27,8 @@ a banana-shaped pair). Per cell it prints
 Estimators: the library's default on two sample sets (``auto``: for KL the
 corrected k-NN variant), the fixed (Wang--Kulkarni--Verdu) and adaptive k-NN
 variants (KL), the classifier estimator, the default on samples of P against
-the density of Q, and universal-divergence's k-NN ``estimate`` (when
+the density of Q (and, for KL, with the Kozachenko--Leonenko entropy of the
+"fixed" variant) and on P's density against Q's samples, and universal-divergence's k-NN ``estimate`` (when
 installed: ``pip install universal-divergence``) on the same draws.
 
 Benchmarks are not tests; the tolerances the test-suite asserts on a few cells
@@ -64,13 +65,20 @@ def _interval(result):
     return value - Z95 * se, value + Z95 * se
 
 
-def _library(kind, *, random=False, against_density=False, **options):
-    """The library's estimator of ``kind``; ``random``: it draws (pass the seed's rng)."""
+def _library(kind, *, random=False, against_density=False, density_first=False, **options):
+    """The library's estimator of ``kind``; ``random``: it draws (pass the seed's rng).
+
+    ``against_density``: P's samples against Q's density; ``density_first``:
+    P's density against Q's samples.
+    """
     function = dv.kl_divergence if kind == "kl" else dv.js_divergence
 
     def estimate(x, y, pair, rng):
         extra = {"rng": rng} if random else {}
-        result = function(x, pair.q if against_density else y, **extra, **options)
+        if density_first:
+            result = function(pair.p, y, **extra, **options)
+        else:
+            result = function(x, pair.q if against_density else y, **extra, **options)
         flagged = result.details.get("reliable") is False
         return float(result), float(result.stderr), _interval(result), flagged
 
@@ -90,6 +98,10 @@ def estimators(kind, with_peers):
         table["dv kl knn adaptive"] = _library(kind, method="knn", variant="adaptive")
     table[f"dv {kind} classifier"] = _library(kind, method="classifier", random=True)
     table[f"dv {kind} samples vs density"] = _library(kind, against_density=True)
+    if kind == "kl":
+        table["dv kl density vs samples"] = _library(kind, random=True, density_first=True)
+        table["dv kl samples vs density, fixed (KL entropy)"] = _library(
+            kind, against_density=True, variant="fixed")
     if kind == "kl" and with_peers:
         try:
             import universal_divergence  # noqa: F401

@@ -122,7 +122,9 @@ class DivergenceResult:
             return floor, ceiling  # an estimate that failed its own check bounds nothing
         half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
         low, high = self.value - half, self.value + half
-        return max(low, floor), min(high, ceiling)
+        # (An estimate far outside the range, e.g. a k-NN KL below 0 by more than z
+        # stderr, gives the range's end point, not an interval that ends below its start.)
+        return min(max(low, floor), ceiling), max(min(high, ceiling), floor)
 
     @property
     def ci(self):
