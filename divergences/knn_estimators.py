@@ -66,6 +66,34 @@ KL_VARIANTS = ("corrected", "fixed", "adaptive")
 DEFAULT_KL_VARIANT = "corrected"
 
 
+#: The largest |bias| of the default KL variant (two sample sets, k = 3) measured at each
+#: (d, n = m) of the calibration grid, over the pairs of divergences.testing without
+#: heavy tails (mean shift, scale change, mixture, log-normal, banana; 20 seeds a cell;
+#: benchmarks/bench_estimators.py, run of 2026-12-01, README "Bias"). Each is itself
+#: measured with a Monte Carlo error of 0.005 (n = 5,000) to 0.03 (n = 500).
+BIAS_BOUNDS = {
+    (1, 500): 0.049, (1, 5000): 0.017,
+    (2, 500): 0.098, (2, 5000): 0.018,
+    (5, 500): 0.046, (5, 5000): 0.029,
+    (10, 500): 0.081, (10, 5000): 0.030,
+}
+
+
+def bias_bound(d, n):
+    """The measured bias bound that applies at dimension ``d`` and ``n`` points, or ``None``.
+
+    The bound of the grid cell with the smallest measured dimension ``>= d``
+    and the largest measured size ``<= n`` (the bias grows with d and shrinks
+    with n: the nearest cell on the pessimistic side). ``None`` beyond the grid
+    (``d > 10`` or ``n < 500``), where nothing was measured.
+    """
+    dims = sorted({cell[0] for cell in BIAS_BOUNDS if cell[0] >= d})
+    if not dims:
+        return None
+    sizes = sorted(size for dim, size in BIAS_BOUNDS if dim == dims[0] and size <= n)
+    return BIAS_BOUNDS[(dims[0], sizes[-1])] if sizes else None
+
+
 def check_k(k, n, name, *, excludes_self):
     """Check the neighbour count ``k`` against a sample of size ``n``.
 
@@ -794,6 +822,8 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
         if str(details.get("shape_correction", "")).startswith("none: the balls"):
             notes.append("the shape correction is out of its domain (balls wider than the "
                          "fitted shape in some direction): the fixed estimate, with its bias")
+        if direct and variant == "corrected" and "shape_spread" not in details:
+            details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]))
         if diagnose and direct:
             trend = subsample_trend(x, y, value, stderr, k=k, variant=variant, workers=workers)
             details["trend"] = trend

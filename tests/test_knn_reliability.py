@@ -124,3 +124,20 @@ def test_trend_needs_enough_points_and_can_be_turned_off():
     assert subsample_trend(x, y, 0.1, None) is None
     x, y = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
     assert "trend" not in dv.kl_divergence(x, y, diagnose=False).details
+
+
+def test_bias_bound_is_the_pessimistic_grid_cell_and_widens_the_interval():
+    from divergences.knn_estimators import BIAS_BOUNDS, bias_bound
+
+    assert bias_bound(3, 6000) == BIAS_BOUNDS[(5, 5000)]     # larger d, smaller n
+    assert bias_bound(1, 10**6) == BIAS_BOUNDS[(1, 5000)]
+    assert bias_bound(11, 5000) is None and bias_bound(2, 499) is None
+    r = DivergenceResult(value=0.3, divergence="kl", method="knn", stderr=0.05,
+                         details={"bias_bound": 0.04})
+    half = 1.959963984540054 * 0.05 + 0.04
+    assert r.ci == pytest.approx((0.3 - half, 0.3 + half), rel=1e-12)
+    bits = DivergenceResult(value=0.3, divergence="kl", method="knn", unit="bits",
+                            stderr=0.05, details={"bias_bound": 0.04})
+    assert bits.ci[1] == pytest.approx(0.3 + 1.959963984540054 * 0.05 + 0.04 / math.log(2.0))
+    x, y = np.random.default_rng(5).normal(size=(2, 600, 2))
+    assert dv.kl_divergence(x, y).details["bias_bound"] == BIAS_BOUNDS[(2, 500)]
