@@ -160,6 +160,35 @@ def _jackknife_variance(leave_one_out):
     return (size - 1) / size * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2))
 
 
+def _ball_shapes(details, *balls):
+    """Summed ``sign * log C`` over ``balls``, each ``(points, radii, sample, sign)``.
+
+    ``log C`` under the Gaussian fitted to ``sample``
+    (:func:`divergences._knn_shape.log_ball_mass_ratios`); 0 -- no correction --
+    where any ball set is out of the correction's domain (its
+    :func:`~divergences._knn_shape.shape_spread` above
+    :data:`~divergences._knn_shape.SPREAD_LIMIT`, recorded as
+    ``details["shape_spread"]``) or no shape could be fitted.
+    ``details["shape_correction"]`` gets the mean correction or why there is none.
+    """
+    spread = max(shape_spread(radii, sample) for _, radii, sample, _ in balls)
+    if spread > SPREAD_LIMIT:
+        # Balls that span many standard deviations of a thin direction of the fit.
+        details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
+                                       f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
+        details["shape_spread"] = spread
+        return 0.0
+    shape = sum(sign * log_ball_mass_ratios(points, radii, sample)
+                for points, radii, sample, sign in balls)
+    if not np.isfinite(shape).all():
+        # A degenerate fit (a handful of nearly collinear points): no shape to
+        # correct for; the estimate is then the fixed one, and says so.
+        details["shape_correction"] = "none: no Gaussian shape could be fitted"
+        return 0.0
+    details["shape_correction"] = float(np.mean(shape))
+    return shape
+
+
 def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     """k-NN estimate of KL(P||Q) from samples ``x ~ P`` and ``y ~ Q``.
 
@@ -236,23 +265,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     if variant == "fixed":
         terms = fixed_terms
     elif variant == "corrected":
-        spread = max(shape_spread(rho, x), shape_spread(nu, y))
-        if spread > SPREAD_LIMIT:
-            # Balls that span many standard deviations of a thin direction of the fit:
-            # outside the correction's domain (see SPREAD_LIMIT); the fixed estimate.
-            shape = np.zeros(n)
-            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
-                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
-            details["shape_spread"] = spread
-        else:
-            shape = log_ball_mass_ratios(x, nu, y) - log_ball_mass_ratios(x, rho, x)
-        if not np.isfinite(shape).all():
-            # A degenerate fit (a handful of nearly collinear points): no shape to
-            # correct for; the estimate is then the fixed one, and says so.
-            shape = np.zeros(n)
-            details["shape_correction"] = "none: no Gaussian shape could be fitted"
-        elif "shape_correction" not in details:
-            details["shape_correction"] = float(np.mean(shape))
+        shape = _ball_shapes(details, (x, nu, y, 1.0), (x, rho, x, -1.0))
         terms = fixed_terms + shape
         offset = float(digamma(m + 1) - digamma(n))
     else:
@@ -607,18 +620,8 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers
     tree = build_tree(x, workers=workers)
     rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
     if variant == "corrected":
-        spread = shape_spread(rho, x)
-        if spread > SPREAD_LIMIT:
-            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
-                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
-        else:
-            shape = log_ball_mass_ratios(x, rho, x)
-            if not np.isfinite(shape).all():
-                shape = 0.0
-                details["shape_correction"] = "none: no Gaussian shape could be fitted"
-            else:
-                details["shape_correction"] = float(-np.mean(shape))
-    terms = log_jac - d * np.log(rho) - shape - log_q
+        shape = _ball_shapes(details, (x, rho, x, -1.0))
+    terms = log_jac - d * np.log(rho) + shape - log_q
     mean, stderr = _mean_and_stderr(terms)
     value = mean - (digamma(n) - digamma(k) + unit_ball_log_volume(d))
     return float(value), stderr, details, ""
@@ -671,17 +674,7 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, n_sampl
     nu, nu_next, index = _neighbors_for_jackknife(build_tree(y, workers=workers), x, k, m, "q",
                                                 workers)
     if variant == "corrected":
-        spread = shape_spread(nu, y)
-        if spread > SPREAD_LIMIT:
-            details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
-                                           f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
-        else:
-            shape = log_ball_mass_ratios(x, nu, y)
-            if not np.isfinite(shape).all():
-                shape = 0.0
-                details["shape_correction"] = "none: no Gaussian shape could be fitted"
-            else:
-                details["shape_correction"] = float(np.mean(shape))
+        shape = _ball_shapes(details, (x, nu, y, 1.0))
     log_nu = np.log(nu)
     terms = log_p + d * log_nu + shape - log_jac
     mean, stderr = _mean_and_stderr(terms)
