@@ -48,10 +48,6 @@ PROG = "divergences"
 EXIT_OK = 0
 EXIT_ERROR = 2
 
-# Kinds whose values are logarithms (base= applies) and kinds with a transport order.
-_LOG_KINDS = ("kl", "js", "js_distance")
-_ORDER_KINDS = ("wasserstein", "sinkhorn")
-
 
 class CliError(Exception):
     """An error in the user's input: reported as one line, exit code 2."""
@@ -201,15 +197,17 @@ def _library_call(function, *args, **kwargs):
 
 def _divergence_options(args):
     """Library options from ``--option``, ``--base`` and ``--order``, checked against ``--kind``."""
+    from .registry import kinds_taking
+
     options = parse_options(args.option)
-    if args.base is not None:
-        if args.kind not in _LOG_KINDS:
-            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
-        options["base"] = args.base
-    if args.order is not None:
-        if args.kind not in _ORDER_KINDS:
-            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
-        options["order"] = args.order
+    for name in ("base", "order"):  # the kinds whose records take the option
+        value = getattr(args, name)
+        if value is None:
+            continue
+        kinds = kinds_taking(name)
+        if args.kind not in kinds:
+            raise CliError(f"--{name} applies to {', '.join(kinds)} only, not {args.kind!r}.")
+        options[name] = value
     return options
 
 
@@ -322,25 +320,10 @@ def _cmd_parallel_lines(args):
 
 
 def method_tables():
-    """Each divergence kind with its method table (``None`` where it has none)."""
-    import importlib
+    """Each divergence kind with its method table, from its registry record."""
+    from .registry import DIVERGENCE_INFO
 
-    from .registry import DIVERGENCES
-
-    # importlib, because `divergences.wasserstein` the attribute is the function, not the module.
-    kl = importlib.import_module("divergences.kl")
-    jensen_shannon = importlib.import_module("divergences.jensen_shannon")
-    wasserstein = importlib.import_module("divergences._wasserstein")
-    tables = {
-        "kl": kl.KL_METHODS,
-        "js": jensen_shannon.JS_METHODS,
-        "js_distance": jensen_shannon.JS_METHODS,
-        "wasserstein": wasserstein.WASSERSTEIN_METHODS,
-        "sinkhorn": getattr(wasserstein, "SINKHORN_METHODS", None),
-        "energy_distance": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
-        "mmd": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
-    }
-    return {kind: tables.get(kind) for kind in DIVERGENCES}
+    return {kind: info.methods for kind, info in DIVERGENCE_INFO.items()}
 
 
 def is_planned(method):
@@ -349,14 +332,20 @@ def is_planned(method):
 
 
 def _cmd_methods(args):
-    from .registry import DIVERGENCES
+    from .registry import DIVERGENCE_INFO, UNIT_KINDS
 
-    for kind, table in method_tables().items():
-        function = DIVERGENCES[kind]
-        print(f"{kind}  ({function.__module__.split('.')[0]}.{function.__name__})")
-        if table is None:
-            print("    (no method table: one built-in solver)")
-            continue
+    for kind, info in DIVERGENCE_INFO.items():
+        function = info.function
+        print(f"{kind}  ({function.__module__.split('.')[0]}.{function.__name__})"
+              + (f": {info.summary}" if info.summary else ""))
+        facts = ["symmetric" if info.symmetric else "not symmetric",
+                 f"unit: {UNIT_KINDS[info.unit_kind]}"]
+        if info.options:
+            facts.append("options: " + ", ".join(info.options))
+        if info.gan_objective:
+            facts.append(f"GAN objective: {info.gan_objective!r}")
+        print(f"    ({'; '.join(facts)})")
+        table = info.methods
         width = max(len(m.name) for m in table)
         for method in table:
             flags = []

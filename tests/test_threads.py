@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import divergences as dv
-from divergences import _pairwise_tasks, _threads, registry
+from divergences import _threads, registry
+from divergences._pairwise import tasks as _pairwise_tasks
 
 
 @pytest.fixture(autouse=True)
