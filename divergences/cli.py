@@ -332,6 +332,7 @@ def is_planned(method):
 
 
 def _cmd_methods(args):
+    from ._options import describe
     from .registry import DIVERGENCE_INFO, UNIT_KINDS
 
     for kind, info in DIVERGENCE_INFO.items():
@@ -355,7 +356,10 @@ def _cmd_methods(args):
                 flags.append("NOT IMPLEMENTED YET")
             tail = f"  [{', '.join(flags)}]" if flags else ""
             print(f"    {method.name:<{width}}  needs {method.requires}{tail}")
-    print("\nmethod='auto' picks the first applicable method not marked 'named only'.")
+            for line in describe(method.options):
+                print(f"        {line}")
+    print("\nmethod='auto' picks the first applicable method not marked 'named only'; "
+          "pass a method's options with --option name=value.")
     return EXIT_OK
 
 
@@ -503,10 +507,37 @@ def _library_notes():
         logger.setLevel(level)
 
 
+def add_divergence_arguments(parser, *, kind, method="auto"):
+    """``--kind``, ``--method``, ``--order``, ``--base`` and ``--option``, from the registry.
+
+    ``kind`` is the default kind (None: ``--kind`` is required); ``--order`` and
+    ``--base`` name the kinds whose records take them.
+    """
+    from .registry import DIVERGENCES, kinds_taking
+
+    if kind is None:
+        parser.add_argument("--kind", required=True, choices=list(DIVERGENCES),
+                            help="which divergence")
+    else:
+        parser.add_argument("--kind", default=kind, choices=list(DIVERGENCES),
+                            help=f"which divergence (default {kind})")
+    parser.add_argument("--method", default=method,
+                        help="method name (default auto; see `divergences methods`)")
+    parser.add_argument("--order", type=_finite_float, default=None,
+                        help="order p of the cost |x - y|^p, for "
+                        f"{', '.join(kinds_taking('order'))} (wasserstein: default 1; sinkhorn: "
+                        "default 2)")
+    parser.add_argument("--base", type=_finite_float, default=None,
+                        help=f"logarithm base, for {', '.join(kinds_taking('base'))} "
+                        "(2 for bits; default nats)")
+    parser.add_argument("--option", action="append", metavar="KEY=VALUE",
+                        help="a method's option, repeatable (e.g. --option k=5; see `divergences "
+                        "methods`); numbers, true/false and none are converted")
+
+
 def build_parser():
     """The argument parser of the ``divergences`` command."""
     from . import __version__
-    from .registry import DIVERGENCES
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -525,17 +556,7 @@ def build_parser():
     )
     compute.add_argument("x", metavar="X", help="samples of P: shape (n,) or (n, d)")
     compute.add_argument("y", metavar="Y", help="samples of Q: shape (m,) or (m, d)")
-    compute.add_argument("--kind", required=True, choices=list(DIVERGENCES),
-                         help="which divergence")
-    compute.add_argument("--method", default="auto",
-                         help="method name (default auto; see `divergences methods`)")
-    compute.add_argument("--order", type=_finite_float, default=None,
-                         help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
-    compute.add_argument("--base", type=_finite_float, default=None,
-                         help="logarithm base for kl/js (2 for bits; default nats)")
-    compute.add_argument("--option", action="append", metavar="KEY=VALUE",
-                         help="extra method option, repeatable (e.g. --option k=5); numbers, "
-                         "true/false and none are converted")
+    add_divergence_arguments(compute, kind=None)
     compute.add_argument("--json", action="store_true", help="print the result as JSON")
     compute.set_defaults(handler=_cmd_compute)
 
@@ -575,16 +596,7 @@ def build_parser():
         "cluster with --scheduler.",
     )
     pairs.add_argument("files", metavar="FILE", nargs="+", help="sample files")
-    pairs.add_argument("--kind", default="wasserstein", choices=list(DIVERGENCES),
-                       help="which divergence (default wasserstein)")
-    pairs.add_argument("--method", default="auto",
-                       help="method name (default auto; see `divergences methods`)")
-    pairs.add_argument("--order", type=_finite_float, default=None,
-                       help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
-    pairs.add_argument("--base", type=_finite_float, default=None,
-                       help="logarithm base for kl/js (2 for bits; default nats)")
-    pairs.add_argument("--option", action="append", metavar="KEY=VALUE",
-                       help="extra method option, repeatable (e.g. --option k=5)")
+    add_divergence_arguments(pairs, kind="wasserstein")
     pairs.add_argument("--label-column", nargs="?", const="", default=None, metavar="COLUMN",
                        help="FILE is one table of labelled samples; COLUMN (a header name or "
                        "0-based position; default the first column) holds the labels")
