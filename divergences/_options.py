@@ -22,7 +22,7 @@ import numpy as np
 from ._validation import as_rng, check_choice, check_order, check_positive, check_positive_int
 
 __all__ = ["Option", "REQUIRED", "Integer", "Real", "Choice", "Boolean", "Seed", "Anything",
-           "Order", "Workers", "Progress", "check_options", "describe"]
+           "Order", "Workers", "Progress", "Checked", "check_options", "describe"]
 
 
 class _Required:
@@ -107,48 +107,49 @@ class Boolean:
         return "bool"
 
 
-class Seed:
+class Checked:
+    """A value checked by one of the library's own checks, ``check(value)``, described in words."""
+
+    def __init__(self, check, description):
+        self._check, self.description = check, description
+
+    def check(self, value, name):
+        self._check(value)
+
+    def __str__(self):
+        return self.description
+
+
+def _workers(value):
+    from ._threads import resolve_workers
+
+    resolve_workers(value)
+
+
+def _progress(value):
+    from ._progress import check_progress
+
+    check_progress(value, "True, False or a callable")
+
+
+def Seed():  # noqa: N802 -- reads as the other constraints: Seed()
     """An ``rng=``: None, an int seed, a SeedSequence or a numpy Generator."""
-
-    def check(self, value, name):
-        as_rng(value)
-
-    def __str__(self):
-        return "seed or Generator"
+    return Checked(as_rng, "seed or Generator")
 
 
-class Order:
+def Order():  # noqa: N802
     """The order ``p >= 1`` of a transport cost ``|x - y|^p``."""
-
-    def check(self, value, name):
-        check_order(value)
-
-    def __str__(self):
-        return "float >= 1"
+    return Checked(check_order, "float >= 1")
 
 
-class Workers:
+def Workers():  # noqa: N802
     """A thread count: a positive int, or -1 for every core."""
-
-    def check(self, value, name):
-        from ._threads import resolve_workers
-
-        resolve_workers(value)
-
-    def __str__(self):
-        return "int >= 1 or -1 (all cores)"
+    return Checked(_workers, "int >= 1 or -1 (all cores)")
 
 
-class Progress:
+def Progress():  # noqa: N802
     """A ``progress=``: True, False or a callable."""
-
-    def check(self, value, name):
-        from ._progress import check_progress
-
-        check_progress(value, "True, False or a callable")
-
-    def __str__(self):
-        return "bool or callable"
+    return Checked(_progress, "bool or callable")
 
 
 class Anything:

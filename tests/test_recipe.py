@@ -229,3 +229,38 @@ def test_critic_penalties_declared_are_the_gans():
     critic = next(m for m in divergence_info("wasserstein").methods if m.name == "critic")
     penalty = next(o for o in critic.options if o.name == "penalty")
     assert penalty.constraint.values == tuple(CRITIC_REGULARISERS)
+
+
+# --------------------------------------------------------------------------- declared options
+
+
+def test_options_are_checked_before_the_method_runs():
+    from divergences._options import Choice, Real
+
+    def never(p, q, **options):
+        raise AssertionError("compute ran with options that fail their declaration")
+
+    method = Method("m", lambda p, q, o: True, never, "anything", options=(
+        Option("tol", Real(), 1e-6), Option("mode", Choice("a", "b"), "a"),
+        Option("eps", Real(), REQUIRED, "in cost units"),
+    ))
+    with pytest.raises(TypeError, match=r"f\(method='m'\) needs eps=\.\.\., in cost units"):
+        run_method(method, None, None, {}, "f")
+    with pytest.raises(ValueError, match="tol must be positive"):
+        run_method(method, None, None, {"eps": 1.0, "tol": -1.0}, "f")
+    with pytest.raises(dv.MethodError, match="unknown mode 'c'"):
+        run_method(method, None, None, {"eps": 1.0, "mode": "c"}, "f")
+    with pytest.raises(TypeError, match="does not take 'k'; it takes: tol, mode, eps"):
+        run_method(method, None, None, {"eps": 1.0, "k": 3}, "f")
+
+
+def test_library_options_keep_their_messages():
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(TypeError, match="needs eps=..., the entropic regularisation"):
+        dv.wasserstein(x, x + 1.0, method="sinkhorn")
+    with pytest.raises(ValueError, match=r"eps_scaling must lie in \(0, 1\)"):
+        dv.wasserstein(x, x + 1.0, method="sinkhorn", eps=0.5, eps_scaling=1.5)
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        dv.kl_divergence(x, x + 1.0, workers=0)
+    with pytest.raises(TypeError, match="return_plan must be True or False"):
+        dv.wasserstein(x, x + 1.0, return_plan="yes")
