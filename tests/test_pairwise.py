@@ -390,11 +390,11 @@ class TestCluster:
         assert "'c'" in "".join(getattr(info.value, "__notes__", []))
 
     def test_a_worker_killed_mid_run_loses_nothing(self, cluster, monkeypatch):
-        from divergences._pairwise import cluster as _pairwise_dask
+        from divergences._pairwise import cluster as cluster_backend
 
         # Scatter each measure to one worker only: the kill then also loses data,
         # the harder case (tasks are rerun *and* inputs re-scattered).
-        monkeypatch.setattr(_pairwise_dask, "_BROADCAST_BYTES", 0)
+        monkeypatch.setattr(cluster_backend, "_BROADCAST_BYTES", 0)
         work = make_sets(count=12, n=300, seed=3)
         expected = dv.pairwise(work, kind="kl", workers=1)
         pids = cluster.run(os.getpid)
@@ -413,12 +413,12 @@ class TestCluster:
         cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
 
     def test_a_worker_killed_with_queued_tasks_and_only_copies(self, cluster, monkeypatch):
-        from divergences._pairwise import cluster as _pairwise_dask
+        from divergences._pairwise import cluster as cluster_backend
 
         # Kill a worker once every task is submitted, while it holds the only copy of
         # some measures: queued tasks that needed them are cancelled by the scheduler,
         # and pairwise scatters those measures again and resubmits the tasks.
-        monkeypatch.setattr(_pairwise_dask, "_BROADCAST_BYTES", 0)
+        monkeypatch.setattr(cluster_backend, "_BROADCAST_BYTES", 0)
         work = make_sets(count=12, n=300, seed=4)
         expected = dv.pairwise(work, kind="kl", workers=1)
         real_as_completed = distributed.as_completed
