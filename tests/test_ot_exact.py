@@ -313,7 +313,7 @@ class TestBoxTree:
 
     @pytest.mark.parametrize("n, leaf_size", [(1, 16), (16, 16), (17, 16), (1000, 16), (777, 5)])
     def test_leaves_partition_the_points_inside_their_boxes(self, n, leaf_size):
-        from divergences.ot._boxtree import box_tree
+        from divergences._kernels.kdtree import box_tree
 
         points = np.random.default_rng(n).normal(size=(n, 3))
         (lo, hi, start, end, leaf_first), leaf_of, perm = box_tree(points, leaf_size)
@@ -329,7 +329,7 @@ class TestBoxTree:
     @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
     def test_tree_search_finds_the_exact_row_minima(self, order):
         from divergences._kernels.auction import row_minima
-        from divergences.ot._boxtree import box_tree
+        from divergences._kernels.kdtree import box_tree
 
         rng = np.random.default_rng(26)
         x, y = rng.random((300, 2)), rng.random((300, 2))

@@ -145,7 +145,7 @@ def certify(plan, cost, a, b, f, g):
 def _online_violation(x, y, order, f, g):
     """``max_ij f_i + g_j - |x_i - y_j|^order`` (>= 0 part), without the n-by-m matrix."""
     from .._kernels.auction import row_minima
-    from ._boxtree import no_tree
+    from .._kernels.kdtree import no_tree
 
     tree, _, _ = no_tree(y.shape[0])
     u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64),
@@ -428,7 +428,7 @@ def _solve_auction(x, y, order, max_iter, progress=None):
     import scipy.sparse
 
     from .._kernels.auction import auction, row_minima
-    from ._boxtree import box_tree, no_tree
+    from .._kernels.kdtree import box_tree, no_tree
 
     n, m = x.shape[0], y.shape[0]
     size = math.lcm(n, m)
