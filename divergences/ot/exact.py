@@ -257,10 +257,8 @@ def solve(
             ConvergenceWarning,
             stacklevel=4,
         )
-    total = max(total, 0.0)
-    result = OTResult(
-        value=total ** (1.0 / order),
-        cost=total,
+    result = OTResult.from_cost(
+        total,
         order=order,
         method="exact",
         sizes=(p.size, q.size),
