@@ -213,6 +213,39 @@ class TestDuality:
         assert f.mean() + g.mean() == pytest.approx(w1, rel=REL)
 
 
+class TestFarApartClouds:
+    """Clouds far apart for their size: order 2 is solved on the centred clouds."""
+
+    @pytest.mark.parametrize("n, m", [(80, 80), (60, 30)])
+    def test_order_2_centred_matches_pot_with_feasible_potentials(self, n, m):
+        rng = np.random.default_rng(30)
+        x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) * [1.5, 0.5] + [40.0, -30.0]
+        result = dv.wasserstein(x, y, order=2, solver="auction")
+        assert result.converged and result.details["centred"]
+        assert result.cost == pytest.approx(pot_cost(x, y, order=2.0), rel=REL)
+        # The potentials are those of the given clouds, not of the centred ones.
+        f, g = result.potentials
+        cost = cdist(x, y) ** 2
+        assert np.min(cost - f[:, None] - g[None, :]) >= -1e-12 * cost.max()
+        assert f.mean() + g.mean() == pytest.approx(result.cost, rel=REL)
+
+    def test_order_2_is_the_shift_plus_the_centred_problem(self):
+        rng = np.random.default_rng(31)
+        x, y = rng.normal(size=(200, 2)), rng.random((200, 2))
+        shift = np.array([25.0, 5.0])
+        far = dv.wasserstein(x, y + shift, order=2)
+        centred = dv.wasserstein(x - x.mean(0), y - y.mean(0), order=2)
+        gap = x.mean(0) - y.mean(0) - shift
+        assert far.cost == pytest.approx(gap @ gap + centred.cost, rel=REL)
+
+    def test_order_1_is_not_centred(self):
+        rng = np.random.default_rng(32)
+        x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 3.0
+        result = dv.wasserstein(x, y, order=1, solver="auction")
+        assert not result.details["centred"]
+        assert result.cost == pytest.approx(pot_cost(x, y), rel=REL)
+
+
 class TestBehaviour:
     def test_deterministic_and_invariant_to_order_of_points(self):
         rng = np.random.default_rng(18)
