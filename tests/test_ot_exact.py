@@ -238,6 +238,25 @@ class TestFarApartClouds:
         gap = x.mean(0) - y.mean(0) - shift
         assert far.cost == pytest.approx(gap @ gap + centred.cost, rel=REL)
 
+    def test_auto_picks_the_simplex_for_w1_between_shifted_clouds(self):
+        rng = np.random.default_rng(33)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + [10.0, 0.0]
+        auto = dv.wasserstein(x, y)
+        assert auto.details["solver"] == "network_simplex" and auto.converged
+        assert "pilot auction" in auto.details["auto_rule"]
+        forced = dv.wasserstein(x, y, solver="auction")
+        assert forced.converged and auto.cost == pytest.approx(forced.cost, rel=REL)
+        # Without room for the dense matrix the auction stays: nothing to choose.
+        assert dv.wasserstein(x, y, max_memory=10**6).details["solver"] == "auction"
+
+    def test_auto_keeps_the_auction_for_clouds_of_one_law_and_for_order_2(self):
+        rng = np.random.default_rng(34)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2))
+        same = dv.wasserstein(x, y)
+        assert same.details["solver"] == "auction" and "auto_rule" not in same.details
+        far = dv.wasserstein(x, y + 10.0, order=2)
+        assert far.details["solver"] == "auction" and far.details["centred"]
+
     def test_order_1_is_not_centred(self):
         rng = np.random.default_rng(32)
         x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 3.0
