@@ -243,11 +243,25 @@ class TestFarApartClouds:
         x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + [10.0, 0.0]
         auto = dv.wasserstein(x, y)
         assert auto.details["solver"] == "network_simplex" and auto.converged
-        assert "pilot auction" in auto.details["auto_rule"]
+        assert "means are" in auto.details["auto_rule"]
         forced = dv.wasserstein(x, y, solver="auction")
         assert forced.converged and auto.cost == pytest.approx(forced.cost, rel=REL)
         # Without room for the dense matrix the auction stays: nothing to choose.
         assert dv.wasserstein(x, y, max_memory=10**6).details["solver"] == "auction"
+
+    def test_auto_asks_a_pilot_when_the_means_agree(self):
+        # Mass trading between the components of a mixture: the means agree, yet it
+        # moves in parallel (the pilot's call); a covariance change stays with the auction.
+        rng = np.random.default_rng(35)
+        x = rng.normal(size=(1000, 2))
+        sides = np.where(rng.random(1000) < 0.5, -2.0, 2.0)
+        mixture = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
+        auto = dv.wasserstein(x, mixture)
+        assert auto.details["solver"] == "network_simplex" and auto.converged
+        assert "pilot auction" in auto.details["auto_rule"]
+        assert auto.cost == pytest.approx(pot_cost(x, mixture), rel=REL)
+        wider = dv.wasserstein(x, rng.normal(size=(1000, 2)) * [2.0, 0.5])
+        assert wider.details["solver"] == "auction" and wider.converged
 
     def test_auto_keeps_the_auction_for_clouds_of_one_law_and_for_order_2(self):
         rng = np.random.default_rng(34)
