@@ -74,6 +74,26 @@ def cost_row(i, x, y_t, order, out):
             out[j] = (out[j] + diff * diff) ** half
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _keep(top_val, top_idx, top_cost, value, j, cost):
+    """Insert column ``j`` (``value`` = its cost + price) into the sorted best-so-far buffers.
+
+    The caller has checked that ``value`` is below the last kept value, which
+    drops out. Returns the new cut: the last kept value.
+    """
+    width = top_val.shape[0]
+    t = width - 1
+    while t > 0 and top_val[t - 1] > value:
+        top_val[t] = top_val[t - 1]
+        top_idx[t] = top_idx[t - 1]
+        top_cost[t] = top_cost[t - 1]
+        t -= 1
+    top_val[t] = value
+    top_idx[t] = j
+    top_cost[t] = cost
+    return top_val[width - 1]
+
+
 @njit(cache=True, nogil=True)
 def _scan(row, prices, top_val, top_idx, top_cost):
     """The ``len(top_val)`` smallest ``row[j] + prices[j]``, sorted, into the buffers."""
@@ -86,16 +106,7 @@ def _scan(row, prices, top_val, top_idx, top_cost):
     for j in range(row.shape[0]):
         value = row[j] + prices[j]
         if value < cut:
-            t = width - 1
-            while t > 0 and top_val[t - 1] > value:
-                top_val[t] = top_val[t - 1]
-                top_idx[t] = top_idx[t - 1]
-                top_cost[t] = top_cost[t - 1]
-                t -= 1
-            top_val[t] = value
-            top_idx[t] = j
-            top_cost[t] = row[j]
-            cut = top_val[width - 1]
+            cut = _keep(top_val, top_idx, top_cost, value, j, row[j])
 
 
 @njit(cache=True, nogil=True)
@@ -166,16 +177,7 @@ def _tree_scan(xi, y, order, prices, tree, least, top_val, top_idx, top_cost, st
                     cost = dist2 ** (0.5 * order)
                 value = cost + prices[j]
                 if value < cut:
-                    t = width - 1
-                    while t > 0 and top_val[t - 1] > value:
-                        top_val[t] = top_val[t - 1]
-                        top_idx[t] = top_idx[t - 1]
-                        top_cost[t] = top_cost[t - 1]
-                        t -= 1
-                    top_val[t] = value
-                    top_idx[t] = j
-                    top_cost[t] = cost
-                    cut = top_val[width - 1]
+                    cut = _keep(top_val, top_idx, top_cost, value, j, cost)
         else:
             left = 2 * node + 1
             right = left + 1
