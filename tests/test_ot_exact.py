@@ -263,6 +263,14 @@ class TestFarApartClouds:
         wider = dv.wasserstein(x, rng.normal(size=(1000, 2)) * [2.0, 0.5])
         assert wider.details["solver"] == "auction" and wider.converged
 
+    def test_auto_with_a_cloud_smaller_than_the_pilot(self):
+        # lcm(250, 1000) = 1000 atoms, but 250 points cannot make a 512-point pilot.
+        rng = np.random.default_rng(36)
+        x, y = rng.normal(size=(250, 2)), rng.normal(size=(1000, 2)) + 0.1
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "auction" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y), rel=REL)
+
     def test_auto_keeps_the_auction_for_clouds_of_one_law_and_for_order_2(self):
         rng = np.random.default_rng(34)
         x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2))

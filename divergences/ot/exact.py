@@ -137,6 +137,8 @@ def _auto_solver(x, a, y, b, order, max_memory):
             f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
             "simplex is faster"
         )
+    if min(x.shape[0], y.shape[0]) < _PILOT_SIZE:
+        return "auction", None  # too few points of one cloud for the pilot it was measured with
     rng = np.random.default_rng(0)
     pilot_x = x[rng.choice(x.shape[0], _PILOT_SIZE, replace=False)]
     pilot_y = y[rng.choice(y.shape[0], _PILOT_SIZE, replace=False)]
