@@ -39,7 +39,7 @@ from ._options import REQUIRED, Boolean, Choice, Option, Real
 from ._validation import check_choice, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import Gaussian, as_measure
-from .ot._common import is_point_cloud, point_cloud
+from .measures import is_point_cloud, point_cloud
 from .results import DivergenceResult
 
 __all__ = [
