@@ -4,7 +4,7 @@ from ._dispatch import Method, resolve_method, run_method
 from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
-from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
+from .ot import cost_matrix, critic, exact, gaussian, one_d, sinkhorn, sliced
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
@@ -35,6 +35,15 @@ WASSERSTEIN_METHODS = (
 )
 
 
+#: The methods of :func:`wasserstein` with a given cost matrix (``cost=M``).
+COST_MATRIX_METHODS = (
+    Method("exact", cost_matrix.applies, cost_matrix.solve_exact,
+           "two discrete measures (histograms or sample sets) and cost=M"),
+    Method("sinkhorn", cost_matrix.applies, cost_matrix.solve_sinkhorn,
+           "two discrete measures (histograms or sample sets) and cost=M", auto=False),
+)
+
+
 #: The methods of :func:`sinkhorn_divergence`: one, so that ``method="auto"`` and
 #: ``method="sinkhorn"`` are accepted like every divergence's (``dv.divergence``,
 #: ``pairwise`` and the command line pass ``method=`` to every kind).
@@ -53,6 +62,16 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         The ground distance is Euclidean.
     order : float, optional
         The order ``p >= 1`` (default 1).
+    cost : array_like, shape (n, m), optional
+        A cost matrix in place of the ground distance (POT's ``M``): ``cost[i,
+        j]`` is the cost of moving a unit of mass from atom ``i`` of ``p`` to
+        atom ``j`` of ``q`` (histogram bins, with or without support, or
+        weighted samples, in their order); ``+inf`` forbids a pair. With it
+        ``order`` must be 1 and no root is taken: ``"exact"`` (the default;
+        POT's network simplex, certified) gives ``value = cost = <pi, M>``;
+        ``"sinkhorn"`` (``eps`` in the units of ``M``, POT's ``reg``) gives
+        ``value = <pi, M>`` for the entropic plan and ``cost = OT_eps``. See
+        :mod:`divergences.ot.cost_matrix`.
     method : str, optional
         ``"auto"`` (default) picks the first that applies, in this order:
 
@@ -101,9 +120,16 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     (5.0, 'exact')
     >>> float(dv.wasserstein(dv.Gaussian(0.0, 1.0), dv.Gaussian(2.0, 1.0), order=2))
     2.0
+    >>> float(dv.wasserstein(dv.Histogram([0.5, 0.5]), dv.Histogram([0.5, 0.5]),
+    ...                      cost=[[0.0, 1.0], [1.0, 0.0]]))    # POT's ot.emd2 example
+    0.0
     """
     p = as_measure(p, "p")
     q = as_measure(q, "q")
+    if options.get("cost") is not None:
+        options = {"order": check_order(order), **options}
+        chosen = resolve_method(COST_MATRIX_METHODS, method, p, q, options, "wasserstein")
+        return run_method(chosen, p, q, options, "wasserstein")
     check_same_dim(p, q)
     if p.dim is None or q.dim is None:
         raise MethodError(
