@@ -10,9 +10,9 @@ the transportation problem has N^2.
 The algorithm is the textbook primal network simplex (Ahuja, Magnanti & Orlin,
 "Network Flows", 1993, ch. 11), with
 
-* a root node joined to every node by an artificial arc costing more than
-  any path of the graph (so an optimal flow never uses one: rerouting its
-  mass along the graph is cheaper), which makes the first spanning tree;
+* a first spanning tree found breadth first from the grid's centre: every
+  edge has both directions, so the tree can carry its unique flow the right
+  way -- a feasible basis with no artificial arcs, and a shallow one;
 * Cunningham's strongly feasible trees (the leaving arc is the last blocking
   arc met along the cycle's orientation from its apex), which rules out
   cycling on the many degenerate pivots;
@@ -54,19 +54,73 @@ def _attach(node, p, parent, first_child, next_sib, prev_sib):
 
 
 @njit(cache=True, nogil=True)
-def network_simplex(src, dst, cost, supply, artificial_cost, tol, max_pivots):
+def _initial_tree(S, T, C, reverse, offsets, adjacent, supply, root, parent, pred, depth, pi,
+                  flow, in_tree, first_child, next_sib, prev_sib):
+    """A breadth-first spanning tree from ``root`` carrying the unique tree flow.
+
+    Every edge exists in both directions, so each tree edge can carry its
+    subtree's net supply the right way: a feasible basis without artificial
+    arcs. A subtree with zero net supply gets the arc pointing away from the
+    root (a strongly feasible tree). A shallow tree keeps the pivots' walks
+    short. Returns the number of nodes reached (all, on a connected graph).
+    """
+    n = supply.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.bool_)
+    order[0] = root
+    seen[root] = True
+    head, tail = 0, 1
+    while head < tail:
+        u = order[head]
+        head += 1
+        for k in range(offsets[u], offsets[u + 1]):
+            e = adjacent[k]
+            v = T[e]
+            if not seen[v]:
+                seen[v] = True
+                order[tail] = v
+                tail += 1
+                depth[v] = depth[u] + 1
+                pred[v] = e  # parent -> v, for now
+                _attach(v, u, parent, first_child, next_sib, prev_sib)
+    net = supply.copy()
+    for k in range(tail - 1, 0, -1):
+        v = order[k]
+        e = pred[v]
+        if net[v] > 0.0:
+            e = reverse[e]  # v -> parent carries the surplus out
+            flow[e] = net[v]
+        else:
+            flow[e] = -net[v]
+        pred[v] = e
+        in_tree[e] = True
+        net[parent[v]] += net[v]
+    for k in range(1, tail):
+        v = order[k]
+        e = pred[v]
+        pi[v] = pi[parent[v]] + C[e] if S[e] == v else pi[parent[v]] - C[e]
+    return tail
+
+
+@njit(cache=True, nogil=True)
+def network_simplex(src, dst, cost, reverse, offsets, adjacent, supply, root, tol, max_pivots):
     """Min-cost flow ``min sum c_e x_e`` with ``out(v) - in(v) = supply_v``, ``x >= 0``.
 
     Parameters
     ----------
     src, dst : int64 arrays (E,)
-        The arcs.
+        The arcs; every arc's reverse is an arc too (``reverse``), and the
+        graph is connected.
     cost : float64 array (E,)
         Non-negative arc costs.
+    reverse : int64 array (E,)
+        The index of each arc's reverse.
+    offsets, adjacent : int64 arrays (N + 1,), (E,)
+        The arcs leaving each node: ``adjacent[offsets[u]:offsets[u + 1]]``.
     supply : float64 array (N,)
         Node supplies summing to (about) zero.
-    artificial_cost : float
-        Cost of the artificial arcs: more than half the costliest path.
+    root : int
+        Where the first spanning tree (breadth first) is rooted: the centre.
     tol : float
         Reduced costs above ``-tol`` count as non-negative.
     max_pivots : int
@@ -76,48 +130,27 @@ def network_simplex(src, dst, cost, supply, artificial_cost, tol, max_pivots):
     flow : float64 array (E,)
     potential : float64 array (N,)
         ``pi`` with ``pi_u - pi_v <= c_uv`` (to ``tol``) at optimality.
-    artificial_flow : float
-        Total flow left on artificial arcs (0 for a balanced connected graph).
     n_pivots : int
     status : int
-        0 optimal, 1 stopped at ``max_pivots``, 2 unbounded (a negative cost cycle).
+        0 optimal, 1 stopped at ``max_pivots``, 2 unbounded (a negative cost
+        cycle), 3 the graph is not connected.
     """
     n = supply.shape[0]
-    e_real = src.shape[0]
-    m = e_real + n
-    root = n
-    S = np.empty(m, dtype=np.int64)
-    T = np.empty(m, dtype=np.int64)
-    C = np.empty(m, dtype=np.float64)
-    S[:e_real] = src
-    T[:e_real] = dst
-    C[:e_real] = cost
+    m = src.shape[0]
+    S, T, C = src, dst, cost
     flow = np.zeros(m, dtype=np.float64)
     in_tree = np.zeros(m, dtype=np.bool_)
-    parent = np.full(n + 1, -1, dtype=np.int64)
-    pred = np.full(n + 1, -1, dtype=np.int64)
-    depth = np.zeros(n + 1, dtype=np.int64)
-    pi = np.zeros(n + 1, dtype=np.float64)
-    first_child = np.full(n + 1, -1, dtype=np.int64)
-    next_sib = np.full(n + 1, -1, dtype=np.int64)
-    prev_sib = np.full(n + 1, -1, dtype=np.int64)
-    for i in range(n):
-        e = e_real + i
-        C[e] = artificial_cost
-        in_tree[e] = True
-        if supply[i] > 0.0:
-            # i -> root carries the supply (positive flow, any direction is fine).
-            S[e], T[e] = i, root
-            flow[e] = supply[i]
-            pi[i] = artificial_cost
-        else:
-            # root -> i: a zero flow arc pointing away from the root (strongly feasible).
-            S[e], T[e] = root, i
-            flow[e] = -supply[i]
-            pi[i] = -artificial_cost
-        pred[i] = e
-        depth[i] = 1
-        _attach(i, root, parent, first_child, next_sib, prev_sib)
+    parent = np.full(n, -1, dtype=np.int64)
+    pred = np.full(n, -1, dtype=np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    pi = np.zeros(n, dtype=np.float64)
+    first_child = np.full(n, -1, dtype=np.int64)
+    next_sib = np.full(n, -1, dtype=np.int64)
+    prev_sib = np.full(n, -1, dtype=np.int64)
+    reached = _initial_tree(S, T, C, reverse, offsets, adjacent, supply, root, parent, pred, depth,
+                            pi, flow, in_tree, first_child, next_sib, prev_sib)
+    if reached < n:
+        return flow, pi, 0, 3
     block = max(int(np.sqrt(m)), 64)
     cursor = 0
     n_pivots = 0
@@ -227,7 +260,4 @@ def network_simplex(src, dst, cost, supply, artificial_cost, tol, max_pivots):
             if node == x:
                 break
             node = next_sib[node]
-    artificial = 0.0
-    for i in range(n):
-        artificial += flow[e_real + i]
-    return flow[:e_real].copy(), pi[:n].copy(), artificial, n_pivots, status
+    return flow, pi, n_pivots, status

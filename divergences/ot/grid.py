@@ -77,6 +77,20 @@ def grid_edges(shape, spacing):
     return np.concatenate(sources), np.concatenate(targets), np.concatenate(costs)
 
 
+def _graph(src, dst, n):
+    """Each arc's reverse, and the arcs leaving each node (CSR: offsets, arc indices)."""
+    # Sorted by their endpoints as a set, an arc and its reverse are neighbours.
+    order = np.lexsort((src, np.maximum(src, dst), np.minimum(src, dst)))
+    pairs = order.reshape(-1, 2)
+    reverse = np.empty(src.shape[0], dtype=np.int64)
+    reverse[pairs[:, 0]] = pairs[:, 1]
+    reverse[pairs[:, 1]] = pairs[:, 0]
+    adjacent = np.argsort(src, kind="stable").astype(np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=offsets[1:])
+    return reverse, offsets, adjacent
+
+
 def _generic(module_solve, p, q, options, what):
     """The point-cloud solver, for what the grid solvers do not cover."""
     metric = options.pop("metric", "euclidean")
@@ -159,10 +173,12 @@ def _grid_flow(p, q, max_iter):
     src, dst, cost = grid_edges(grid.shape, spacing)
     supply = a - b
     longest = sum((k - 1) * h for k, h in zip(grid.shape, spacing))
-    artificial = longest + max(spacing)
     max_pivots = 2**62 if max_iter is None else int(max_iter)
-    flow, phi, artificial_flow, n_pivots, status = network_simplex(
-        src, dst, cost, supply, artificial, 1e-14 * max(spacing), max_pivots)
+    reverse, offsets, adjacent = _graph(src, dst, a.shape[0])
+    centre = int(np.ravel_multi_index(tuple(k // 2 for k in grid.shape), grid.shape))
+    flow, phi, n_pivots, status = network_simplex(
+        src, dst, cost, reverse, offsets, adjacent, supply, centre, 1e-14 * max(spacing),
+        max_pivots)
     total = float(cost @ flow)
     net = np.bincount(src, flow, a.shape[0]) - np.bincount(dst, flow, a.shape[0])
     # The flow is a coupling of a and b exactly when it carries a - b.
@@ -178,7 +194,7 @@ def _grid_flow(p, q, max_iter):
     details = {"solver": "grid_network_simplex", "duality_gap": unit(gap),
                "dual_violation": unit(violation), "error_bound": unit(bound),
                "tolerance": unit(tolerance), "n_pivots": int(n_pivots),
-               "artificial_flow": float(artificial_flow), "edges": (src, dst),
+               "edges": (src, dst),
                "edge_flow": flow}
     if not converged:
         stopped = "stopped at max_iter pivots and " if status == 1 else ""
