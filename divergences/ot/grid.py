@@ -22,7 +22,9 @@ has 65,536 cells; the dense cost matrix between two of them is 34 GB):
   O(N) memory per iteration. Each 1-D pass is a matrix product (BLAS) with
   the rows shifted by their maximum, exact while the 1-D kernel does not
   underflow (largest cost along an axis below 600 eps); below that eps a
-  Numba log-sum-exp pass, exact for any eps, takes over.
+  Numba log-sum-exp pass, exact for any eps, takes over, each sum taken over
+  a window around the diagonal outside which every term is provably below
+  e^-50 of it (:mod:`divergences._kernels.grid_sinkhorn`).
 """
 
 import inspect
@@ -241,6 +243,8 @@ class _SeparableKernel:
                 log_kernel = -cost / eps + (np.log(cost) if axis == weight_axis else 0.0)
             blas = float(cost.max()) / eps <= SINKHORN_BLAS_LIMIT
             self.passes.append((axis, np.exp(log_kernel).T.copy() if blas else log_kernel, blas))
+        # The window of the exact pass needs a kernel decreasing away from the diagonal.
+        self.monotone = weight_axis is None
 
     def apply(self, log_values):
         from .._kernels.grid_sinkhorn import axis_logsumexp
@@ -255,7 +259,7 @@ class _SeparableKernel:
                 with np.errstate(divide="ignore"):
                     out = np.log(np.exp(rows - top) @ matrix) + top
             else:
-                out = axis_logsumexp(rows, matrix, np.empty_like(rows))
+                out = axis_logsumexp(rows, matrix, np.empty_like(rows), self.monotone)
             h = np.moveaxis(out.reshape(moved.shape), -1, axis)
         return np.ascontiguousarray(h).reshape(-1)
 
