@@ -91,3 +91,27 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
     mass = float(np.sum(b[mass_b] * np.exp(np.minimum((g - g_plain)[mass_b] / eps, _MAX_EXPONENT))))
     dual = _dot(a, f) + _dot(b, g) - eps * (mass - 1.0)
     return f, g, {"dual": dual, "n_iter": n_iter, "marginal_error": error, "converged": converged}
+
+
+def entropic_result(p, q, f, g, info, *, transport, marginal_error, eps, tol, value, order, note,
+                    unit="distance", plan=None, **details):
+    """The :class:`OTResult` of an entropic solve: ``cost = OT_eps`` (the dual), ``value`` given."""
+    from ..results import OTResult
+
+    return OTResult(
+        value=value,
+        cost=info["dual"],
+        unit=unit,
+        order=order,
+        method="sinkhorn",
+        sizes=(p.size, q.size),
+        stderr=None,
+        converged=info["converged"],
+        plan=plan,
+        potentials=(f, g),
+        n_iter=info["n_iter"],
+        marginal_error=marginal_error,
+        note=note,
+        details={"eps": eps, "transport_cost": transport,
+                 "entropic_term": info["dual"] - transport, "tol": tol, **details},
+    )

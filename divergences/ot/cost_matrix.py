@@ -274,7 +274,7 @@ def solve_sinkhorn(
     """
     from .._progress import SolverProgress
     from .sinkhorn import _check_options, _warn_not_converged
-    from ._sinkhorn_loop import alternate
+    from ._sinkhorn_loop import alternate, entropic_result
 
     _check_order(order)
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
@@ -302,23 +302,11 @@ def solve_sinkhorn(
     allowed = np.isfinite(matrix)
     transport = float(np.sum(plan[allowed] * matrix[allowed]))
     marginal = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
-    return OTResult(
-        value=transport,
-        cost=info["dual"],
-        unit="cost",
-        order=1.0,
-        method="sinkhorn",
-        sizes=(p.size, q.size),
-        stderr=None,
-        converged=info["converged"],
-        plan=plan if return_plan else None,
-        potentials=(f, g),
-        n_iter=info["n_iter"],
-        marginal_error=marginal,
+    return entropic_result(
+        p, q, f, g, info, transport=transport, marginal_error=marginal, eps=eps, tol=tol,
+        value=transport, order=1.0, unit="cost", plan=plan if return_plan else None,
         note=f"entropic plan on cost=M at eps={eps:g}; value is <pi, M>, cost the regularised "
              "objective OT_eps",
-        details={"eps": eps, "transport_cost": transport,
-                 "entropic_term": info["dual"] - transport, "tol": tol},
     )
 
 

@@ -310,7 +310,7 @@ def solve_sinkhorn(p, q, *, eps, order=1.0, metric="euclidean", tol=1e-6, max_it
     """
     from .._progress import SolverProgress
     from . import sinkhorn
-    from ._sinkhorn_loop import alternate
+    from ._sinkhorn_loop import alternate, entropic_result
 
     separable = (float(order) == 2.0 and metric == "euclidean") or (
         float(order) == 1.0 and metric == "sqeuclidean")
@@ -355,21 +355,11 @@ def solve_sinkhorn(p, q, *, eps, order=1.0, metric="euclidean", tol=1e-6, max_it
     transport, marginal_error = _plan_sums(grid, eps, log_a, log_b, a, b, f, g)
     transport = max(transport, 0.0)
     order = float(order)
-    return OTResult(
-        value=transport ** (1.0 / order),
-        cost=info["dual"],
-        order=order,
-        method="sinkhorn",
-        sizes=(p.size, q.size),
-        stderr=None,
-        converged=info["converged"],
-        potentials=(f, g),
-        n_iter=info["n_iter"],
-        marginal_error=marginal_error,
+    return entropic_result(
+        p, q, f, g, info, transport=transport, marginal_error=marginal_error, eps=eps, tol=tol,
+        value=transport ** (1.0 / order), order=order, solver="separable",
         note=f"entropic plan at eps={eps:g} (separable grid kernel); cost is the regularised "
              "objective OT_eps",
-        details={"eps": eps, "transport_cost": transport,
-                 "entropic_term": info["dual"] - transport, "tol": tol, "solver": "separable"},
     )
 
 
