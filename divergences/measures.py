@@ -235,7 +235,8 @@ class Histogram(Measure):
         start = as_vector(origin, "origin", array.ndim)
         grid = Grid(tuple(int(k) for k in array.shape), tuple(float(h) for h in steps),
                     tuple(float(o) for o in start))
-        histogram = cls(np.reshape(array, -1), support=grid_points(grid))
+        masses = as_probabilities(np.reshape(array, -1), "masses")
+        histogram = cls(masses, support=grid_points(grid))
         histogram.grid = grid
         return histogram
 
