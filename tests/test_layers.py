@@ -51,6 +51,7 @@ LAYERS = {
     "divergences._options": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
+    "divergences._grid": HELPERS,
     "divergences.ot": SOLVERS,
     "divergences.neighbors": SOLVERS,
     "divergences.knn_estimators": SOLVERS,

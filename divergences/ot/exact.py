@@ -416,7 +416,7 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
 
 
 def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
-    import ot
+    from ._simplex import dense_network_simplex
 
     try:
         check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
@@ -441,17 +441,13 @@ def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
     shift = int(np.frexp(largest)[1]) if largest > 0.0 else 0
     if shift:
         np.ldexp(cost, -shift, out=cost)
-    with warnings.catch_warnings():
-        # Optimality is checked below with a certificate, which warns itself.
-        warnings.simplefilter("ignore", UserWarning)
-        plan, log = ot.emd(a, b, cost, numItermax=max_iter or _MAX_ITER, log=True)
-    f = np.asarray(log["u"], dtype=np.float64)
-    g = np.asarray(log["v"], dtype=np.float64)
+    # Optimality is checked below with a certificate, which warns itself.
+    plan, f, g, solved = dense_network_simplex(a, b, cost, max_iter or _MAX_ITER)
     check, total = _certify_dense(plan, cost, a, b, f, g)
     for key in ("dual_violation", "duality_gap"):
         check[key] = float(np.ldexp(check[key], shift))
     total, f, g = float(np.ldexp(total, shift)), np.ldexp(f, shift), np.ldexp(g, shift)
-    return total, plan, f, g, check, None, log["result_code"] == 1
+    return total, plan, f, g, check, None, solved
 
 
 def _solve_simplex_online(x, a, y, b, order, max_iter):
