@@ -10,7 +10,7 @@ carried from W_p^p to W_p by ``root_tol``.
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import divergences as dv
@@ -43,7 +43,16 @@ def cost_tol(method, p, q, order):
 
 
 def solve(p, q, order=1.0, method="exact", **kw):
-    result = dv.wasserstein(p, q, order=order, method=method, **kw)
+    try:
+        result = dv.wasserstein(p, q, order=order, method=method, **kw)
+    except dv.ConvergenceWarning as warning:
+        # At order > 1, W_p^p can lie below the float64 resolution of the dual
+        # certificate next to the clouds' diameter (W_3 = 4e-5 between clouds 5
+        # apart: W_3^3 = 6e-14 against costs of 125). The exact solvers then say
+        # they could not certify (tests/test_ot_scale.py holds them to it): there
+        # is no certified value to check a statement on.
+        assume(not (order > 1.0 and method == "exact" and "could not certify" in str(warning)))
+        raise
     assert result.method == method
     assert result.converged and result.stderr == 0.0
     return result
