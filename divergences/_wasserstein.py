@@ -5,6 +5,7 @@ from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
 from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
+from .ot._ground import as_ground_cost
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
@@ -43,16 +44,35 @@ SINKHORN_METHODS = (
 )
 
 
-def wasserstein(p, q, /, *, order=1, method="auto", **options):
-    """The Wasserstein distance W_p(P, Q) = (min over couplings of E|x - y|^p)^(1/p).
+def wasserstein(p, q, /, *, order=1, method="auto", metric="euclidean", metric_p=None, **options):
+    """The Wasserstein distance W_p(P, Q) = (min over couplings of E d(x, y)^p)^(1/p).
+
+    The ground cost is ``metric(x, y) ** order``, ``d = metric`` (the
+    Euclidean distance by default).
 
     Parameters
     ----------
     p, q : Measure, array_like or frozen scipy.stats distribution
         The two distributions; arrays are sample sets (see :func:`as_measure`).
-        The ground distance is Euclidean.
     order : float, optional
         The order ``p >= 1`` (default 1).
+    metric : str or callable, optional
+        The ground metric ``d``. ``"euclidean"`` (default), ``"sqeuclidean"``,
+        ``"cityblock"``, ``"chebyshev"`` and ``"minkowski"`` (with
+        ``metric_p``) are computed on the fly by every solver of ``"1d"``,
+        ``"exact"`` and ``"sinkhorn"``; any other
+        :func:`scipy.spatial.distance.cdist` name, or a callable ``(u, v) ->
+        float``, gives a dense cost matrix for ``method="exact"`` (the network
+        simplex; such a metric need not be homogeneous, so the points are not
+        rescaled). With ``"sqeuclidean"`` the cost is ``|x - y|^(2 order)``:
+        ``order=1`` gives POT's ``emd2`` on ``ot.dist(x, y)``, and the value
+        is a squared distance. On the line all of them are ``|x - y|`` except
+        ``"sqeuclidean"``. The methods ``"gaussian"``, ``"sliced"`` and
+        ``"critic"`` are Euclidean only. ``details`` records a metric other
+        than the Euclidean one.
+    metric_p : float, optional
+        Minkowski's exponent ``1 <= metric_p <= inf`` (scipy's ``p``), with
+        ``metric="minkowski"`` only.
     method : str, optional
         ``"auto"`` (default) picks the first that applies, in this order:
 
@@ -110,12 +130,22 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
             "wasserstein needs a ground distance, but a histogram without support points has "
             "none; give support= to dv.Histogram."
         )
-    options = {"order": check_order(order), **options}
+    options = {"order": check_order(order), **_metric_options(metric, metric_p, order), **options}
     chosen = resolve_method(WASSERSTEIN_METHODS, method, p, q, options, "wasserstein")
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options):
+def _metric_options(metric, metric_p, order):
+    """``metric`` and ``metric_p`` checked, as options; none for the default (Euclidean) metric,
+    so that every method, Euclidean-only ones included, is called as without them."""
+    if isinstance(metric, str) and metric == "euclidean" and metric_p is None:
+        return {}
+    as_ground_cost(metric, metric_p, order)  # a bad metric is refused before any method runs
+    return {"metric": metric, **({} if metric_p is None else {"metric_p": metric_p})}
+
+
+def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", metric="euclidean",
+                        metric_p=None, **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -143,6 +173,17 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options)
         cost) and ``eps = blur`` for ``p=1``.
     order : float, optional
         Exponent of the ground cost (default 2).
+    metric : str, optional
+        The ground metric, the cost being ``metric(x, y) ** order``:
+        ``"euclidean"`` (default), ``"sqeuclidean"``, ``"cityblock"``,
+        ``"chebyshev"`` or ``"minkowski"`` (with ``metric_p``), computed inside
+        the kernel as the Euclidean one is (see :func:`wasserstein`).
+        ``S_eps >= 0`` holds where the Gibbs kernel ``exp(-cost / eps)`` is
+        positive definite: the Euclidean metric to an order ``<= 2``, the
+        squared Euclidean, city block and Minkowski (``metric_p <= 2``) ones
+        to an order ``<= 1``, Chebyshev's to order 1 in at most 2 dimensions.
+    metric_p : float, optional
+        Minkowski's exponent (``metric="minkowski"`` only).
     method : str, optional
         ``"auto"`` (default) or ``"sinkhorn"``, the only method: accepted so
         that every divergence takes ``method=`` alike.
@@ -193,6 +234,6 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options)
             f"sinkhorn_divergence needs two point clouds (samples, or histograms with support "
             f"points), got {p!r} and {q!r}; draw samples from a density with .sample(n, rng=...)."
         )
-    options = {"eps": eps, "order": order, **options}
+    options = {"eps": eps, "order": order, **_metric_options(metric, metric_p, order), **options}
     chosen = resolve_method(SINKHORN_METHODS, method, p, q, options, "sinkhorn_divergence")
     return run_method(chosen, p, q, options, "sinkhorn_divergence")

@@ -3,15 +3,13 @@
 import numpy as np
 from numba import njit
 
+from .costs import power
+
 
 @njit(cache=True, nogil=True)
 def _power_distance(x, y, order):
-    d = abs(x - y)
-    if order == 1.0:
-        return d
-    if order == 2.0:
-        return d * d
-    return d**order
+    # On the line every metric of divergences._kernels.costs is |x - y|.
+    return power(abs(x - y), order)
 
 
 @njit(cache=True, nogil=True)
