@@ -109,7 +109,7 @@ def _scan(row, prices, top_val, top_idx, top_cost):
 def _box_reduced(kind, q, xi, lo, hi, node):
     """A lower bound of the reduced distance from ``xi`` to the points in ``node``'s box."""
     # Shrunk by far more than the rounding of the costs it must bound.
-    return box_reduced(kind, q, xi, lo[node], hi[node]) * (1.0 - 1e-12)
+    return box_reduced(kind, q, xi, lo, hi, node) * (1.0 - 1e-12)
 
 
 @njit(cache=True, nogil=True)

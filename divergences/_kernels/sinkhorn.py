@@ -5,10 +5,10 @@ The one operation of every Sinkhorn iteration is the *soft-min*
     out_i = -eps * log sum_j exp(log w_j + (h_j - C(x_i, y_j)) / eps),
 
 with ``C(x, y) = metric(x, y)^order`` (:mod:`divergences._kernels.costs`:
-the metric's code ``kind`` and parameter ``q`` select it). It is computed row by row without ever
-storing the cost matrix, rows in parallel, as a log-sum-exp with the row's
-largest term factored out, so nothing overflows or underflows whatever
-``eps``.
+the metric's code ``kind`` and parameter ``q`` select it). It is computed
+row by row without ever storing the cost matrix, rows in parallel, as a
+log-sum-exp with the row's largest term factored out, so nothing overflows
+or underflows whatever ``eps``.
 
 Speed comes from three things:
 
@@ -85,25 +85,18 @@ def _squares(xi, yt, j0, size, dims, v):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v):
+def _block_exponents(xi, yt, j0, j1, offset, inv, e, v):
     """``v[:L] = offset_j - C(x_i, y_j) / eps`` for ``j`` in ``[j0, j1)``; returns their max.
 
-    ``offset_j = log w_j + h_j / eps``; ``C = reduced^e`` (see
-    :mod:`divergences._kernels.costs`). For the Euclidean metric the last
-    dimension, the power and the exponent are one loop, specialised for 1-D
-    and 2-D points (no pass over ``v`` before it), which LLVM vectorises
-    after unswitching on ``e``; other metrics take one pass more.
+    The Euclidean metric, ``C = (squared distance)^e``; ``offset_j = log w_j +
+    h_j / eps``. The last dimension, the power and the exponent are one loop,
+    specialised for 1-D and 2-D points (no pass over ``v`` before it), which
+    LLVM vectorises after unswitching on ``e``.
     """
     size = j1 - j0
     d = yt.shape[0]
     top = -1.7976931348623157e308
-    if kind != EUCLIDEAN:
-        reduced_block(kind, q, xi, yt, j0, size, v)
-        for jj in range(size):
-            t = offset[j0 + jj] - power(v[jj], e) * inv
-            v[jj] = t
-            top = max(top, t)
-    elif d == 1:
+    if d == 1:
         x0 = xi[0]
         for jj in range(size):
             t = x0 - yt[0, j0 + jj]
@@ -130,6 +123,20 @@ def _block_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
+def _block_exponents_metric(xi, yt, j0, j1, offset, inv, kind, q, e, v):
+    """As :func:`_block_exponents` for any metric of :mod:`divergences._kernels.costs`
+    (one pass more: the reduced distances, then the exponents)."""
+    size = j1 - j0
+    reduced_block(kind, q, xi, yt, j0, size, v)
+    top = -1.7976931348623157e308
+    for jj in range(size):
+        t = offset[j0 + jj] - power(v[jj], e) * inv
+        v[jj] = t
+        top = max(top, t)
+    return top
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
 def _block_costs_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v, c):
     """As :func:`_block_exponents`, also leaving the costs in ``c[:L]`` (unfused)."""
     size = j1 - j0
@@ -138,9 +145,9 @@ def _block_costs_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v, c):
         c[jj] = power(c[jj], e)
     top = -1.7976931348623157e308
     for jj in range(size):
-        e = offset[j0 + jj] - c[jj] * inv
-        v[jj] = e
-        top = max(top, e)
+        t = offset[j0 + jj] - c[jj] * inv
+        v[jj] = t
+        top = max(top, t)
     return top
 
 
@@ -168,7 +175,7 @@ def _block_bounds(xi, lo, hi, block_top, inv, kind, q, e, bound):
     """``bound[b]``: an upper bound on every exponent of block ``b`` for the point ``xi``."""
     best = 0
     for b in range(lo.shape[0]):
-        bound[b] = block_top[b] - power(box_reduced(kind, q, xi, lo[b], hi[b]), e) * inv
+        bound[b] = block_top[b] - power(box_reduced(kind, q, xi, lo, hi, b), e) * inv
         if bound[b] > bound[best]:
             best = b
     return best
@@ -211,8 +218,10 @@ def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, ki
             j0, j1 = starts[b], starts[b + 1]
             if with_moment:
                 block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v, c)
+            elif kind == EUCLIDEAN:
+                block_max = _block_exponents(xi, yt, j0, j1, offset, inv, e, v)
             else:
-                block_max = _block_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v)
+                block_max = _block_exponents_metric(xi, yt, j0, j1, offset, inv, kind, q, e, v)
             if step > 0 and block_max < top - _NEGLIGIBLE:
                 continue
             if with_moment:

@@ -93,7 +93,7 @@ class GroundCost:
         from .._kernels import costs
 
         if not self.online:
-            raise TypeError(f"the metric {self._name()} has no kernel (dense paths only).")
+            raise TypeError(f"the metric {self.name} has no kernel (dense paths only).")
         order = float(self.order)
         metric, q = self.metric, 2.0
         if metric == "minkowski":
@@ -123,11 +123,15 @@ class GroundCost:
         Dacunha-Castelle & Krivine 1966); so the city block metric to the
         order 1, and Chebyshev's in at most 2 dimensions (where it is the
         city block metric rotated by 45 degrees and scaled), ``dim`` the
-        points' dimension. The Sinkhorn divergence is then non-negative
-        (Feydy et al. 2019, Theorem 1).
+        points' dimension; on the line every one of them is ``|x - y|``, to
+        the power ``cost_degree``. The Sinkhorn divergence is then
+        non-negative (Feydy et al. 2019, Theorem 1). False means "not known
+        to be", for the other metrics.
         """
         if not self.online:
             return False
+        if dim == 1:
+            return self.cost_degree <= 2.0
         kind, q, order = self.kernel
         from .._kernels import costs
 
@@ -137,7 +141,9 @@ class GroundCost:
             return order <= 1.0 and dim is not None and dim <= 2
         return order <= 1.0 and q <= 2.0
 
-    def _name(self):
+    @property
+    def name(self):
+        """The metric as a message names it: ``'cityblock'``, ``minkowski (metric_p=3)``, ..."""
         if callable(self.metric):
             return getattr(self.metric, "__name__", repr(self.metric))
         if self.metric == "minkowski":
@@ -157,7 +163,7 @@ class GroundCost:
         """What a result's ``details`` records about the metric (nothing for the default)."""
         if self.is_default:
             return {}
-        out = {"metric": self.metric if isinstance(self.metric, str) else self._name()}
+        out = {"metric": self.metric if isinstance(self.metric, str) else self.name}
         if self.metric_p is not None:
             out["metric_p"] = self.metric_p
         return out
@@ -178,11 +184,11 @@ class GroundCost:
                 cost = np.asarray(cdist(x, y, self.metric), dtype=np.float64)
             except Exception as error:
                 raise ValueError(
-                    f"metric={self._name()} failed on these points ({error})."
+                    f"metric={self.name} failed on these points ({error})."
                 ) from error
             if not (np.all(np.isfinite(cost)) and np.all(cost >= 0.0)):
                 raise ValueError(
-                    f"metric={self._name()} gave negative, NaN or infinite distances on these "
+                    f"metric={self.name} gave negative, NaN or infinite distances on these "
                     "points; a ground metric must give finite values >= 0."
                 )
         if order != 1.0:

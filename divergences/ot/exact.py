@@ -205,7 +205,7 @@ def solve(
     Returns
     -------
     OTResult
-        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= |x_i - y_j|^order``
+        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= C_ij = metric(x_i, y_j)^order``
         and ``a @ f + b @ g = cost`` (to the certified tolerance; a constant
         may be moved from ``f`` to ``g``). ``details`` holds ``solver``,
         ``duality_gap``, ``dual_violation``, ``error_bound`` (their sum, a
@@ -240,7 +240,7 @@ def solve(
     elif solver != "network_simplex" and not cost.online:
         raise MethodError(
             f"solver={solver!r} computes costs on the fly, which it cannot do for "
-            f"metric={cost._name()} (only for {', '.join(repr(m) for m in KERNEL_METRICS)}); "
+            f"metric={cost.name} (only for {', '.join(repr(m) for m in KERNEL_METRICS)}); "
             "use solver='network_simplex', which takes the dense cost matrix."
         )
     elif solver == "auction" and not auction_applies(a, b):
@@ -413,7 +413,7 @@ def _solve_simplex_online(x, a, y, b, cost, max_iter):
         raise MethodError(
             "solver='network_simplex_online' computes only the costs |x - y| and |x - y|^2 "
             f"on the fly (the Euclidean metric, order 1 or 2), not order={cost.order:g}"
-            + ("" if cost.is_default else f" with metric={cost._name()}")
+            + ("" if cost.is_default else f" with metric={cost.name}")
             + "; use solver='network_simplex'."
         )
     with warnings.catch_warnings():

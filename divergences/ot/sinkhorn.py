@@ -561,7 +561,7 @@ def _online_ground(metric, metric_p, order):
     if not ground.online:
         raise MethodError(
             f"method='sinkhorn' computes costs inside its kernel, which it cannot do for "
-            f"metric={ground._name()}; use one of 'euclidean', 'sqeuclidean', 'cityblock', "
+            f"metric={ground.name}; use one of 'euclidean', 'sqeuclidean', 'cityblock', "
             "'chebyshev', 'minkowski', or method='exact' (which takes any cdist metric or "
             "callable through a dense cost matrix)."
         )
@@ -636,8 +636,10 @@ def _clip_rounding(value, infos, scale, order, positive_definite=None):
     else:
         why = "for this ground cost"
     if not positive_definite:
+        known = "is not" if why.startswith("for order") else "is not known to be"
         return value, (
-            f"; negative: {why} the Gibbs kernel is not positive definite and S_eps can be below 0"
+            f"; negative: {why} the Gibbs kernel {known} positive definite and S_eps can be "
+            "below 0"
         )
     # Scale-free figures: these clouds are at unit scale (LengthScale).
     relative = f"{-value / scale:.3g} of the cost scale, allowed {bound / scale:.3g}"
