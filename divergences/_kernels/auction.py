@@ -18,9 +18,10 @@ stays a valid bound while prices rise, which the ``_bid`` cache below uses.
 
 Costs ``metric(x_i, y_j)^order`` are computed on the fly from the points
 (:mod:`divergences._kernels.costs`; ``kind`` and ``q`` name the metric): the
-kernels hold O(n * cache) numbers, never the n-by-n matrix. A row's best columns are found either by a
-scan of all columns, or -- in low dimension -- by branch and bound over a
-box tree of the columns whose nodes keep the least price below them
+kernels hold O(n * cache) numbers, never the n-by-n matrix. A row's best
+columns are found either by a scan of all columns, or -- in low dimension -- by branch and bound over a
+box tree of the columns (:func:`divergences._kernels.kdtree.box_tree`, the
+tree the k-NN searches use) whose nodes keep the least price below them
 (``metric(x, box)^order + least price`` bounds every column in a box from below;
 the bounds stay exact as prices rise because each bid updates the path of
 its column's leaf to the root).
@@ -34,6 +35,7 @@ from numba import njit, prange
 from .costs import (
     EUCLIDEAN, box_reduced, point_cost, power, reach, reduced_block, reduced_exponent, reduced_to_row,
 )
+from .kdtree import box_tree, no_tree
 
 
 @njit(cache=True, nogil=True)
@@ -81,6 +83,26 @@ def cost_row(i, x, y_t, kind, q, e, out):
             out[j] = (out[j] + diff * diff) ** e
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _keep(top_val, top_idx, top_cost, value, j, cost):
+    """Insert column ``j`` (``value`` = its cost + price) into the sorted best-so-far buffers.
+
+    The caller has checked that ``value`` is below the last kept value, which
+    drops out. Returns the new cut: the last kept value.
+    """
+    width = top_val.shape[0]
+    t = width - 1
+    while t > 0 and top_val[t - 1] > value:
+        top_val[t] = top_val[t - 1]
+        top_idx[t] = top_idx[t - 1]
+        top_cost[t] = top_cost[t - 1]
+        t -= 1
+    top_val[t] = value
+    top_idx[t] = j
+    top_cost[t] = cost
+    return top_val[width - 1]
+
+
 @njit(cache=True, nogil=True)
 def _scan(row, prices, top_val, top_idx, top_cost):
     """The ``len(top_val)`` smallest ``row[j] + prices[j]``, sorted, into the buffers."""
@@ -93,16 +115,7 @@ def _scan(row, prices, top_val, top_idx, top_cost):
     for j in range(row.shape[0]):
         value = row[j] + prices[j]
         if value < cut:
-            t = width - 1
-            while t > 0 and top_val[t - 1] > value:
-                top_val[t] = top_val[t - 1]
-                top_idx[t] = top_idx[t - 1]
-                top_cost[t] = top_cost[t - 1]
-                t -= 1
-            top_val[t] = value
-            top_idx[t] = j
-            top_cost[t] = row[j]
-            cut = top_val[width - 1]
+            cut = _keep(top_val, top_idx, top_cost, value, j, row[j])
 
 
 @njit(cache=True, nogil=True)
@@ -146,16 +159,7 @@ def _tree_scan(xi, y, kind, q, e, prices, tree, least, top_val, top_idx, top_cos
                 cost = power(dist2, e)
                 value = cost + prices[j]
                 if value < cut:
-                    t = width - 1
-                    while t > 0 and top_val[t - 1] > value:
-                        top_val[t] = top_val[t - 1]
-                        top_idx[t] = top_idx[t - 1]
-                        top_cost[t] = top_cost[t - 1]
-                        t -= 1
-                    top_val[t] = value
-                    top_idx[t] = j
-                    top_cost[t] = cost
-                    cut = top_val[width - 1]
+                    cut = _keep(top_val, top_idx, top_cost, value, j, cost)
         else:
             left = 2 * node + 1
             right = left + 1
@@ -245,7 +249,7 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
     order : float
         Cost ``metric(x_i, y_j)^order``.
     tree : tuple (lo, hi, start, end, leaf_first)
-        A box tree of ``y`` (see :func:`divergences.ot._boxtree.box_tree`),
+        A box tree of ``y`` (see :func:`divergences._kernels.kdtree.box_tree`),
         or one with no nodes (``start`` empty) to scan every column.
     leaf_of : int64 array
         The leaf node holding each column (unused without a tree).
@@ -461,8 +465,6 @@ def row_minima(x, y, order, prices, tree, assigned, threads=1, kind=EUCLIDEAN, q
 
 def warm_up():
     """Compile (or load from cache) every kernel of this module on a tiny problem."""
-    from ..ot._boxtree import box_tree, no_tree
-
     x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     for tree, leaf_of, perm in (no_tree(4), box_tree(x, 2)):
         y = np.ascontiguousarray(x[::-1][perm])

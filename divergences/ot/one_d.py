@@ -154,10 +154,8 @@ def _solve_discrete(p, q, order, ground):
     uniform = is_uniform(p) and is_uniform(q)
     weights = (None, None) if uniform else (a, b)
     cost = wasserstein_1d_cost(x[:, 0], y[:, 0], *weights, ground.cost_degree)
-    cost = max(cost, 0.0)
-    result = OTResult(
-        value=cost ** (1.0 / order),
-        cost=cost,
+    result = OTResult.from_cost(
+        cost,
         order=order,
         method="1d",
         unit=ground.value_unit,
@@ -278,8 +276,8 @@ def solve(p, q, *, order=1.0, metric="euclidean", metric_p=None):
         details["tail_exponents"] = tails
         infinite = _infinite_moment_note(tails, power)
         if infinite is not None:
-            return OTResult(
-                value=math.inf, cost=math.inf, order=order, method="1d", unit=ground.value_unit,
+            return OTResult.from_cost(
+                math.inf, order=order, method="1d", unit=ground.value_unit,
                 sizes=(p.size, q.size), stderr=0.0, note=infinite, details=details,
             )
         cost, abserr = _quadrature_cost(p, q, power)
@@ -287,10 +285,8 @@ def solve(p, q, *, order=1.0, metric="euclidean", metric_p=None):
         # quad's error estimate bounds the integral, not an estimator's spread.
         stderr = None
         how = "adaptive quadrature of the quantile functions"
-    cost = max(cost, 0.0)
-    return OTResult(
-        value=cost ** (1.0 / order),
-        cost=cost,
+    return OTResult.from_cost(
+        cost,
         order=order,
         method="1d",
         unit=ground.value_unit,
