@@ -329,7 +329,7 @@ def _stack_size(tree):
 
 @njit(cache=True, nogil=True)
 def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_bids, width,
-            status, kind=EUCLIDEAN, q=2.0):
+            kind, q, status):
     """Assign rows to columns by epsilon-scaling forward auction.
 
     Parameters
@@ -354,13 +354,13 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
         Bid budget; when spent, the kernel stops with some rows unassigned.
     width : int
         Length of each row's cache of best columns (at most n - 1).
+    kind : int, q : float
+        The metric (:mod:`divergences._kernels.costs`: ``EUCLIDEAN`` is 0).
     status : float64 array, length 2 or 0
         Where the auction says how far it is, for a progress report read by
         another thread while this one runs (the kernel releases the GIL):
         ``status[1]`` the eps of the current phase, then ``status[0]`` the
         number of phases begun. Written once per phase; length 0 for none.
-    kind : int, q : float
-        The metric (:mod:`divergences._kernels.costs`); Euclidean by default.
 
     Returns
     -------
@@ -575,7 +575,7 @@ def warm_up():
         for order in (1.0, 2.0, 1.5):
             for status in (np.zeros(0), np.zeros(2)):
                 assigned, prices, _, _, _, _ = auction(
-                    x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2, status, 0, 2.0
+                    x, y, order, tree, leaf_of, 0.5, 8.0, 1e-11, 1e-14, 10**6, 2, 0, 2.0, status
                 )
             for run in (_row_minima_serial, _row_minima_parallel):
                 for rows in (assigned, np.empty(0, dtype=np.int64)):

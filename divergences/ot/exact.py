@@ -592,9 +592,9 @@ def _solve_auction(x, y, cost, max_iter, progress=None):
         abs_tol,
         max_bids,
         min(_AUCTION_CACHE, size - 1),
-        np.zeros(2) if progress is not None else np.zeros(0),
         kind,
         q,
+        np.zeros(2) if progress is not None else np.zeros(0),
     )
     if not complete:
         # Stopped by the bid budget: match the rows left over to the free
