@@ -48,6 +48,7 @@ LAYERS = {
     "divergences._threads": HELPERS,
     "divergences._progress": HELPERS,
     "divergences._dispatch": HELPERS,
+    "divergences._options": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
     "divergences.ot": SOLVERS,
@@ -57,6 +58,8 @@ LAYERS = {
     "divergences.classifier": SOLVERS,
     "divergences._logistic": SOLVERS,
     "divergences.density_estimators": SOLVERS,
+    # The options of the KL/JS estimators, declared once (they read the estimators' defaults).
+    "divergences._estimator_options": SOLVERS,
     # The networks, optimisers and critic penalties shared by ot/critic.py and gan/
     # (issue 15, item 2: being moved there now).
     "divergences._nn": SOLVERS,
@@ -67,10 +70,8 @@ LAYERS = {
     "divergences.datasets": PUBLIC,
     "divergences.testing": PUBLIC,
     "divergences.registry": REGISTRY,
-    "divergences._pairwise_tasks": BY_NAME,
-    "divergences._pairwise_dask": BY_NAME,
     "divergences.two_sample": BY_NAME,
-    "divergences.pairwise": FRONTS,
+    "divergences._pairwise": FRONTS,
     "divergences.gan": FRONTS,
     "divergences": ROOT,
     "divergences.cli": CLI,
@@ -86,8 +87,6 @@ KNOWN_EXCEPTIONS = {
     # issue 15, item 2: the critic's networks and penalties move to a neutral package.
     ("divergences.ot.critic", "divergences.gan.objectives"),
     ("divergences.ot.critic", "divergences.gan._threads"),
-    # issue 15, item 2: pairwise becomes a package whose backends share one interface.
-    ("divergences._pairwise_dask", "divergences.pairwise"),
 }
 
 
