@@ -251,8 +251,8 @@ def crossover_section():
         }
         arguments = {
             "softmin": (cx.points, cy.points_t, cy.starts, cy.lo, cy.hi, cy.log_weights, h, 0.05,
-                        2.0, out, np.empty(0)),
-            "dense_plan": (x, y, log_w, log_w, h, h, 0.05, 2.0),
+                        2.0, 0, 2.0, out, np.empty(0)),
+            "dense_plan": (x, y, log_w, log_w, h, h, 0.05, 2.0, 0, 2.0),
             "sliced, 32 directions": (x, w, y, w, directions, 2.0, True),
         }
         for name, pair in kernels.items():

@@ -7,12 +7,13 @@ from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
 from .ot import cost_matrix, critic, exact, gaussian, grid, one_d, sinkhorn, sliced
+from .ot._ground import as_ground_cost
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
 
 def _order(default):
-    return Option("order", Order(), default, "the cost |x - y|^order")
+    return Option("order", Order(), default, "the cost d(x, y)^order (d: the metric)")
 
 
 _RETURN_PLAN = Option("return_plan", Boolean(), False, "keep the n-by-m plan")
@@ -25,6 +26,12 @@ _SINKHORN_ITERATION = (
     Option("eps_scaling", Real(0.0, 1.0), 0.5, "ratio of successive eps"),
 )
 _EPS = Option("eps", Real(), REQUIRED, sinkhorn.EPS_HELP)
+# Checked by divergences.ot._ground.as_ground_cost, whose messages say what each method takes.
+_METRIC = (
+    Option("metric", Anything("a metric name, or a callable (u, v) -> float"), "euclidean",
+           "the ground metric d; the cost is d(x, y)^order"),
+    Option("metric_p", Anything("float >= 1, or inf"), None, "Minkowski's exponent"),
+)
 
 WASSERSTEIN_METHODS = (
     Method("gaussian", gaussian.applies, gaussian.solve, "two Gaussians and order=2",
@@ -34,7 +41,7 @@ WASSERSTEIN_METHODS = (
         one_d.applies,
         one_d.solve,
         "two 1-D measures, both discrete or both densities with quantile functions",
-        options=(_order(1.0),),
+        options=(_order(1.0), *_METRIC),
     ),
     Method(
         "exact",
@@ -42,15 +49,15 @@ WASSERSTEIN_METHODS = (
         exact.solve,
         "two point clouds (samples, or histograms with support points)",
         options=(
-            _order(1.0), _RETURN_PLAN, _MAX_MEMORY,
+            _order(1.0), *_METRIC, _RETURN_PLAN, _MAX_MEMORY,
             Option("solver", Choice(*exact.SOLVERS), "auto", "'auto' picks by the clouds"),
             Option("max_iter", Integer(), None, "of the network simplex"),
             _PROGRESS,
         ),
     ),
     Method("sinkhorn", sinkhorn.applies, sinkhorn.solve, "two point clouds", auto=False,
-           options=(_EPS, _order(1.0), *_SINKHORN_ITERATION, _RETURN_PLAN, _MAX_MEMORY,
-                    _PROGRESS)),
+           options=(_EPS, _order(1.0), *_METRIC, *_SINKHORN_ITERATION, _RETURN_PLAN,
+                    _MAX_MEMORY, _PROGRESS)),
     Method("sliced", sliced.applies, sliced.solve, "two point clouds", auto=False,
            options=(
                _order(1.0),
@@ -98,14 +105,18 @@ _GRID_SOLVERS = {"exact": grid.solve_exact, "sinkhorn": grid.solve_sinkhorn}
 #: The methods of :func:`wasserstein` between two histograms on the same grid
 #: (``Histogram.from_grid``): the grid flow first for W1 with the L1 metric,
 #: then the table above with "exact" and "sinkhorn" using the grid where they can.
+def _on_grid(options):
+    """A point-cloud method's options with the grid's metric in place of the general one."""
+    return (*(o for o in options if o.name not in ("metric", "metric_p")), _GRID_METRIC)
+
+
 GRID_METHODS = (
     Method("exact", _grid_flow_applies, grid.solve_exact,
            "two histograms on the same grid, metric='cityblock' and order=1",
-           options=(*next(m for m in WASSERSTEIN_METHODS if m.name == "exact").options,
-                    _GRID_METRIC)),
+           options=_on_grid(next(m for m in WASSERSTEIN_METHODS if m.name == "exact").options)),
     *(
         Method(m.name, m.applies, _GRID_SOLVERS[m.name], m.requires, m.auto,
-               options=(*m.options, _GRID_METRIC)) if m.name in _GRID_SOLVERS else m
+               options=_on_grid(m.options)) if m.name in _GRID_SOLVERS else m
         for m in WASSERSTEIN_METHODS
     ),
 )
@@ -133,18 +144,20 @@ COST_MATRIX_METHODS = (
 #: ``pairwise`` and the command line pass ``method=`` to every kind).
 SINKHORN_METHODS = (
     Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds",
-           options=(_EPS, _order(2.0), *_SINKHORN_ITERATION, _PROGRESS)),
+           options=(_EPS, _order(2.0), *_METRIC, *_SINKHORN_ITERATION, _PROGRESS)),
 )
 
 
-def wasserstein(p, q, /, *, order=1, method="auto", **options):
-    """The Wasserstein distance W_p(P, Q) = (min over couplings of E|x - y|^p)^(1/p).
+def wasserstein(p, q, /, *, order=1, method="auto", metric="euclidean", metric_p=None, **options):
+    """The Wasserstein distance W_p(P, Q) = (min over couplings of E d(x, y)^p)^(1/p).
+
+    The ground cost is ``metric(x, y) ** order``, ``d = metric`` (the
+    Euclidean distance by default).
 
     Parameters
     ----------
     p, q : Measure, array_like or frozen scipy.stats distribution
         The two distributions; arrays are sample sets (see :func:`as_measure`).
-        The ground distance is Euclidean.
     order : float, optional
         The order ``p >= 1`` (default 1).
     cost : array_like, shape (n, m), optional
@@ -157,6 +170,23 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         ``"sinkhorn"`` (``eps`` in the units of ``M``, POT's ``reg``) gives
         ``value = <pi, M>`` for the entropic plan and ``cost = OT_eps``. See
         :mod:`divergences.ot.cost_matrix`.
+    metric : str or callable, optional
+        The ground metric ``d``. ``"euclidean"`` (default), ``"sqeuclidean"``,
+        ``"cityblock"``, ``"chebyshev"`` and ``"minkowski"`` (with
+        ``metric_p``) are computed on the fly by every solver of ``"1d"``,
+        ``"exact"`` and ``"sinkhorn"``; any other
+        :func:`scipy.spatial.distance.cdist` name, or a callable ``(u, v) ->
+        float``, gives a dense cost matrix for ``method="exact"`` (the network
+        simplex; such a metric need not be homogeneous, so the points are not
+        rescaled). With ``"sqeuclidean"`` the cost is ``|x - y|^(2 order)``:
+        ``order=1`` gives POT's ``emd2`` on ``ot.dist(x, y)``, and the value
+        is a squared distance. On the line all of them are ``|x - y|`` except
+        ``"sqeuclidean"``. The methods ``"gaussian"``, ``"sliced"`` and
+        ``"critic"`` are Euclidean only. ``details`` records a metric other
+        than the Euclidean one.
+    metric_p : float, optional
+        Minkowski's exponent ``1 <= metric_p <= inf`` (scipy's ``p``), with
+        ``metric="minkowski"`` only.
     method : str, optional
         ``"auto"`` (default) picks the first that applies, in this order:
 
@@ -227,13 +257,23 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
             "wasserstein needs a ground distance, but a histogram without support points has "
             "none; give support= to dv.Histogram."
         )
-    options = {"order": check_order(order), **options}
+    options = {"order": check_order(order), **_metric_options(metric, metric_p, order), **options}
     table = GRID_METHODS if grid.on_same_grid(p, q) else WASSERSTEIN_METHODS
     chosen = resolve_method(table, method, p, q, options, "wasserstein")
     return run_method(chosen, p, q, options, "wasserstein")
 
 
-def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options):
+def _metric_options(metric, metric_p, order):
+    """``metric`` and ``metric_p`` checked, as options; none for the default (Euclidean) metric,
+    so that every method, Euclidean-only ones included, is called as without them."""
+    if isinstance(metric, str) and metric == "euclidean" and metric_p is None:
+        return {}
+    as_ground_cost(metric, metric_p, order)  # a bad metric is refused before any method runs
+    return {"metric": metric, **({} if metric_p is None else {"metric_p": metric_p})}
+
+
+def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", metric="euclidean",
+                        metric_p=None, **options):
     """The debiased Sinkhorn divergence S_eps = OT_eps(p, q) - OT_eps(p, p)/2 - OT_eps(q, q)/2.
 
     ``OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b)`` is entropic optimal
@@ -261,6 +301,17 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options)
         cost) and ``eps = blur`` for ``p=1``.
     order : float, optional
         Exponent of the ground cost (default 2).
+    metric : str, optional
+        The ground metric, the cost being ``metric(x, y) ** order``:
+        ``"euclidean"`` (default), ``"sqeuclidean"``, ``"cityblock"``,
+        ``"chebyshev"`` or ``"minkowski"`` (with ``metric_p``), computed inside
+        the kernel as the Euclidean one is (see :func:`wasserstein`).
+        ``S_eps >= 0`` holds where the Gibbs kernel ``exp(-cost / eps)`` is
+        positive definite: the Euclidean metric to an order ``<= 2``, the
+        squared Euclidean, city block and Minkowski (``metric_p <= 2``) ones
+        to an order ``<= 1``, Chebyshev's to order 1 in at most 2 dimensions.
+    metric_p : float, optional
+        Minkowski's exponent (``metric="minkowski"`` only).
     method : str, optional
         ``"auto"`` (default) or ``"sinkhorn"``, the only method: accepted so
         that every divergence takes ``method=`` alike.
@@ -311,6 +362,6 @@ def sinkhorn_divergence(p, q, /, *, eps=None, order=2, method="auto", **options)
             f"sinkhorn_divergence needs two point clouds (samples, or histograms with support "
             f"points), got {p!r} and {q!r}; draw samples from a density with .sample(n, rng=...)."
         )
-    options = {"eps": eps, "order": order, **options}
+    options = {"eps": eps, "order": order, **_metric_options(metric, metric_p, order), **options}
     chosen = resolve_method(SINKHORN_METHODS, method, p, q, options, "sinkhorn_divergence")
     return run_method(chosen, p, q, options, "sinkhorn_divergence")

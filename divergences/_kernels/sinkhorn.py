@@ -4,10 +4,11 @@ The one operation of every Sinkhorn iteration is the *soft-min*
 
     out_i = -eps * log sum_j exp(log w_j + (h_j - C(x_i, y_j)) / eps),
 
-with ``C(x, y) = |x - y|^order``. It is computed row by row without ever
-storing the cost matrix, rows in parallel, as a log-sum-exp with the row's
-largest term factored out, so nothing overflows or underflows whatever
-``eps``.
+with ``C(x, y) = metric(x, y)^order`` (:mod:`divergences._kernels.costs`:
+the metric's code ``kind`` and parameter ``q`` select it). It is computed
+row by row without ever storing the cost matrix, rows in parallel, as a
+log-sum-exp with the row's largest term factored out, so nothing overflows
+or underflows whatever ``eps``.
 
 Speed comes from three things:
 
@@ -42,6 +43,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .costs import EUCLIDEAN, box_reduced, point_cost, power, reduced_block, reduced_exponent
 from .fast_exp import exp_nonpositive
 
 BLOCK = 256
@@ -69,16 +71,6 @@ def log_weights(w):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _power(s, order):
-    """``|x - y|^order`` from the squared distance ``s``."""
-    if order == 2.0:
-        return s
-    if order == 1.0:
-        return math.sqrt(s)
-    return s ** (0.5 * order)
-
-
-@njit(cache=True, nogil=True, fastmath=_FAST)
 def _squares(xi, yt, j0, size, dims, v):
     """``v[:size]``: squared distances from ``xi`` over the first ``dims >= 1`` dimensions."""
     x0 = xi[0]
@@ -93,12 +85,13 @@ def _squares(xi, yt, j0, size, dims, v):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_exponents(xi, yt, j0, j1, offset, inv, order, v):
+def _block_exponents(xi, yt, j0, j1, offset, inv, e, v):
     """``v[:L] = offset_j - C(x_i, y_j) / eps`` for ``j`` in ``[j0, j1)``; returns their max.
 
-    ``offset_j = log w_j + h_j / eps``. The last dimension, the power and the
-    exponent are one loop, specialised for 1-D and 2-D points (no pass over
-    ``v`` before it), which LLVM vectorises after unswitching on ``order``.
+    The Euclidean metric, ``C = (squared distance)^e``; ``offset_j = log w_j +
+    h_j / eps``. The last dimension, the power and the exponent are one loop,
+    specialised for 1-D and 2-D points (no pass over ``v`` before it), which
+    LLVM vectorises after unswitching on ``e``.
     """
     size = j1 - j0
     d = yt.shape[0]
@@ -107,40 +100,54 @@ def _block_exponents(xi, yt, j0, j1, offset, inv, order, v):
         x0 = xi[0]
         for jj in range(size):
             t = x0 - yt[0, j0 + jj]
-            e = offset[j0 + jj] - _power(t * t, order) * inv
-            v[jj] = e
-            top = max(top, e)
+            t = offset[j0 + jj] - power(t * t, e) * inv
+            v[jj] = t
+            top = max(top, t)
     elif d == 2:
         x0, x1 = xi[0], xi[1]
         for jj in range(size):
             t0 = x0 - yt[0, j0 + jj]
             t1 = x1 - yt[1, j0 + jj]
-            e = offset[j0 + jj] - _power(t0 * t0 + t1 * t1, order) * inv
-            v[jj] = e
-            top = max(top, e)
+            t = offset[j0 + jj] - power(t0 * t0 + t1 * t1, e) * inv
+            v[jj] = t
+            top = max(top, t)
     else:
         _squares(xi, yt, j0, size, d - 1, v)
         xl = xi[d - 1]
         for jj in range(size):
             t = xl - yt[d - 1, j0 + jj]
-            e = offset[j0 + jj] - _power(v[jj] + t * t, order) * inv
-            v[jj] = e
-            top = max(top, e)
+            t = offset[j0 + jj] - power(v[jj] + t * t, e) * inv
+            v[jj] = t
+            top = max(top, t)
     return top
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c):
-    """As :func:`_block_exponents`, also leaving the costs in ``c[:L]`` (unfused)."""
+def _block_exponents_metric(xi, yt, j0, j1, offset, inv, kind, q, e, v):
+    """As :func:`_block_exponents` for any metric of :mod:`divergences._kernels.costs`
+    (one pass more: the reduced distances, then the exponents)."""
     size = j1 - j0
-    _squares(xi, yt, j0, size, yt.shape[0], c)
-    for jj in range(size):
-        c[jj] = _power(c[jj], order)
+    reduced_block(kind, q, xi, yt, j0, size, v)
     top = -1.7976931348623157e308
     for jj in range(size):
-        e = offset[j0 + jj] - c[jj] * inv
-        v[jj] = e
-        top = max(top, e)
+        t = offset[j0 + jj] - power(v[jj], e) * inv
+        v[jj] = t
+        top = max(top, t)
+    return top
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _block_costs_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v, c):
+    """As :func:`_block_exponents`, also leaving the costs in ``c[:L]`` (unfused)."""
+    size = j1 - j0
+    reduced_block(kind, q, xi, yt, j0, size, c)
+    for jj in range(size):
+        c[jj] = power(c[jj], e)
+    top = -1.7976931348623157e308
+    for jj in range(size):
+        t = offset[j0 + jj] - c[jj] * inv
+        v[jj] = t
+        top = max(top, t)
     return top
 
 
@@ -164,16 +171,11 @@ def _sum_exp_cost(v, c, size, top):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _block_bounds(xi, lo, hi, block_top, inv, order, bound):
+def _block_bounds(xi, lo, hi, block_top, inv, kind, q, e, bound):
     """``bound[b]``: an upper bound on every exponent of block ``b`` for the point ``xi``."""
-    d = xi.shape[0]
     best = 0
     for b in range(lo.shape[0]):
-        s = 0.0
-        for k in range(d):
-            t = max(lo[b, k] - xi[k], xi[k] - hi[b, k], 0.0)
-            s += t * t
-        bound[b] = block_top[b] - _power(s, order) * inv
+        bound[b] = block_top[b] - power(box_reduced(kind, q, xi, lo, hi, b), e) * inv
         if bound[b] > bound[best]:
             best = b
     return best
@@ -191,18 +193,20 @@ def _softmin_offsets(starts, log_w, h, inv):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment):
+def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, kind, q, out,
+                  moment):
     """Rows ``task * _ROWS_PER_TASK`` onwards of :func:`softmin`, with their own scratch."""
     n = x.shape[0]
     n_blocks = lo.shape[0]
     inv = 1.0 / eps
+    e = reduced_exponent(kind, q, order)
     with_moment = moment.shape[0] == n
     v = np.empty(BLOCK)
     c = np.empty(BLOCK)
     bound = np.empty(n_blocks)
     for i in range(task * _ROWS_PER_TASK, min(n, (task + 1) * _ROWS_PER_TASK)):
         xi = x[i]
-        first = _block_bounds(xi, lo, hi, block_top, inv, order, bound)
+        first = _block_bounds(xi, lo, hi, block_top, inv, kind, q, e, bound)
         top = 0.0  # set by the first block (no infinities under fastmath)
         total = 0.0
         weighted = 0.0
@@ -213,9 +217,11 @@ def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, ou
                 continue
             j0, j1 = starts[b], starts[b + 1]
             if with_moment:
-                block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, order, v, c)
+                block_max = _block_costs_exponents(xi, yt, j0, j1, offset, inv, kind, q, e, v, c)
+            elif kind == EUCLIDEAN:
+                block_max = _block_exponents(xi, yt, j0, j1, offset, inv, e, v)
             else:
-                block_max = _block_exponents(xi, yt, j0, j1, offset, inv, order, v)
+                block_max = _block_exponents_metric(xi, yt, j0, j1, offset, inv, kind, q, e, v)
             if step > 0 and block_max < top - _NEGLIGIBLE:
                 continue
             if with_moment:
@@ -239,8 +245,8 @@ def _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, ou
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=_FAST)
-def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
-    """``out[i] = -eps log sum_j exp(log_w[j] + (h[j] - |x_i - y_j|^order) / eps)``.
+def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, kind, q, out, moment):
+    """``out[i] = -eps log sum_j exp(log_w[j] + (h[j] - metric(x_i, y_j)^order) / eps)``.
 
     Parameters
     ----------
@@ -257,6 +263,10 @@ def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
     h : (m,) float64
         The potential on ``y``.
     eps, order : float
+    kind : int
+        The metric (:mod:`divergences._kernels.costs`: ``EUCLIDEAN``, ...).
+    q : float
+        Minkowski's exponent (unused by the other metrics).
     out : (n,) float64
         Written in place.
     moment : (n,) or (0,) float64
@@ -267,42 +277,44 @@ def softmin(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
     offset, block_top = _softmin_offsets(starts, log_w, h, 1.0 / eps)
     n_tasks = (x.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
     for task in prange(n_tasks):
-        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment)
+        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, kind, q, out,
+                      moment)
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def softmin_serial(x, yt, starts, lo, hi, log_w, h, eps, order, out, moment):
+def softmin_serial(x, yt, starts, lo, hi, log_w, h, eps, order, kind, q, out, moment):
     """:func:`softmin` on the calling thread (the serial path for small problems)."""
     offset, block_top = _softmin_offsets(starts, log_w, h, 1.0 / eps)
     for task in range((x.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK):
-        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, out, moment)
+        _softmin_task(task, x, yt, starts, lo, hi, offset, block_top, eps, order, kind, q, out,
+                      moment)
 
 
 @njit(cache=True, nogil=True)
-def _plan_row(i, x, y, log_a, log_b, f, g, inv, order, plan):
+def _plan_row(i, x, y, log_a, log_b, f, g, inv, kind, q, e, plan):
+    xi = x[i]
     for j in range(y.shape[0]):
-        s = 0.0
-        for k in range(x.shape[1]):
-            t = x[i, k] - y[j, k]
-            s += t * t
-        plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - _power(s, order)) * inv)
+        cost = point_cost(kind, q, e, xi, y, j)
+        plan[i, j] = math.exp(log_a[i] + log_b[j] + (f[i] + g[j] - cost) * inv)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def dense_plan(x, y, log_a, log_b, f, g, eps, order):
+def dense_plan(x, y, log_a, log_b, f, g, eps, order, kind=EUCLIDEAN, q=2.0):
     """The plan ``pi_ij`` as a dense (n, m) array (only when asked for and it fits)."""
     plan = np.empty((x.shape[0], y.shape[0]))
+    e = reduced_exponent(kind, q, order)
     for i in prange(x.shape[0]):
-        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, order, plan)
+        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, kind, q, e, plan)
     return plan
 
 
 @njit(cache=True, nogil=True)
-def dense_plan_serial(x, y, log_a, log_b, f, g, eps, order):
+def dense_plan_serial(x, y, log_a, log_b, f, g, eps, order, kind=EUCLIDEAN, q=2.0):
     """:func:`dense_plan` on the calling thread (the serial path for small problems)."""
     plan = np.empty((x.shape[0], y.shape[0]))
+    e = reduced_exponent(kind, q, order)
     for i in range(x.shape[0]):
-        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, order, plan)
+        _plan_row(i, x, y, log_a, log_b, f, g, 1.0 / eps, kind, q, e, plan)
     return plan
 
 
@@ -315,7 +327,7 @@ def warm_up():
     starts = np.array([0, 2])
     box = np.zeros((1, 2))
     for kernel in (softmin, softmin_serial):
-        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out)
-        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, out, out[:0])
-    dense_plan(x, x, w, w, h, h, 1.0, 2.0)
-    dense_plan_serial(x, x, w, w, h, h, 1.0, 2.0)
+        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, 0, 2.0, out, out)
+        kernel(x, np.ascontiguousarray(x.T), starts, box, box, w, h, 1.0, 2.0, 0, 2.0, out, out[:0])
+    dense_plan(x, x, w, w, h, h, 1.0, 2.0, 0, 2.0)
+    dense_plan_serial(x, x, w, w, h, h, 1.0, 2.0, 0, 2.0)

@@ -57,15 +57,28 @@ class LengthScale:
     for orders 1 and 2 the solvers see bit for bit the problem they would at
     unit scale, and the answer only gains its factor back.
 
+    Other ground metrics (:mod:`divergences.ot._ground`): ``degree`` is the
+    metric's degree of homogeneity, 1 for the norms, 2 for the squared
+    Euclidean metric (whose costs scale as ``s^(2p)`` and W as ``s^2``);
+    ``degree=None`` (a metric not known to be homogeneous) leaves the points
+    as they are (``s = 1``, no shift).
+
     Attributes
     ----------
     length : float
         ``s``; 1.0 when all the points coincide.
     order : float
-        ``p``: quantities in cost units scale by ``s^p``.
+        ``degree * p``: quantities in cost units scale by ``s^order``.
+    degree : float
+        Lengths (the value W_p) scale by ``s^degree``.
     """
 
-    def __init__(self, x, y, order):
+    def __init__(self, x, y, order, degree=1.0):
+        self.degree = 1.0 if degree is None else float(degree)
+        self.order = float(order) * self.degree
+        if degree is None:
+            self.exponent, self.length, self.shift = 0, 1.0, None
+            return
         low = np.minimum(x.min(axis=0), y.min(axis=0))
         high = np.maximum(x.max(axis=0), y.max(axis=0))
         # The diameter without overflow: the largest side, then the norm of the sides over it.
@@ -74,7 +87,6 @@ class LengthScale:
         diameter = largest * float(np.linalg.norm(sides / largest)) if largest > 0.0 else 0.0
         self.exponent = int(np.frexp(diameter)[1]) if diameter > 0.0 else 0
         self.length = float(np.ldexp(1.0, self.exponent))
-        self.order = float(order)
         # Far from the origin, a cloud much smaller than its distance to it
         # would overflow when divided by s: move it (costs are translation
         # invariant) -- only then, since the shift rounds.
@@ -110,9 +122,9 @@ class LengthScale:
             return float(np.ldexp(float(value) * 2.0 ** (power - whole), whole))
 
     def to_length(self, value):
-        """``value * s``."""
+        """``value * s^degree`` (``s`` for the norms)."""
         try:
-            return math.ldexp(float(value), self.exponent)
+            return math.ldexp(float(value), int(self.exponent * self.degree))
         except OverflowError:
             return math.copysign(math.inf, float(value))
 

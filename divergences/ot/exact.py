@@ -41,6 +41,7 @@ from .._validation import check_choice, check_positive_int
 from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
 from ._common import LengthScale, check_dense_fits, is_point_cloud, point_cloud
+from ._ground import KERNEL_METRICS, as_ground_cost
 
 __all__ = ["applies", "solve", "ground_cost", "certify", "SOLVERS"]
 
@@ -94,7 +95,7 @@ def auction_applies(a, b):
     return math.lcm(n, m) <= _SPLIT_MAX * max(n, m)
 
 
-def _auto_solver(x, a, y, b, order, max_memory):
+def _auto_solver(x, a, y, b, cost, max_memory):
     """``solver="auto"``'s choice, and why when it is not the plain one (else None).
 
     The auction where it applies, except for W_1 in low dimension between
@@ -113,12 +114,16 @@ def _auto_solver(x, a, y, b, order, max_memory):
     the faster. Order 2 needs no rule: it is solved on the centred clouds
     (:func:`_centred`); above ``_TREE_MAX_DIM`` dimensions the auction scans
     every column and was 3-16x faster than ``emd2`` on every input of the
-    panel.
+    panel. Other ground metrics (``cost``, a
+    :class:`~divergences.ot._ground.GroundCost`): those the kernels compute
+    follow the same rule by the cost's degree (a norm to the power 1 is linear
+    along rays too; ``sqeuclidean`` at order 1 is order 2), the others go to
+    the simplex, which alone takes a dense metric.
     """
-    if not auction_applies(a, b):
+    if not (cost.online and auction_applies(a, b)):
         return "network_simplex", None
     size = math.lcm(x.shape[0], y.shape[0])
-    if order != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _SIMPLEX_FROM:
+    if cost.cost_degree != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _SIMPLEX_FROM:
         return "auction", None
     separation = _separation(x, y)
     if separation < _FAR_APART:
@@ -145,27 +150,23 @@ def _uniform(weights):
     return bool(np.all(weights == weights[0]))
 
 
-def ground_cost(x, y, order):
-    """The dense cost matrix ``|x_i - y_j|^order`` (Euclidean norm)."""
-    from scipy.spatial.distance import cdist
-
-    if order == 2.0:
-        return cdist(x, y, "sqeuclidean")
-    cost = cdist(x, y, "euclidean")
-    if order != 1.0:
-        np.power(cost, order, out=cost)
-    return cost
+def ground_cost(x, y, order, metric="euclidean", metric_p=None):
+    """The dense cost matrix ``metric(x_i, y_j)^order`` (see :mod:`divergences.ot._ground`)."""
+    return as_ground_cost(metric, metric_p, order).matrix(x, y)
 
 
-def cost_scale(x, y, order):
-    """An upper bound on every cost: the diameter of both clouds, to the power ``order``.
+def cost_scale(x, y, order, metric="euclidean", metric_p=None):
+    """An upper bound on every cost (:meth:`GroundCost.cost_scale
+    <divergences.ot._ground.GroundCost.cost_scale>`), for tolerances relative to it.
 
     One (not zero) when every point is the same point, so that tolerances
     relative to it stay positive.
     """
-    low = np.minimum(x.min(axis=0), y.min(axis=0))
-    high = np.maximum(x.max(axis=0), y.max(axis=0))
-    scale = float(np.linalg.norm(high - low)) ** order
+    return _positive_scale(as_ground_cost(metric, metric_p, order), x, y)
+
+
+def _positive_scale(cost, x, y):
+    scale = cost.cost_scale(x, y)
     return scale if scale > 0.0 else 1.0
 
 
@@ -213,14 +214,15 @@ def _certify_dense(plan, cost, a, b, f, g):
     return check, primal
 
 
-def _online_violation(x, y, order, f, g):
-    """``max_ij f_i + g_j - |x_i - y_j|^order`` (>= 0 part), without the n-by-m matrix."""
+def _online_violation(x, y, cost, f, g):
+    """``max_ij f_i + g_j - C_ij`` (>= 0 part), without the n-by-m matrix."""
     from .._kernels.auction import row_minima
     from .._kernels.kdtree import no_tree
 
+    kind, q, order = cost.kernel
     tree, _, _ = no_tree(y.shape[0])
-    u, _ = row_minima(np.array(x), np.array(y), float(order), -g, tree, np.empty(0, dtype=np.int64),
-                      threads=get_threads())
+    u, _ = row_minima(np.array(x), np.array(y), order, -g, tree, np.empty(0, dtype=np.int64),
+                      threads=get_threads(), kind=kind, q=q)
     return max(float(np.max(f - u)), 0.0)
 
 
@@ -229,6 +231,8 @@ def solve(
     q,
     *,
     order=1.0,
+    metric="euclidean",
+    metric_p=None,
     return_plan=False,
     max_memory=None,
     solver="auto",
@@ -241,7 +245,15 @@ def solve(
     ----------
     p, q : Samples or Histogram with support
     order : float
-        The exponent of the cost ``|x - y|^order``.
+        The exponent of the cost ``metric(x, y)^order``.
+    metric : str or callable
+        The ground metric (:mod:`divergences.ot._ground`): ``"euclidean"``
+        (default), ``"sqeuclidean"``, ``"cityblock"``, ``"chebyshev"``,
+        ``"minkowski"`` (with ``metric_p``) on every solver; another
+        :func:`scipy.spatial.distance.cdist` name or a callable ``(u, v) ->
+        float`` with ``solver="network_simplex"`` only (the default for them).
+    metric_p : float, optional
+        Minkowski's exponent (``metric="minkowski"`` only).
     return_plan : bool
         Keep the optimal coupling in the result: a dense array from the
         network simplex, a ``scipy.sparse.csr_array`` from the other solvers.
@@ -271,11 +283,12 @@ def solve(
     Returns
     -------
     OTResult
-        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= |x_i - y_j|^order``
+        ``potentials`` ``(f, g)`` satisfy ``f_i + g_j <= C_ij = metric(x_i, y_j)^order``
         and ``a @ f + b @ g = cost`` (to the certified tolerance; a constant
         may be moved from ``f`` to ``g``). ``details`` holds ``solver``,
         ``duality_gap``, ``dual_violation``, ``error_bound`` (their sum, a
-        bound on ``cost - optimum``) and the ``tolerance`` it was held to.
+        bound on ``cost - optimum``) and the ``tolerance`` it was held to,
+        and ``metric`` (and ``metric_p``) when not Euclidean.
 
     Examples
     --------
@@ -293,15 +306,22 @@ def solve(
     x, a = point_cloud(p)
     y, b = point_cloud(q)
     order = float(order)
+    cost = as_ground_cost(metric, metric_p, order)
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
-    length = LengthScale(x, y, order)
+    length = LengthScale(x, y, order, cost.degree)
     x, y = length.points(x), length.points(y)
     check_choice(solver, SOLVERS, "solver")
     if max_iter is not None:
         max_iter = check_positive_int(max_iter, "max_iter")
     rule = None
     if solver == "auto":
-        solver, rule = _auto_solver(x, a, y, b, order, max_memory)
+        solver, rule = _auto_solver(x, a, y, b, cost, max_memory)
+    elif solver != "network_simplex" and not cost.online:
+        raise MethodError(
+            f"solver={solver!r} computes costs on the fly, which it cannot do for "
+            f"metric={cost.name} (only for {', '.join(repr(m) for m in KERNEL_METRICS)}); "
+            "use solver='network_simplex', which takes the dense cost matrix."
+        )
     elif solver == "auction" and not auction_applies(a, b):
         raise MethodError(
             "solver='auction' needs two clouds with uniform weights whose sizes n, m have "
@@ -312,20 +332,21 @@ def solve(
     reporter = SolverProgress(progress, f"exact OT ({solver})")
     update = _in_cost_units(reporter.stage(solver), length)
     if solver == "auction":
-        outcome = _solve_auction(x, y, order, max_iter, update)
+        outcome = _solve_auction(x, y, cost, max_iter, update)
     elif solver == "network_simplex":
-        outcome = _solve_simplex(x, a, y, b, order, max_iter, max_memory)
+        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory)
     else:
-        outcome = _solve_simplex_online(x, a, y, b, order, max_iter)
+        outcome = _solve_simplex_online(x, a, y, b, cost, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
     if update is not None and solver != "auction":
         update(check["duality_gap"])
     reporter.close()
-    scale = cost_scale(x, y, order)
+    scale = _positive_scale(cost, x, y)
     bound = check["duality_gap"] + check["dual_violation"]
     tolerance = min(_REL_TOL * abs(total) + _ABS_TOL * scale, _value_tolerance(total, order, scale))
     converged = solved and check["marginal_error"] <= 1e-9 and bound <= tolerance
-    details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance}
+    details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance,
+               **cost.details()}
     if rule is not None:
         details["auto_rule"] = rule
     if not converged:
@@ -338,6 +359,7 @@ def solve(
         total,
         order=order,
         method="exact",
+        unit=cost.value_unit,
         sizes=(p.size, q.size),
         stderr=0.0 if converged else None,
         converged=converged,
@@ -415,7 +437,7 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
     )
 
 
-def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
+def _solve_simplex(x, a, y, b, ground, max_iter, max_memory):
     from ._simplex import dense_network_simplex
 
     try:
@@ -432,7 +454,7 @@ def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
         ) from None
-    cost = ground_cost(x, y, order)
+    cost = ground.matrix(x, y)
     # The simplex's own tolerances are absolute: at high orders every cost of
     # the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
     # meaningless potentials. Its largest cost brought to [1/2, 1) -- a power
@@ -450,22 +472,25 @@ def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
     return total, plan, f, g, check, None, solved
 
 
-def _solve_simplex_online(x, a, y, b, order, max_iter):
+def _solve_simplex_online(x, a, y, b, cost, max_iter):
     import ot
     import scipy.sparse
 
-    from .._kernels.auction import pair_costs
+    from .._kernels.costs import EUCLIDEAN, pair_costs
 
     if not hasattr(ot.lp, "emd2_lazy"):
         raise MethodError(
             "solver='network_simplex_online' needs ot.lp.emd2_lazy, which recent POT has "
             f"(0.9.7 does); this is POT {ot.__version__}. Upgrade POT, or use solver='network_simplex'."
         )
-    metric = {1.0: "euclidean", 2.0: "sqeuclidean"}.get(order)
+    kind, q, order = cost.kernel
+    metric = {1.0: "euclidean", 2.0: "sqeuclidean"}.get(order) if kind == EUCLIDEAN else None
     if metric is None:
         raise MethodError(
             "solver='network_simplex_online' computes only the costs |x - y| and |x - y|^2 "
-            f"on the fly (order 1 or 2), not order={order:g}; use solver='network_simplex'."
+            f"on the fly (the Euclidean metric, order 1 or 2), not order={cost.order:g}"
+            + ("" if cost.is_default else f" with metric={cost.name}")
+            + "; use solver='network_simplex'."
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -481,7 +506,7 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
     rows = coo.row.astype(np.int64)
     cols = coo.col.astype(np.int64)
     weights = np.asarray(coo.data, dtype=np.float64)
-    costs = pair_costs(np.array(x), np.array(y), rows, cols, order)
+    costs = pair_costs(kind, q, cost.exponent, np.array(x), np.array(y), rows, cols)
     total = float(weights @ costs)
     marginal_error = float(
         np.abs(np.bincount(rows, weights, x.shape[0]) - a).sum()
@@ -489,19 +514,21 @@ def _solve_simplex_online(x, a, y, b, order, max_iter):
     )
     check = {
         "marginal_error": marginal_error,
-        "dual_violation": _online_violation(x, y, order, f, g),
+        "dual_violation": _online_violation(x, y, cost, f, g),
         # Sum of reduced costs on the plan's support: no cancellation.
         "duality_gap": float(weights @ (costs - f[rows] - g[cols])),
     }
     return total, plan, f, g, check, None, log["result_code"] == 1
 
 
-def _solve_auction(x, y, order, max_iter, progress=None):
+def _solve_auction(x, y, cost, max_iter, progress=None):
     import scipy.sparse
 
     from .._kernels.auction import auction, row_minima
+    from .._kernels.costs import pair_costs
     from .._kernels.kdtree import box_tree, no_tree
 
+    kind, q, order = cost.kernel
     n, m = x.shape[0], y.shape[0]
     size = math.lcm(n, m)
     # Unequal sizes: repeat every point so that all atoms weigh 1 / size.
@@ -510,10 +537,10 @@ def _solve_auction(x, y, order, max_iter, progress=None):
     # read-only arrays would be a second Numba specialisation to compile).
     xs = np.repeat(x, x_copies, axis=0)
     ys = np.repeat(y, y_copies, axis=0)
-    scale = cost_scale(x, y, order)
+    scale = _positive_scale(cost, x, y)
     # The auction's phases stop once n eps <= rel_tol * (summed cost) + abs_tol.
     abs_tol = _AUCTION_ABS_TOL * scale * size
-    centred = _centred(x, y, order)
+    centred = _centred(x, y, cost)
     if centred is not None:
         # Order 2: the plan is that of the centred clouds, which are as close as
         # they can be: the auction's easy case (see _centred). The stopping rule
@@ -521,7 +548,7 @@ def _solve_auction(x, y, order, max_iter, progress=None):
         x_centred, y_centred, shift = centred
         xs, ys = np.repeat(x_centred, x_copies, axis=0), np.repeat(y_centred, y_copies, axis=0)
         abs_tol += _AUCTION_REL_TOL * size * float(shift @ shift)
-        scale = cost_scale(xs, ys, order)
+        scale = _positive_scale(cost, xs, ys)
     if x.shape[1] <= _TREE_MAX_DIM:
         tree, leaf_of, perm = box_tree(ys, _TREE_LEAF_SIZE)
     else:
@@ -541,6 +568,8 @@ def _solve_auction(x, y, order, max_iter, progress=None):
         abs_tol,
         max_bids,
         min(_AUCTION_CACHE, size - 1),
+        kind,
+        q,
         np.zeros(2) if progress is not None else np.zeros(0),
     )
     if not complete:
@@ -550,7 +579,8 @@ def _solve_auction(x, y, order, max_iter, progress=None):
         taken = np.zeros(size, dtype=bool)
         taken[assigned[assigned >= 0]] = True
         assigned[free_rows] = np.flatnonzero(~taken)
-    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned, threads=get_threads())
+    u, slack = row_minima(xs, y_tree, order, prices, tree, assigned, threads=get_threads(),
+                          kind=kind, q=q)
     # Back from the tree's order of the columns, and from copies to points.
     columns = perm[assigned]
     v = np.empty(size)
@@ -562,7 +592,7 @@ def _solve_auction(x, y, order, max_iter, progress=None):
         u = u + 2.0 * (xs @ shift) + float(shift @ shift)
         v = v - 2.0 * (ys @ shift)
         xs, ys = np.repeat(x, x_copies, axis=0), np.repeat(y, y_copies, axis=0)
-    total = float(np.mean(_assigned_costs(xs, ys, columns, order)))
+    total = float(np.mean(pair_costs(kind, q, cost.exponent, xs, ys, np.arange(size), columns)))
     # Copies of a point have the same u; copies of a column may differ in price
     # (by about eps): the least keeps (f, g) feasible and costs their spread.
     f = u.reshape(n, x_copies).min(axis=1)
@@ -594,8 +624,9 @@ def _solve_auction(x, y, order, max_iter, progress=None):
     return total, plan, f, g, check, int(n_bids), bool(complete)
 
 
-def _centred(x, y, order):
-    """For order 2, the clouds moved to a common mean and the shift between them; else None.
+def _centred(x, y, cost):
+    """For the cost |x - y|^2, the clouds moved to a common mean and the shift between them;
+    else None (``cost`` a :class:`~divergences.ot._ground.GroundCost`).
 
     ``|x - y|^2`` differs from ``|x' - y'|^2`` (``x' = x - mean(x)``,
     ``y' = y - mean(y)``) by ``2 <x', s> - 2 <y', s> + |s|^2`` with ``s =
@@ -603,9 +634,13 @@ def _centred(x, y, order):
     optimal plan (W_2^2 = |s|^2 + W_2^2 of the centred clouds). Clouds far
     apart for their size are the auction's weak case -- every column then
     costs a row about the same, and the bids drag on -- and centred, no two
-    clouds are farther apart. Order 1 has no such identity.
+    clouds are farther apart. Order 1 has no such identity, nor have the
+    other metrics.
     """
-    if order != 2.0:
+    from .._kernels.costs import EUCLIDEAN
+
+    kind, _, order = cost.kernel
+    if kind != EUCLIDEAN or order != 2.0:
         return None
     mean_x, mean_y = x.mean(axis=0), y.mean(axis=0)
     return x - mean_x, y - mean_y, mean_x - mean_y
@@ -646,13 +681,3 @@ def _reporting_phases(kernel, progress, interval=0.2):
         return outcome["result"]
 
     return run
-
-
-def _assigned_costs(x, y, assigned, order):
-    squared = np.sum((x - y[assigned]) ** 2, axis=1)
-    if order == 2.0:
-        return squared
-    if order == 1.0:
-        return np.sqrt(squared)
-    return squared ** (0.5 * order)
-

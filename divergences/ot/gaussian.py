@@ -15,8 +15,9 @@ __all__ = ["applies", "solve", "bures_wasserstein", "bures_wasserstein_squared"]
 
 
 def applies(p, q, options):
-    """Two Gaussians and order 2."""
-    return isinstance(p, Gaussian) and isinstance(q, Gaussian) and options.get("order", 1) == 2
+    """Two Gaussians, order 2 and the Euclidean metric."""
+    return (isinstance(p, Gaussian) and isinstance(q, Gaussian) and options.get("order", 1) == 2
+            and "metric" not in options)
 
 
 def _psd_sqrt(matrix):

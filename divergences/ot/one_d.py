@@ -14,13 +14,20 @@ import numpy as np
 from ..measures import Uniform
 from ..results import OTResult
 from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
+from ._ground import KERNEL_METRICS, as_ground_cost
 
 __all__ = ["applies", "solve", "wasserstein_1d_cost", "upper_quantile", "tail_exponent"]
 
 
 def applies(p, q, options):
-    """Two 1-D measures, both discrete or both densities with quantile functions."""
-    if p.dim != 1 or q.dim != 1:
+    """Two 1-D measures, both discrete or both densities with quantile functions.
+
+    With a ground metric that the kernels compute (on the line all of them
+    are ``|x - y|``, the squared Euclidean one its square); a callable or
+    another cdist name goes to ``"exact"``.
+    """
+    metric = options.get("metric", "euclidean")
+    if p.dim != 1 or q.dim != 1 or not (isinstance(metric, str) and metric in KERNEL_METRICS):
         return False
     if is_point_cloud(p) and is_point_cloud(q):
         return True
@@ -138,22 +145,24 @@ def _quadrature_cost(p, q, order):
     return value, abserr
 
 
-def _solve_discrete(p, q, order):
+def _solve_discrete(p, q, order, ground):
     x, a = point_cloud(p)
     y, b = point_cloud(q)
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
-    length = LengthScale(x, y, order)
+    length = LengthScale(x, y, order, ground.degree)
     x, y = length.points(x), length.points(y)
     uniform = is_uniform(p) and is_uniform(q)
     weights = (None, None) if uniform else (a, b)
-    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], *weights, order)
+    cost = wasserstein_1d_cost(x[:, 0], y[:, 0], *weights, ground.cost_degree)
     result = OTResult.from_cost(
         cost,
         order=order,
         method="1d",
+        unit=ground.value_unit,
         sizes=(p.size, q.size),
         stderr=0.0,
         note="merge of sorted atoms",
+        details=ground.details(),
     )
     return length.restore(result)
 
@@ -246,24 +255,32 @@ def _infinite_moment_note(tails, order):
     return None
 
 
-def solve(p, q, *, order=1.0):
-    """W_p between two 1-D measures; see the module docstring."""
-    details = {}
+def solve(p, q, *, order=1.0, metric="euclidean", metric_p=None):
+    """W_p between two 1-D measures; see the module docstring.
+
+    ``metric``: on the line every metric of :mod:`divergences.ot._ground` is
+    ``|x - y|`` except ``"sqeuclidean"``, ``|x - y|^2``, whose W_p is
+    ``(W_2p)^2`` of the Euclidean metric: it is computed as that.
+    """
+    ground = as_ground_cost(metric, metric_p, order)
+    details = ground.details()
     stderr = 0.0
     if is_point_cloud(p):
-        return _solve_discrete(p, q, order)
+        return _solve_discrete(p, q, order, ground)
+    # The exponent on |x - y| (2 order for the squared Euclidean metric).
+    power = ground.cost_degree
     if isinstance(p, Uniform) and isinstance(q, Uniform):
-        cost, how = _uniform_cost(p, q, order), "closed form"
+        cost, how = _uniform_cost(p, q, power), "closed form"
     else:
-        tails = _tails(p, q, order)
+        tails = _tails(p, q, power)
         details["tail_exponents"] = tails
-        infinite = _infinite_moment_note(tails, order)
+        infinite = _infinite_moment_note(tails, power)
         if infinite is not None:
             return OTResult.from_cost(
-                math.inf, order=order, method="1d",
+                math.inf, order=order, method="1d", unit=ground.value_unit,
                 sizes=(p.size, q.size), stderr=0.0, note=infinite, details=details,
             )
-        cost, abserr = _quadrature_cost(p, q, order)
+        cost, abserr = _quadrature_cost(p, q, power)
         details["quadrature_abserr"] = abserr
         # quad's error estimate bounds the integral, not an estimator's spread.
         stderr = None
@@ -272,6 +289,7 @@ def solve(p, q, *, order=1.0):
         cost,
         order=order,
         method="1d",
+        unit=ground.value_unit,
         sizes=(p.size, q.size),
         stderr=stderr,
         note=how,

@@ -2,7 +2,9 @@
 
 The entropic problem between weighted point clouds ``(x, a)`` and ``(y, b)``,
 
-    OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b),   C_ij = |x_i - y_j|^order,
+    OT_eps(a, b) = min_pi <pi, C> + eps KL(pi | a x b),   C_ij = metric(x_i, y_j)^order,
+
+(the Euclidean metric by default; see :mod:`divergences.ot._ground`)
 
 is solved through its dual: potentials ``f`` on ``x`` and ``g`` on ``y`` with
 ``pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)``. Sinkhorn's iteration
@@ -52,6 +54,7 @@ from .._threads import run_kernel
 from ..exceptions import ConvergenceWarning, DenseMemoryError
 from ..results import OTResult
 from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
+from ._ground import GroundCost, as_ground_cost
 
 __all__ = ["applies", "solve", "divergence", "cost_scale", "entropic_ot", "symmetric_entropic_ot"]
 
@@ -72,24 +75,20 @@ def applies(p, q, options):
     return is_point_cloud(p) and is_point_cloud(q)
 
 
-def cost_scale(x, y, order):
+def cost_scale(x, y, order, metric="euclidean", metric_p=None):
     """The largest possible cost between the two clouds' bounding box corners.
 
-    ``(diameter of the joint bounding box) ** order``: an upper bound on every
+    ``(diameter of the joint bounding box) ** order`` (:meth:`GroundCost.cost_scale
+    <divergences.ot._ground.GroundCost.cost_scale>`): an upper bound on every
     ``C_ij``, where the annealing starts (at that ``eps`` the plan is close to
     ``a x b`` and one iteration is accurate).
     """
-    low = np.minimum(x.min(axis=0), y.min(axis=0))
-    high = np.maximum(x.max(axis=0), y.max(axis=0))
-    diameter = float(np.sqrt(np.sum((high - low) ** 2)))
-    with np.errstate(over="ignore"):
-        scale = diameter**order
-    if not math.isfinite(scale):
-        raise ValueError(
-            f"the cost |x - y|^order overflows float64 on these points (diameter {diameter:g}, "
-            f"order {order:g}); rescale the points or lower order."
-        )
-    return scale
+    return as_ground_cost(metric, metric_p, order).cost_scale(x, y)
+
+
+def _ground(order, metric):
+    """The :class:`GroundCost` of a solve: ``metric`` itself, or the Euclidean one of ``order``."""
+    return GroundCost("euclidean", None, float(order)) if metric is None else metric
 
 
 def _schedule(eps, start, scaling):
@@ -147,22 +146,31 @@ class _Cloud:
 _NO_MOMENT = np.empty(0)
 
 
-def _softmin(target, source, h, eps, order, out, moment=_NO_MOMENT):
-    """``out_i = -eps log sum_j w_j exp((h_j - C(target_i, source_j)) / eps)`` (tree order)."""
+def _softmin(target, source, h, eps, order, out, moment=_NO_MOMENT, kind=0, q=2.0):
+    """``out_i = -eps log sum_j w_j exp((h_j - C(target_i, source_j)) / eps)`` (tree order).
+
+    ``C = metric^order`` with the metric's kernel code ``kind`` and parameter
+    ``q`` (:attr:`GroundCost.kernel`; Euclidean by default).
+    """
     from .._kernels import sinkhorn as kernels
 
     run_kernel(kernels.softmin, kernels.softmin_serial, len(target) * len(source),
                kernels.SOFTMIN_SERIAL_BELOW, target.points, source.points_t, source.starts,
-               source.lo, source.hi, source.log_weights, h, eps, order, out, moment)
+               source.lo, source.hi, source.log_weights, h, eps, float(order), int(kind),
+               float(q), out, moment)
     return out
 
 
-def dense_plan(x, y, log_a, log_b, f, g, eps, order):
-    """The plan ``pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)`` as a dense (n, m) array."""
+def dense_plan(x, y, log_a, log_b, f, g, eps, order, metric=None):
+    """The plan ``pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)`` as a dense (n, m) array.
+
+    ``C = |x - y|^order``, or the cost of the :class:`GroundCost` ``metric``.
+    """
     from .._kernels import sinkhorn as kernels
 
+    kind, q, order = _ground(order, metric).kernel
     return run_kernel(kernels.dense_plan, kernels.dense_plan_serial, x.shape[0] * y.shape[0],
-                      kernels.PLAN_SERIAL_BELOW, x, y, log_a, log_b, f, g, eps, order)
+                      kernels.PLAN_SERIAL_BELOW, x, y, log_a, log_b, f, g, eps, order, kind, q)
 
 
 def _marginal_error(w, h, h_plain, eps):
@@ -254,14 +262,19 @@ def _coarsen(points, weights):
     return moments[keep] / mass[keep, None], mass[keep]
 
 
-def _extrapolate(cloud, coarse_points, coarse_weights, coarse_potential, eps, order):
+def _extrapolate(cloud, coarse_points, coarse_weights, coarse_potential, eps, kernel):
     """The c-transform on ``cloud`` (tree order) of a potential on a coarse cloud."""
+    kind, q, order = kernel
     coarse = _Cloud(coarse_points, coarse_weights)
-    return _softmin(cloud, coarse, coarse_potential[coarse.perm], eps, order, np.empty(len(cloud)))
+    return _softmin(cloud, coarse, coarse_potential[coarse.perm], eps, order, np.empty(len(cloud)),
+                    _NO_MOMENT, kind, q)
 
 
-def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None):
+def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None, metric=None):
     """Log-domain Sinkhorn between ``(x, a)`` and ``(y, b)``, annealed and over-relaxed.
+
+    The cost is ``|x - y|^order``, or that of the :class:`GroundCost` ``metric``
+    (whose ``order`` is then ``order``).
 
     Returns
     -------
@@ -278,17 +291,19 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     ``progress``, when given, is called as ``progress(marginal_error)`` after
     each iteration at the target eps (coarse levels included).
     """
+    ground = _ground(order, metric)
+    kind, q, k_order = kernel = ground.kernel
     source, target = _Cloud(x, a), _Cloud(y, b)
     a, b = source.weights, target.weights
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": scaling,
-                "progress": progress}
+                "progress": progress, "metric": metric}
     if _is_large(len(source), len(target)):
         # Coarse to fine: solve between the clouds' cluster centroids, then
         # extrapolate f to every point as the c-transform of the coarse g.
         coarse_x, coarse_a = _coarsen(x, a)
         coarse_y, coarse_b = _coarsen(y, b)
         _, g_coarse, coarse = entropic_ot(coarse_x, coarse_a, coarse_y, coarse_b, **settings)
-        f = _extrapolate(source, coarse_y, coarse_b, g_coarse, eps, order)
+        f = _extrapolate(source, coarse_y, coarse_b, g_coarse, eps, kernel)
         g = np.zeros(len(target))  # replaced by T_a(f) in the first iteration
         n_iter, coarse_iter = 0, coarse["n_iter"] + coarse["coarse_n_iter"]
         # The coarse problem has the same eps and a similar geometry, hence
@@ -297,22 +312,22 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     else:
         relax = _Relaxation()
         f, g = np.zeros(len(source)), np.zeros(len(target))
-        levels = _schedule(eps, cost_scale(x, y, order), scaling)
+        levels = _schedule(eps, ground.cost_scale(x, y), scaling)
         for level in levels:
-            _softmin(target, source, f, level, order, g)
-            _softmin(source, target, g, level, order, f)
+            _softmin(target, source, f, level, k_order, g, _NO_MOMENT, kind, q)
+            _softmin(source, target, g, level, k_order, f, _NO_MOMENT, kind, q)
         n_iter, coarse_iter = len(levels), 0
     f_plain = np.empty_like(f)
     g_plain = np.empty_like(g)
     converged = False
     for step in range(max_iter):
         omega = relax.omega
-        _softmin(target, source, f, eps, order, g_plain)
+        _softmin(target, source, f, eps, k_order, g_plain, _NO_MOMENT, kind, q)
         # The first g is T_a(f) itself: only f carries the warm start.
         g_omega = 1.0 if step == 0 else omega
         g *= 1.0 - g_omega
         g += g_omega * g_plain
-        _softmin(source, target, g, eps, order, f_plain)
+        _softmin(source, target, g, eps, k_order, f_plain, _NO_MOMENT, kind, q)
         n_iter += 1
         # The plan (f, g) as it stands: its column sums are off by
         # exp((g - T_a(f)) / eps), its row sums by exp((f - T_b(g)) / eps).
@@ -332,8 +347,11 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     return source.unsort(f), target.unsort(g), info
 
 
-def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=None):
+def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=None,
+                          metric=None):
     """``OT_eps(a, a)`` by the averaged symmetric update ``p <- (p + T_a(p)) / 2``.
+
+    ``metric`` as in :func:`entropic_ot`.
 
     Returns
     -------
@@ -342,6 +360,8 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=
     info : dict
         As :func:`entropic_ot`; ``dual`` is ``2 <a, p> - eps (mass - 1)``.
     """
+    ground = _ground(order, metric)
+    kind, q, k_order = kernel = ground.kernel
     cloud = _Cloud(x, a)
     a = cloud.weights
     t = np.empty(len(cloud))
@@ -349,25 +369,26 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=
         coarse_x, coarse_a = _coarsen(x, a)
         p_coarse, coarse = symmetric_entropic_ot(coarse_x, coarse_a, eps=eps, order=order, tol=tol,
                                                  max_iter=max_iter, scaling=scaling,
-                                                 progress=progress)
-        p = _extrapolate(cloud, coarse_x, coarse_a, p_coarse, eps, order)
+                                                 progress=progress, metric=metric)
+        p = _extrapolate(cloud, coarse_x, coarse_a, p_coarse, eps, kernel)
         n_iter, coarse_iter = 0, coarse["n_iter"] + coarse["coarse_n_iter"]
     else:
         p = np.zeros(len(cloud))
-        levels = _schedule(eps, cost_scale(x, x, order), scaling)
+        levels = _schedule(eps, ground.cost_scale(x, x), scaling)
         for level in levels:
-            _softmin(cloud, cloud, p, level, order, t)
+            _softmin(cloud, cloud, p, level, k_order, t, _NO_MOMENT, kind, q)
             p = 0.5 * (p + t)
         n_iter, coarse_iter = len(levels), 0
     converged = False
     # Near the solution the update's Jacobian is 1 - step (1 + P), with P the
     # plan divided by its marginal: similar to a positive semi-definite
-    # matrix with eigenvalues in [0, 1] when exp(-|x - y|^order / eps) is a
-    # positive definite kernel, order <= 2 (Schoenberg 1938). Step 2/3 then
-    # contracts every mode by 1/3 or better, where averaging (1/2) gives 1/2.
-    step = 2.0 / 3.0 if order <= 2.0 else 0.5
+    # matrix with eigenvalues in [0, 1] when exp(-C / eps) is a positive
+    # definite kernel (|x - y|^order: order <= 2, Schoenberg 1938; other
+    # metrics: GroundCost.positive_definite). Step 2/3 then contracts every
+    # mode by 1/3 or better, where averaging (1/2) gives 1/2.
+    step = 2.0 / 3.0 if ground.positive_definite(x.shape[1]) else 0.5
     for _ in range(max_iter):
-        _softmin(cloud, cloud, p, eps, order, t)
+        _softmin(cloud, cloud, p, eps, k_order, t, _NO_MOMENT, kind, q)
         n_iter += 1
         # Rows and columns are equally off: twice the row error.
         error = 2.0 * _marginal_error(a, p, t, eps)
@@ -419,6 +440,8 @@ def solve(
     *,
     eps,
     order=1.0,
+    metric="euclidean",
+    metric_p=None,
     tol=_DEFAULT_TOL,
     max_iter=_DEFAULT_MAX_ITER,
     eps_scaling=_DEFAULT_SCALING,
@@ -433,9 +456,15 @@ def solve(
     p, q : Samples or Histogram with support
     eps : float
         The regularisation ``eps > 0`` in cost units (POT's ``reg`` on
-        ``M = |x - y|^order``).
+        ``M = metric(x, y)^order``).
     order : float
-        The exponent of the cost ``|x - y|^order``.
+        The exponent of the cost ``metric(x, y)^order``.
+    metric : str
+        ``"euclidean"`` (default), ``"sqeuclidean"``, ``"cityblock"``,
+        ``"chebyshev"`` or ``"minkowski"`` (with ``metric_p``), computed inside
+        the kernel (:mod:`divergences.ot._ground`).
+    metric_p : float, optional
+        Minkowski's exponent (``metric="minkowski"`` only).
     tol : float
         Stop when the L1 marginal error of the plan is below ``tol``.
     max_iter : int
@@ -466,9 +495,10 @@ def solve(
     from .._kernels.sinkhorn import log_weights
 
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
+    ground = _online_ground(metric, metric_p, order)
     x, a = point_cloud(p)
     y, b = point_cloud(q)
-    x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
+    x, y, length, user_eps, eps = _unit_scale(x, y, ground, eps)
     n, m = x.shape[0], y.shape[0]
     if max_memory is not None and not return_plan:
         raise TypeError(
@@ -484,7 +514,8 @@ def solve(
                 f"than the {limit / 2**30:.1f} GiB allowed (max_memory); call without "
                 "return_plan: the potentials (f, g) describe the plan in O(n + m) memory."
             )
-    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling}
+    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling,
+                "metric": ground}
     reporter = SolverProgress(progress, "sinkhorn")
     settings["progress"] = reporter.stage("OT(p, q)")
     same = _same_cloud(x, a, y, b)
@@ -497,19 +528,20 @@ def solve(
     else:
         f, g, info = entropic_ot(x, a, y, b, **settings)
     reporter.close()
-    transport, rows, cols = _plan_sums(x, a, y, b, f, g, eps, order)
+    transport, rows, cols = _plan_sums(x, a, y, b, f, g, eps, ground)
     marginal_error = float(np.abs(rows - a).sum() + np.abs(cols - b).sum())
     if not info["converged"]:
         _warn_not_converged("Sinkhorn", info, tol)
     transport = max(float(transport), 0.0)
     plan = None
     if return_plan:
-        plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order)
+        plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order, ground)
     result = OTResult(
         value=transport ** (1.0 / order),
         cost=info["dual"],
         order=order,
         method="sinkhorn",
+        unit=ground.value_unit,
         sizes=(p.size, q.size),
         stderr=None,
         converged=info["converged"],
@@ -524,25 +556,41 @@ def solve(
             "entropic_term": info["dual"] - transport,
             "coarse_n_iter": info["coarse_n_iter"],
             "tol": tol,
+            **ground.details(),
         },
     )
     return length.restore(result, ("eps", "transport_cost", "entropic_term"))
 
 
-def _unit_scale(x, y, order, eps):
+def _online_ground(metric, metric_p, order):
+    """The :class:`GroundCost` of a call, refused unless the kernel computes it."""
+    from ..exceptions import MethodError
+
+    ground = as_ground_cost(metric, metric_p, order)
+    if not ground.online:
+        raise MethodError(
+            f"method='sinkhorn' computes costs inside its kernel, which it cannot do for "
+            f"metric={ground.name}; use one of 'euclidean', 'sqeuclidean', 'cityblock', "
+            "'chebyshev', 'minkowski', or method='exact' (which takes any cdist metric or "
+            "callable through a dense cost matrix)."
+        )
+    return ground
+
+
+def _unit_scale(x, y, ground, eps):
     """The clouds at unit scale (see :class:`LengthScale`) and eps in its cost units.
 
     Returns ``(x, y, length, eps, scaled eps)``. eps is a cost, so it scales
     as ``s^order``; one too small or too large to represent next to costs of
     at most 1 is refused rather than turned into 0 or inf.
     """
-    length = LengthScale(x, y, order)
+    length = LengthScale(x, y, ground.order, ground.degree)
     scaled = length.from_cost_units(eps)
     if not np.finfo(np.float64).tiny <= scaled < math.inf:
         side = "small" if scaled < 1.0 else "large"
         raise ValueError(
-            f"eps={eps:g} is too {side} for costs |x - y|^{order:g} of these points: relative to "
-            f"the cost scale {length.length:.3g}^{order:g} (a bound on every cost) it is "
+            f"eps={eps:g} is too {side} for costs {ground.describe()} of these points: relative "
+            f"to the cost scale {length.length:.3g}^{length.order:g} (a bound on every cost) it is "
             f"{scaled:.3g}, beyond "
             f"what float64 can resolve; use an eps closer to the cost scale, or a lower order."
         )
@@ -553,24 +601,25 @@ def _unit_scale(x, y, order, eps):
 solve.required_help = {"eps": EPS_HELP}
 
 
-def _plan_sums(x, a, y, b, f, g, eps, order):
+def _plan_sums(x, a, y, b, f, g, eps, ground):
     """``<pi, C>`` and the marginals of ``pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)``.
 
     Two soft-min passes: row ``i`` of the plan sums to ``a_i exp((f_i -
     T_b(g)_i) / eps)`` and carries the cost ``sum_j pi_ij C_ij`` = that sum
     times the kernel's row-conditional mean cost; the columns likewise.
     """
+    kind, q, order = ground.kernel
     source, target = _Cloud(x, a), _Cloud(y, b)
     f, g = f[source.perm], g[target.perm]
     row_cost = np.empty(len(source))
-    t_g = _softmin(source, target, g, eps, order, np.empty(len(source)), row_cost)
-    t_f = _softmin(target, source, f, eps, order, np.empty(len(target)))
+    t_g = _softmin(source, target, g, eps, order, np.empty(len(source)), row_cost, kind, q)
+    t_f = _softmin(target, source, f, eps, order, np.empty(len(target)), _NO_MOMENT, kind, q)
     rows = source.weights * np.exp(np.minimum((f - t_g) / eps, _MAX_EXPONENT))
     cols = target.weights * np.exp(np.minimum((g - t_f) / eps, _MAX_EXPONENT))
     return float(rows @ row_cost), source.unsort(rows), target.unsort(cols)
 
 
-def _clip_rounding(value, infos, scale, order):
+def _clip_rounding(value, infos, scale, order, positive_definite=None):
     """S_eps, with a negative value within the solvers' error bound clipped to 0.
 
     Each ``OT_eps`` is the dual value of a plan whose L1 marginal error is
@@ -578,10 +627,11 @@ def _clip_rounding(value, infos, scale, order):
     ``2 max C e`` (Altschuler, Weed & Rigollet 2017, "Near-linear time
     approximation algorithms for optimal transport via Sinkhorn iteration",
     Lemma 7), with ``max C <= scale``. So ``S_eps`` is known to within
-    ``2 scale (e_ab + e_aa / 2 + e_bb / 2)`` plus rounding, and for ``order <=
-    2`` (where ``S_eps >= 0``) a negative value within that is rounding: it
-    becomes 0, with a note. A negative beyond it is kept, with a warning.
-    Returns ``(value, note suffix)``.
+    ``2 scale (e_ab + e_aa / 2 + e_bb / 2)`` plus rounding, and where the
+    Gibbs kernel is positive definite (``positive_definite``; by default
+    ``order <= 2``, the Euclidean case), so that ``S_eps >= 0``, a negative
+    value within that is rounding: it becomes 0, with a note. A negative
+    beyond it is kept, with a warning. Returns ``(value, note suffix)``.
     """
     if value >= 0.0:
         return value, ""
@@ -589,18 +639,25 @@ def _clip_rounding(value, infos, scale, order):
         infos["aa"]["marginal_error"] + infos["bb"]["marginal_error"]
     )
     bound = 2.0 * scale * errors + 64.0 * np.finfo(np.float64).eps * scale
-    if order > 2.0:
+    if positive_definite is None:
+        positive_definite = order <= 2.0
+        why = f"for order {order:g} > 2"
+    else:
+        why = "for this ground cost"
+    if not positive_definite:
+        known = "is not" if why.startswith("for order") else "is not known to be"
         return value, (
-            f"; negative: for order {order:g} > 2 the Gibbs kernel is not positive definite "
-            "and S_eps can be below 0"
+            f"; negative: {why} the Gibbs kernel {known} positive definite and S_eps can be "
+            "below 0"
         )
     # Scale-free figures: these clouds are at unit scale (LengthScale).
     relative = f"{-value / scale:.3g} of the cost scale, allowed {bound / scale:.3g}"
+    holds = "order <= 2" if why.startswith("for order") else "this ground cost"
     if -value <= bound:
-        return 0.0, f"; clipped to 0 from below by {relative} (S_eps >= 0 for order <= 2)"
+        return 0.0, f"; clipped to 0 from below by {relative} (S_eps >= 0 for {holds})"
     warnings.warn(
         f"Sinkhorn divergence came out below 0 by {relative} by the solvers' error bound; "
-        "S_eps >= 0 for order <= 2, so this is not rounding: tighten tol, or report it.",
+        f"S_eps >= 0 for {holds}, so this is not rounding: tighten tol, or report it.",
         RuntimeWarning,
         stacklevel=5,
     )
@@ -647,6 +704,8 @@ def divergence(
     *,
     eps,
     order=2.0,
+    metric="euclidean",
+    metric_p=None,
     tol=_DEFAULT_TOL,
     max_iter=_DEFAULT_MAX_ITER,
     eps_scaling=_DEFAULT_SCALING,
@@ -655,10 +714,12 @@ def divergence(
     """The debiased Sinkhorn divergence between two point clouds; see
     :func:`divergences.sinkhorn_divergence`."""
     eps, tol, max_iter, eps_scaling = _check_options(eps, tol, max_iter, eps_scaling)
+    ground = _online_ground(metric, metric_p, order)
     x, a = point_cloud(p)
     y, b = point_cloud(q)
-    x, y, length, user_eps, eps = _unit_scale(x, y, order, eps)
-    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling}
+    x, y, length, user_eps, eps = _unit_scale(x, y, ground, eps)
+    settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": eps_scaling,
+                "metric": ground}
     reporter = SolverProgress(progress, "sinkhorn divergence")
     p_aa, info_aa = symmetric_entropic_ot(x, a, **settings, progress=reporter.stage("OT(p, p)"))
     same = _same_cloud(x, a, y, b)
@@ -676,7 +737,9 @@ def divergence(
     reporter.close()
     value = info_ab["dual"] - 0.5 * info_aa["dual"] - 0.5 * info_bb["dual"]
     infos = {"ab": info_ab, "aa": info_aa, "bb": info_bb}
-    value, sign_note = _clip_rounding(value, infos, cost_scale(x, y, order), order)
+    value, sign_note = _clip_rounding(value, infos, ground.cost_scale(x, y), order,
+                                      None if ground.is_default else ground.positive_definite(
+                                          x.shape[1]))
     solved = [info_aa] if info_ab is info_aa else list(infos.values())
     converged = all(i["converged"] for i in infos.values())
     if not converged:
@@ -688,7 +751,7 @@ def divergence(
         value=value,
         cost=value,
         divergence="sinkhorn",
-        unit="distance" if order == 1.0 else f"distance^{order:g}",
+        unit="distance" if ground.cost_degree == 1.0 else f"distance^{ground.cost_degree:g}",
         order=order,
         method="sinkhorn",
         sizes=(p.size, q.size),
@@ -697,7 +760,7 @@ def divergence(
         potentials=(f - p_aa, g - q_bb),
         n_iter=sum(i["n_iter"] for i in solved),
         marginal_error=max(i["marginal_error"] for i in infos.values()),
-        note=f"debiased S_eps at eps={user_eps:g}, in cost units (|x - y|^{order:g})" + sign_note,
+        note=f"debiased S_eps at eps={user_eps:g}, in cost units ({ground.describe()})" + sign_note,
         details={
             "eps": eps,
             "ot_ab": info_ab["dual"],
@@ -707,6 +770,7 @@ def divergence(
             "coarse_n_iter_each": {k: i["coarse_n_iter"] for k, i in infos.items()},
             "marginal_error_each": {k: i["marginal_error"] for k, i in infos.items()},
             "tol": tol,
+            **ground.details(),
         },
     )
     return length.restore(result, ("eps", "ot_ab", "ot_aa", "ot_bb"), value_in_cost_units=True)
