@@ -1,4 +1,4 @@
-"""Progress of one long solve (``progress=`` of the exact and Sinkhorn solvers).
+"""Progress of one long solve (``progress=`` of the exact and Sinkhorn solvers) or loop.
 
 A solve of 10,000 or 100,000 points takes minutes; ``progress=True`` shows a
 tqdm bar (where tqdm is installed: it is an optional extra, and without it
@@ -8,7 +8,7 @@ report once per iteration or phase, each of which costs at least a full pass
 over the n-by-m costs, so reporting never slows them measurably.
 """
 
-__all__ = ["SolverProgress"]
+__all__ = ["SolverProgress", "progress_bar"]
 
 
 class SolverProgress:
@@ -74,3 +74,24 @@ class SolverProgress:
         """Close the bar, if any."""
         if self.bar is not None:
             self.bar.close()
+
+
+def progress_bar(total, desc):
+    """A tqdm bar of ``total`` steps labelled ``desc``, or None where tqdm is not installed.
+
+    For loops of known length (the GAN training loop): the caller updates and
+    closes it.
+
+    Examples
+    --------
+    >>> bar = progress_bar(3, "demo")
+    >>> bar is None or bar.total == 3
+    True
+    >>> if bar is not None:
+    ...     bar.close()
+    """
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # an optional extra: no bar, no fuss
+        return None
+    return tqdm(total=total, desc=desc, leave=False)

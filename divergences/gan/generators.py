@@ -9,7 +9,7 @@ backpropagates a gradient with respect to the points to its parameters
 import numpy as np
 
 from .._validation import as_rng, check_positive_int
-from .networks import MLP
+from .._nn.networks import MLP
 
 __all__ = ["Generator", "ParallelLinesGenerator", "MLPGenerator"]
 

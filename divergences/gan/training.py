@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._progress import progress_bar
+from .._threads import single_threaded_blas
 from .._validation import as_rng, check_positive_int
 from ..exceptions import InvalidMeasureError
 from ..measures import as_measure
-from ._threads import single_threaded_blas
 from .generators import Generator
 from .objectives import make_objective
 from .optim import make_optimizer
@@ -207,7 +208,7 @@ def train(
             real, _, fake = batches()
             objective.critic_step(real, fake, rng)
 
-        bar = _progress_bar(steps, objective.name) if progress else None
+        bar = progress_bar(steps, f"train ({objective.name})") if progress else None
         try:
             for step in range(steps):
                 stats = {}
@@ -236,12 +237,4 @@ def train(
             if bar is not None:
                 bar.close()
     return history._finish()
-
-
-def _progress_bar(total, label):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=f"train ({label})", leave=False)
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 import divergences as dv
-from divergences.gan._threads import single_threaded_blas
+from divergences._threads import single_threaded_blas
 from divergences.exceptions import MethodError
 from divergences.gan.objectives import (
     OBJECTIVES,
