@@ -60,6 +60,7 @@ class KernelObjective(Objective):
 
     name = "mmd"
     divergence = "mmd"
+    estimate_label = "unbiased MMD^2 U-statistic between the step's batches (can be below 0)"
 
     def __init__(self, *, kernel="gaussian", bandwidth=None):
         self.kernel = check_choice(kernel, ("gaussian", "laplacian", "energy"), "kernel")

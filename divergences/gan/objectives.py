@@ -74,10 +74,14 @@ class Objective:
         Extra critic updates before the first generator update.
     critic : MLP or None
         The critic or discriminator, once :meth:`setup` has run.
+    estimate_label : str
+        What the estimate of :meth:`generator_step` is, in words (recorded in
+        :class:`~divergences.gan.History`).
     """
 
     name = None
     divergence = None
+    estimate_label = "the objective's estimate of its divergence on the step's batches"
     n_critic = 0
     warmup = 0
     critic = None
@@ -145,6 +149,10 @@ class JensenShannonGAN(_WithCritic):
 
     name = "js"
     divergence = "js"
+    estimate_label = (
+        "(V(D) + log 4) / 2 of the discriminator on the step's batches, clipped to [0, log 2]: "
+        "JS (nats) only for an optimal discriminator; saturates at log 2 when D separates them"
+    )
 
     def __init__(
         self,
@@ -230,6 +238,10 @@ class KLGAN(_WithCritic):
 
     name = "kl"
     divergence = "kl"
+    estimate_label = (
+        "the discriminator's mean logit on P (forward) or minus it on Q (reverse), clipped at 0: "
+        "KL (nats) only for an optimal discriminator"
+    )
 
     def __init__(
         self,
@@ -300,6 +312,11 @@ class WassersteinCritic(_WithCritic):
 
     name = "wasserstein"
     divergence = "wasserstein"
+    estimate_label = (
+        "E_P f - E_Q f of the critic on a fresh batch it was not trained on: a lower bound of "
+        "W_1 while the critic is 1-Lipschitz (not an estimate of W_1 itself); a negative value "
+        "means the critic points the wrong way and bounds nothing -- not a distance"
+    )
 
     def __init__(
         self,
@@ -381,6 +398,7 @@ class ExactOT(Objective):
 
     name = "exact_ot"
     divergence = "wasserstein"
+    estimate_label = "exact W_p between the step's two batches (above W_p of the laws: sampling)"
 
     def __init__(self, *, order=1.0):
         self.order = check_order(order)
@@ -437,6 +455,7 @@ class SinkhornObjective(Objective):
 
     name = "sinkhorn"
     divergence = "sinkhorn"
+    estimate_label = "debiased Sinkhorn divergence S_eps between the step's batches (cost units)"
 
     def __init__(self, *, eps=0.1, order=2.0, max_iter=5000, tol=1e-3):
         self.tol = check_positive(tol, "tol")
@@ -488,6 +507,7 @@ class SlicedObjective(Objective):
 
     name = "sliced"
     divergence = "wasserstein"
+    estimate_label = "sliced W_p between the step's batches (a lower bound of their W_p)"
 
     def __init__(self, *, n_projections=50, order=2.0):
         self.n_projections = check_positive_int(n_projections, "n_projections")
