@@ -10,6 +10,8 @@
 * :func:`train` -- the training loop (``probe_every=`` records exact W_1);
 * :func:`quality` -- exact W_1 against its floor, modes covered and the share
   of high-quality points: one yardstick for every objective;
+* :func:`toy_experiment` -- any objective on the ring, the grid, the moons or
+  the swiss roll, with measured settings (:data:`TOY_SETTINGS`);
 * :func:`parallel_lines_experiment` -- the parallel-lines example of
   Arjovsky et al. (2017): Wasserstein objectives move theta to 0, the
   optimal-discriminator JS objective does not.
@@ -46,6 +48,7 @@ from .objectives import (
     make_objective,
 )
 from .optim import SGD, Adam, RMSProp
+from .toy import TOY_SETTINGS, ToyRun, toy_experiment
 from .training import History, TrainingState, train
 
 __all__ = [
@@ -75,4 +78,7 @@ __all__ = [
     "quality",
     "Quality",
     "TOY_DATASETS",
+    "TOY_SETTINGS",
+    "ToyRun",
+    "toy_experiment",
 ]
