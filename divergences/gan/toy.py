@@ -99,12 +99,13 @@ class ToyRun:
         share = "-" if q.high_quality is None else f"{100 * q.high_quality:.0f}%"
         return [self.objective, self.dataset, str(self.history.steps), f"{q.w1:.4f}",
                 f"{q.floor:.4f}", f"{q.ratio:.2f}", modes, share,
-                f"{self.history.ms_per_step:.1f}", f"{self.history.seconds:.0f}"]
+                f"{self.history.ms_per_step:.1f}", f"{self.history.seconds:.0f}",
+                f"{self.history.cpu_seconds:.0f}"]
 
 
 #: Column names of :meth:`ToyRun.row`.
 ROW_HEADER = ["objective", "dataset", "steps", "W1", "floor", "W1/floor", "modes",
-              "high quality", "ms/step", "train s"]
+              "high quality", "ms/step", "train s", "CPU s"]
 
 
 def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, probe_every=None,

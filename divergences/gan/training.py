@@ -1,6 +1,7 @@
 """One training loop for every objective: :func:`train`."""
 
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -61,6 +62,9 @@ class History:
         :class:`~divergences.exceptions.ConvergenceWarning` says where).
     seconds : float
         Wall time of the training loop, probes excluded.
+    cpu_seconds : float
+        CPU time of the process over the same spans (all its threads): on a
+        shared machine, a measure of the work that does not depend on the load.
     """
 
     objective: str
@@ -77,6 +81,7 @@ class History:
     probe_floor: float = math.nan
     diverged: bool = False
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     def _finish(self):
         self.generator_loss = np.asarray(self.generator_loss, dtype=np.float64)
@@ -355,7 +360,7 @@ def train(
             not history.probe_steps or history.probe_steps[-1] != history.steps
         ):
             probe.record(history.steps, history)
-    history.seconds = clock.total
+    history.seconds, history.cpu_seconds = clock.total, clock.cpu
     return history._finish()
 
 
@@ -377,20 +382,19 @@ def _side_stream(rng):
 
 
 class _Clock:
-    """Accumulates the wall time spent inside ``with clock:`` blocks."""
+    """Accumulates the wall and CPU time (all threads) spent inside ``with clock:`` blocks."""
 
     def __init__(self):
         self.total = 0.0
+        self.cpu = 0.0
 
     def __enter__(self):
-        import time
-
         self._start = time.perf_counter()
+        self._cpu = time.process_time()
 
     def __exit__(self, *exc):
-        import time
-
         self.total += time.perf_counter() - self._start
+        self.cpu += time.process_time() - self._cpu
         return False
 
 
