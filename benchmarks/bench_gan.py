@@ -66,6 +66,19 @@ for name in sys.argv[2].split(","):
     for _ in range(3):
         start = time.perf_counter(); run(20); best = min(best, (time.perf_counter() - start) / 20)
     out[name] = {"ms": 1000 * best, "first_s": first}
+# Memory of one objective step at batch 2048 (numpy allocations, tracemalloc): a
+# dense n x m x d tensor is 2048^2 * 2 * 8 B = 64 MiB.
+import tracemalloc
+from divergences.gan import make_objective
+rng = np.random.default_rng(0)
+x, y = target[:2048], rng.normal(size=(2048, 2))
+for name in ("sinkhorn", "mmd"):
+    objective = make_objective(name, **({"eps": 0.3} if name == "sinkhorn" else {}))
+    objective.generator_step(x, y, rng)
+    tracemalloc.start()
+    objective.generator_step(x, y, rng)
+    out[name]["peak_mib_2048"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
 print(json.dumps(out))
 """
 
@@ -156,15 +169,22 @@ def main(argv=None):
         mine = speed(ROOT, names)
         other = speed(args.compare, names) if args.compare else None
         peaks = step_memory(names)
-        header = ["objective", "ms/step", "first run s (compile)", "peak MiB (10 steps)"]
+        header = ["objective", "ms/step", "first run s (compile)", "peak MiB (10 steps)",
+                  "objective step MiB, batch 2048"]
         if other:
-            header += ["ms/step compared", "compared / this"]
+            header += ["ms/step compared", "compared / this", "MiB compared, batch 2048"]
+
+        def mib(result, name):
+            value = result[name].get("peak_mib_2048")
+            return "-" if value is None else f"{value:.1f}"
+
         rows = []
         for name in names:
             row = [name, f"{mine[name]['ms']:.1f}", f"{mine[name]['first_s']:.1f}",
-                   f"{peaks[name]:.1f}"]
+                   f"{peaks[name]:.1f}", mib(mine, name)]
             if other:
-                row += [f"{other[name]['ms']:.1f}", f"{other[name]['ms'] / mine[name]['ms']:.2f}"]
+                row += [f"{other[name]['ms']:.1f}", f"{other[name]['ms'] / mine[name]['ms']:.2f}",
+                        mib(other, name)]
             rows.append(row)
         print("Step cost, batch 256, ring, generator 2-128-128-128-2:")
         print(markdown_table(header, rows), flush=True)

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fast_exp import exp_nonpositive
+from .sinkhorn import _power  # |x - y|^order from the squared distance, as the soft-min
 
 # Below this many plan entries the serial twin runs (the same rule as the
 # soft-min's: see divergences._kernels.sinkhorn).
@@ -46,13 +47,7 @@ def _column(j, x, y, offset_x, log_b, g, inv, order, v, sq, out):
             t = y[j, k] - x[i, k]
             s += t * t
         sq[i] = s
-        if order == 2.0:
-            c = s
-        elif order == 1.0:
-            c = math.sqrt(s)
-        else:
-            c = s ** (0.5 * order)
-        e = offset_x[i] - c * inv
+        e = offset_x[i] - _power(s, order) * inv
         v[i] = e
         top = max(top, e)
     for k in range(d):

@@ -54,13 +54,16 @@ def _row(j, x, y, code, inv, sums, grad):
     sums[j] = total
 
 
+@njit(cache=True, nogil=True)
+def _outputs(y):
+    return np.empty(y.shape[0]), np.empty(y.shape)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def kernel_gradient_sums(x, y, code, inv):
     """``(K, G)``: ``K[j] = sum_i k(x_i, y_j)``, ``G[j] = sum_i s(x_i, y_j) (y_j - x_i)``."""
-    m = y.shape[0]
-    sums = np.empty(m)
-    grad = np.empty((m, y.shape[1]))
-    for j in prange(m):
+    sums, grad = _outputs(y)
+    for j in prange(y.shape[0]):
         _row(j, x, y, code, inv, sums, grad)
     return sums, grad
 
@@ -68,10 +71,8 @@ def kernel_gradient_sums(x, y, code, inv):
 @njit(cache=True, nogil=True)
 def kernel_gradient_sums_serial(x, y, code, inv):
     """:func:`kernel_gradient_sums` on the calling thread."""
-    m = y.shape[0]
-    sums = np.empty(m)
-    grad = np.empty((m, y.shape[1]))
-    for j in range(m):
+    sums, grad = _outputs(y)
+    for j in range(y.shape[0]):
         _row(j, x, y, code, inv, sums, grad)
     return sums, grad
 

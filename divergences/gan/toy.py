@@ -51,10 +51,17 @@ TOY_SETTINGS = {
                          "lr_schedule": None},
     "kl": {**_COMMON, "steps": 3000, "lr": 1e-3, "n_critic": 1, "lr_schedule": None},
     # WGAN-GP: five critic steps per generator step, lambda = 10 (Gulrajani et al.).
-    "wasserstein": {**_COMMON, "steps": 3000, "lr": 1e-4, "n_critic": 5},
+    # Their step sizes (1e-4 for both) left the ring at 8x the floor after 2,000 steps;
+    # a critic ten times faster than the generator tracks it: generator 3e-4, critic
+    # 3e-3 measured 3.1x the floor, 8/8 modes, 48% high quality after 3,000 steps
+    # (300 s under load); equal steps of 1e-3 gave 6.2x and 2/8 modes.
+    "wasserstein": {**_COMMON, "steps": 3000, "lr": 3e-4, "critic_lr": 3e-3, "n_critic": 5},
     # The original WGAN: RMSProp, clip 0.01, lr 5e-5 (Arjovsky et al. 2017).
     "wgan_clip": {**_COMMON, "steps": 3000, "lr": 5e-5, "n_critic": 5, "optimizer": "rmsprop",
                   "lr_schedule": None},
+    # Exact W_1 between the batches (the certified auction): every generated point is
+    # matched to a real one, so its gradient is the strongest per step; 2,000 steps
+    # measured 1.6x the floor, 8/8 modes, 76% high quality on the ring (126 s).
     "exact_ot": {**_COMMON, "steps": 3000, "lr": 1e-3, "order": 1.0},
     "sinkhorn": {**_COMMON, "steps": 2000, "lr": 1e-3, "eps": 0.03, "tol": 1e-2},
     # Order 1 (sliced W_1), not 2: on the ring the W_2 gradient, proportional to the
