@@ -92,3 +92,16 @@ def test_rising_exact_w1_warns():
         train(ParallelLinesGenerator(0.1), parallel_lines_target(500, rng=0),
               divergence=_Ascent(), steps=40, batch_size=32, rng=0,
               optimizer=dv.gan.SGD(lr=0.5), probe_every=10, probe_size=100)
+
+
+def test_cosine_schedule_and_timings():
+    from divergences.gan.training import _cosine
+
+    assert _cosine(0, 100) == 1.0 and _cosine(99, 100) == pytest.approx(0.01)
+    assert _cosine(49.5, 100) == pytest.approx(0.505)
+    history = train(ParallelLinesGenerator(0.5), parallel_lines_target(100, rng=0),
+                    divergence="sliced", steps=4, batch_size=8, rng=0, lr_schedule="cosine")
+    assert history.seconds > 0 and history.ms_per_step > 0 and history.cpu_seconds >= 0
+    with pytest.raises(ValueError, match="lr_schedule"):
+        train(ParallelLinesGenerator(0.5), parallel_lines_target(50, rng=0), steps=1,
+              divergence="sliced", lr_schedule="linear")
