@@ -17,7 +17,18 @@ the auction many more bids.
 With ``--large``, also exact W_1 at n = 100,000, where the peers cannot run:
 the dense cost matrix alone would take 80 GB (ours only: time and memory).
 
+With ``--panel``, instead: the panel of issue 18 -- N(0, I) against itself moved
+by 0.5, 1, 2 and 10 along one axis and along the diagonal (every coordinate),
+against a covariance change and against a two-component mixture; d = 2, 5;
+n = 1,000, 2,000, 5,000; orders 1 and 2 (``--sizes``, ``--dims``, ``--orders``,
+``--inputs`` narrow it). Each case is run once per solver, in this process,
+after the kernels are compiled (compile time reported apart): ours with
+``solver="auto"`` (what it picked is shown), POT ``emd2`` with enough
+iterations, cost matrix included, and with ``--forced`` our auction and our
+network simplex (both certified) for the rule that picks between them.
+
 Run: python benchmarks/bench_exact.py [--quick] [--large]
+     python benchmarks/bench_exact.py --panel [--sizes 1000,2000] [--dims 2] [--forced]
 """
 
 import argparse
@@ -48,7 +59,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--large", action="store_true", help="also n = 100,000 (ours only)")
+    parser.add_argument("--panel", action="store_true", help="the panel of issue 18 only")
+    parser.add_argument("--sizes", default="1000,2000,5000", help="panel sizes n")
+    parser.add_argument("--dims", default="2,5", help="panel dimensions")
+    parser.add_argument("--orders", default="1,2", help="panel orders")
+    parser.add_argument("--inputs", default=None,
+                        help="comma-separated panel inputs (default: all); see PANEL_INPUTS")
+    parser.add_argument("--forced", action="store_true",
+                        help="panel: also time our auction and network simplex, forced")
     args = parser.parse_args(argv)
+    if args.panel:
+        print(panel([int(v) for v in args.sizes.split(",")],
+                    [int(v) for v in args.dims.split(",")],
+                    [float(v) for v in args.orders.split(",")],
+                    None if args.inputs is None else args.inputs.split(","), args.forced))
+        return
     import ot
     from scipy.optimize import linear_sum_assignment
     from scipy.spatial.distance import cdist
@@ -175,6 +200,82 @@ def other_shapes(n=4_000):
             "cost matrix not in its time):\n\n"
             + markdown_table(["problem", "divergences", "POT emd2", "POT / ours", "rel. diff",
                               "bids / point", "certified"], rows))
+
+
+#: The panel's second clouds, against N(0, I) in dimension d (name -> draw(rng, n, d)).
+PANEL_INPUTS = {
+    **{f"shift {a:g} axis": (lambda a: lambda rng, n, d: rng.normal(size=(n, d))
+                             + a * np.eye(d)[0])(a) for a in (0.5, 1.0, 2.0, 10.0)},
+    **{f"shift {a:g} diagonal": (lambda a: lambda rng, n, d: rng.normal(size=(n, d)) + a)(a)
+       for a in (0.5, 1.0, 2.0, 10.0)},
+    "covariance x2, x1/2": lambda rng, n, d: rng.normal(size=(n, d))
+    * np.where(np.arange(d) == 0, 2.0, np.where(np.arange(d) == 1, 0.5, 1.0)),
+    "mixture +-2 axis": lambda rng, n, d: rng.normal(size=(n, d))
+    + 2.0 * np.where(rng.random(n) < 0.5, -1.0, 1.0)[:, None] * np.eye(d)[0],
+}
+
+
+def _timed_with_peak(fn):
+    """``(result, seconds, peak bytes)`` of one call, the clock around ``fn`` alone."""
+    clock = {}
+
+    def timed_fn():
+        clock["start"] = time.perf_counter()
+        out = fn()
+        clock["seconds"] = time.perf_counter() - clock["start"]
+        return out
+
+    result, peak = peak_rss_during(timed_fn)
+    return result, clock["seconds"], peak
+
+
+def panel(sizes, dims, orders, inputs=None, forced=False):
+    """The issue-18 panel: our exact W_p (auto) against POT emd2, one warm run each."""
+    import ot
+    from scipy.spatial.distance import cdist
+
+    from divergences._kernels import auction
+
+    compile_time = measure(auction.warm_up, repeat=0, memory=False).first
+    names = list(PANEL_INPUTS) if inputs is None else inputs
+    rows, ratios = [], []
+    for n in sizes:
+        for d in dims:
+            for name in names:
+                rng = np.random.default_rng(n + d)
+                x, y = rng.normal(size=(n, d)), PANEL_INPUTS[name](rng, n, d)
+                for order in orders:
+                    def pot():
+                        cost = cdist(x, y) if order == 1.0 else cdist(x, y) ** order
+                        return ot.emd2([], [], cost, numItermax=10**10)
+
+                    truth, pot_time, pot_peak = _timed_with_peak(pot)
+                    ours, ours_time, ours_peak = _timed_with_peak(
+                        lambda: dv.wasserstein(x, y, order=order, method="exact"))
+                    assert ours.converged, (n, d, name, order)
+                    row = [f"{n:,}", str(d), name, f"{order:g}", ours.details["solver"],
+                           fmt_seconds(ours_time), fmt_seconds(pot_time),
+                           f"{pot_time / ours_time:.2f}x", fmt_bytes(ours_peak),
+                           fmt_bytes(pot_peak), f"{abs(ours.cost - truth) / truth:.0e}"]
+                    ratios.append(pot_time / ours_time)
+                    if forced:
+                        for solver in ("auction", "network_simplex"):
+                            _, seconds, _ = _timed_with_peak(lambda: dv.wasserstein(
+                                x, y, order=order, method="exact", solver=solver))
+                            row.append(fmt_seconds(seconds))
+                    rows.append(row)
+                    print("  " + " | ".join(row), file=sys.stderr, flush=True)
+    header = ["n", "d", "second cloud", "order", "ours picked", "ours", "POT emd2",
+              "POT / ours", "ours peak", "POT peak", "rel. diff"]
+    if forced:
+        header += ["auction (forced)", "simplex (forced)"]
+    worst = min(ratios)
+    return (f"Exact W_p, panel of issue 18: N(0, I) against the second cloud, n = m "
+            f"({machine_line()}). One warm run each after compilation (Numba compile or "
+            f"cache load, once: {fmt_seconds(compile_time)}); POT emd2 with numItermax=1e10, "
+            f"its cost matrix included; peak = memory allocated during the run. Ratio "
+            f"POT / ours: worst {worst:.2f}x, median {np.median(ratios):.2f}x.\n\n"
+            + markdown_table(header, rows))
 
 
 if __name__ == "__main__":

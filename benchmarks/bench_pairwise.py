@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import divergences as dv  # noqa: E402
-from divergences.pairwise import available_cores  # noqa: E402
+from divergences._threads import available_cores  # noqa: E402
 from _harness import (  # noqa: E402
     fmt_bytes,
     fmt_seconds,
@@ -109,7 +109,7 @@ def main(argv=None):
     # 3. A 2-worker LocalCluster: start-up and first imports timed apart.
     import distributed
 
-    from divergences._pairwise_dask import local_cluster
+    from divergences._pairwise.cluster import local_cluster
 
     start = time.perf_counter()
     cluster = local_cluster(n_workers=2, threads_per_worker=1)

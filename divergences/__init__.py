@@ -28,7 +28,7 @@ from .exceptions import (
 from .jensen_shannon import js_distance, js_divergence
 from .kernel_distances import energy_distance, mmd
 from .kl import kl_divergence
-from .pairwise import PairwiseResult, pairwise
+from ._pairwise import PairwiseResult, pair_rng, pairwise
 from .measures import Density, Gaussian, Histogram, Measure, Samples, ScipyDensity, Uniform, as_measure
 from .registry import DIVERGENCES, divergence
 from .results import DivergenceResult, OTResult
@@ -67,6 +67,7 @@ __all__ = [
     "DIVERGENCES",
     "pairwise",
     "PairwiseResult",
+    "pair_rng",
     "two_sample_test",
     "TwoSampleTestResult",
     "get_threads",

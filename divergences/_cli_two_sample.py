@@ -12,8 +12,7 @@ __all__ = ["add_test_parser"]
 
 def add_test_parser(commands):
     """Register the ``test`` sub-command on ``commands`` (argparse sub-parsers)."""
-    from .cli import _finite_float, _positive_int, _seed
-    from .registry import DIVERGENCES
+    from .cli import _positive_int, _seed, add_divergence_arguments
 
     test = commands.add_parser(
         "test",
@@ -25,16 +24,7 @@ def add_test_parser(commands):
     )
     test.add_argument("x", metavar="X", help="samples of P: shape (n,) or (n, d)")
     test.add_argument("y", metavar="Y", help="samples of Q: shape (m,) or (m, d)")
-    test.add_argument("--kind", default="energy_distance", choices=list(DIVERGENCES),
-                      help="the statistic (default energy_distance)")
-    test.add_argument("--method", default=None,
-                      help="method name (default auto; see `divergences methods`)")
-    test.add_argument("--order", type=_finite_float, default=None,
-                      help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
-    test.add_argument("--base", type=_finite_float, default=None,
-                      help="logarithm base for kl/js (2 for bits; default nats)")
-    test.add_argument("--option", action="append", metavar="KEY=VALUE",
-                      help="extra method option, repeatable (e.g. --option bandwidth=0.5)")
+    add_divergence_arguments(test, kind="energy_distance", method=None)
     test.add_argument("--permutations", type=_positive_int, default=999,
                       help="random splits of the pooled sample (default 999)")
     test.add_argument("--seed", type=_seed, default=None,

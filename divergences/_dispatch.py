@@ -1,15 +1,16 @@
 """Choosing a method: the registry shared by every divergence.
 
 Each divergence keeps an ordered table of :class:`Method` entries. A method
-states which pairs of measures it applies to and computes the result;
-``method="auto"`` takes the first applicable entry of the table, so the order
-of the table *is* the auto policy, written down once.
+states which pairs of measures it applies to, the options it takes
+(:mod:`divergences._options`) and computes the result; ``method="auto"``
+takes the first applicable entry of the table, so the order of the table
+*is* the auto policy, written down once.
 """
 
-import inspect
 from dataclasses import dataclass
 from typing import Callable
 
+from ._options import check_options
 from .exceptions import MethodError
 
 __all__ = ["Method", "resolve_method", "run_method", "method_names", "planned"]
@@ -33,6 +34,9 @@ class Method:
         (e.g. "two histograms on the same bins").
     auto : bool
         Whether ``method="auto"`` may pick it.
+    options : tuple of divergences._options.Option
+        The keyword options ``compute`` takes, declared once: checked by
+        :func:`run_method` before the call, printed by ``divergences methods``.
     """
 
     name: str
@@ -40,6 +44,10 @@ class Method:
     compute: Callable
     requires: str
     auto: bool = True
+    options: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "options", tuple(self.options))
 
     @property
     def implemented(self):
@@ -109,38 +117,15 @@ def _requirements(table):
 
 
 def run_method(chosen, p, q, options, divergence):
-    """Call ``chosen.compute(p, q, **options)``, rejecting options it does not take.
+    """Call ``chosen.compute(p, q, **options)`` once the options pass ``chosen.options``.
 
     An option that the chosen method would silently ignore (``k=`` for an
-    exact method, say) is an error: the caller believes it had an effect.
+    exact method, say) is an error: the caller believes it had an effect. So
+    are a required one left out and a value of the wrong type or range
+    (:func:`divergences._options.check_options`, the one place they are checked).
     """
-    parameters = inspect.signature(chosen.compute).parameters
-    _check_required(chosen, parameters, options, divergence)
-    if any(par.kind is par.VAR_KEYWORD for par in parameters.values()):
-        return chosen.compute(p, q, **options)
-    accepted = [name for name, par in parameters.items() if par.kind is par.KEYWORD_ONLY]
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        takes = ", ".join(accepted) if accepted else "no options"
-        raise TypeError(
-            f"{divergence}(method={chosen.name!r}) does not take "
-            f"{', '.join(repr(u) for u in unknown)}; it takes: {takes}."
-        )
+    check_options(chosen, options, divergence)
     return chosen.compute(p, q, **options)
-
-
-def _check_required(chosen, parameters, options, divergence):
-    """A required option left out is named with what it is, not as a missing argument."""
-    missing = [
-        name for name, par in parameters.items()
-        if par.kind is par.KEYWORD_ONLY and par.default is par.empty and name not in options
-    ]
-    if missing:
-        helps = getattr(chosen.compute, "required_help", {})
-        what = "; ".join(
-            f"{name}=..., {helps[name]}" if name in helps else f"{name}=..." for name in missing
-        )
-        raise TypeError(f"{divergence}(method={chosen.name!r}) needs {what}.")
 
 
 def planned(divergence, name, what):

@@ -1,4 +1,9 @@
-"""Progress of one long solve (``progress=`` of the exact and Sinkhorn solvers) or loop.
+"""Progress bars and callbacks: of one long solve, and of many counted items.
+
+:class:`SolverProgress` reports the steps of one solve (``progress=`` of the
+exact and Sinkhorn solvers); :class:`CountProgress` counts items done out of
+a known total (the pairs of :func:`divergences.pairwise`). Both draw a tqdm
+bar through :func:`tqdm_bar`, or call the user's callable.
 
 A solve of 10,000 or 100,000 points takes minutes; ``progress=True`` shows a
 tqdm bar (where tqdm is installed: it is an optional extra, and without it
@@ -8,7 +13,23 @@ report once per iteration or phase, each of which costs at least a full pass
 over the n-by-m costs, so reporting never slows them measurably.
 """
 
-__all__ = ["SolverProgress", "progress_bar"]
+__all__ = ["SolverProgress", "CountProgress", "tqdm_bar", "check_progress"]
+
+
+def tqdm_bar(**options):
+    """A ``tqdm.auto`` bar made with ``options`` (``leave=False``), or None without tqdm."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # an optional extra: no bar, no fuss
+        return None
+    return tqdm(**{"leave": False, **options})
+
+
+def check_progress(progress, accepted):
+    """``progress`` itself when it is None, a bool or a callable; else a TypeError."""
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise TypeError(f"progress must be {accepted}, got {progress!r}.")
+    return progress
 
 
 class SolverProgress:
@@ -39,20 +60,9 @@ class SolverProgress:
     """
 
     def __init__(self, progress, desc):
-        if not (progress is None or isinstance(progress, bool) or callable(progress)):
-            raise TypeError(
-                f"progress must be True, False or a callable progress(stage, step, error), "
-                f"got {progress!r}."
-            )
+        check_progress(progress, "True, False or a callable progress(stage, step, error)")
         self.callback = None if isinstance(progress, bool) or progress is None else progress
-        self.bar = None
-        if progress is True:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:  # an optional extra: no bar, no fuss
-                pass
-            else:
-                self.bar = tqdm(desc=desc, unit="step", leave=False)
+        self.bar = tqdm_bar(desc=desc, unit="step") if progress is True else None
 
     def stage(self, name):
         """The ``update(error)`` function for the stage ``name``, or None when nothing listens."""
@@ -76,22 +86,47 @@ class SolverProgress:
             self.bar.close()
 
 
-def progress_bar(total, desc):
-    """A tqdm bar of ``total`` steps labelled ``desc``, or None where tqdm is not installed.
+class CountProgress:
+    """Counts items done out of ``total`` on a tqdm bar, for a callable, or nowhere.
 
-    For loops of known length (the GAN training loop): the caller updates and
-    closes it.
+    Parameters
+    ----------
+    progress : bool, callable or None
+        ``None``: a bar when ``show`` is true (a run long enough to watch);
+        ``True``: a bar; ``False``: nothing; a callable: called as
+        ``progress(done, total)`` after each :meth:`advance`.
+    total : int
+    desc, unit : str
+        The bar's label and the name of an item.
+    show : bool
+        Whether ``progress=None`` draws a bar.
 
     Examples
     --------
-    >>> bar = progress_bar(3, "demo")
-    >>> bar is None or bar.total == 3
-    True
-    >>> if bar is not None:
-    ...     bar.close()
+    >>> seen = []
+    >>> counter = CountProgress(lambda done, total: seen.append((done, total)), 3,
+    ...                         desc="demo", unit="pair")
+    >>> counter.advance(1); counter.advance(2); counter.close()
+    >>> seen
+    [(1, 3), (3, 3)]
     """
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # an optional extra: no bar, no fuss
-        return None
-    return tqdm(total=total, desc=desc, leave=False)
+
+    def __init__(self, progress, total, *, desc, unit, show=False):
+        self.callback = progress if callable(progress) and not isinstance(progress, bool) else None
+        self.done = 0
+        self.total = total
+        wanted = progress is True or (progress is None and show)
+        self.bar = tqdm_bar(total=total, unit=unit, desc=desc) if wanted else None
+
+    def advance(self, count):
+        """``count`` more items are done."""
+        self.done += count
+        if self.bar is not None:
+            self.bar.update(count)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def close(self):
+        """Close the bar, if any."""
+        if self.bar is not None:
+            self.bar.close()

@@ -1,6 +1,8 @@
 """Wasserstein distances: the public entry points, dispatching to :mod:`divergences.ot`."""
 
 from ._dispatch import Method, resolve_method, run_method
+from ._options import (REQUIRED, Anything, Boolean, Choice, Integer, Option, Order, Progress,
+                       Real, Seed)
 from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
@@ -9,28 +11,77 @@ from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
 
+def _order(default):
+    return Option("order", Order(), default, "the cost |x - y|^order")
+
+
+_RETURN_PLAN = Option("return_plan", Boolean(), False, "keep the n-by-m plan")
+_MAX_MEMORY = Option("max_memory", Anything("bytes"), None,
+                     "the most a dense matrix may take; default from the machine")
+_PROGRESS = Option("progress", Progress(), False, "a tqdm bar, or progress(stage, step, error)")
+_SINKHORN_ITERATION = (
+    Option("tol", Real(), 1e-6, "L1 error of the plan's marginals"),
+    Option("max_iter", Integer(), 10_000, "iterations at the target eps"),
+    Option("eps_scaling", Real(0.0, 1.0), 0.5, "ratio of successive eps"),
+)
+_EPS = Option("eps", Real(), REQUIRED, sinkhorn.EPS_HELP)
+
 WASSERSTEIN_METHODS = (
-    Method("gaussian", gaussian.applies, gaussian.solve, "two Gaussians and order=2"),
+    Method("gaussian", gaussian.applies, gaussian.solve, "two Gaussians and order=2",
+           options=(_order(2.0),)),
     Method(
         "1d",
         one_d.applies,
         one_d.solve,
         "two 1-D measures, both discrete or both densities with quantile functions",
+        options=(_order(1.0),),
     ),
     Method(
         "exact",
         exact.applies,
         exact.solve,
         "two point clouds (samples, or histograms with support points)",
+        options=(
+            _order(1.0), _RETURN_PLAN, _MAX_MEMORY,
+            Option("solver", Choice(*exact.SOLVERS), "auto", "'auto' picks by the clouds"),
+            Option("max_iter", Integer(), None, "of the network simplex"),
+            _PROGRESS,
+        ),
     ),
-    Method("sinkhorn", sinkhorn.applies, sinkhorn.solve, "two point clouds", auto=False),
-    Method("sliced", sliced.applies, sliced.solve, "two point clouds", auto=False),
+    Method("sinkhorn", sinkhorn.applies, sinkhorn.solve, "two point clouds", auto=False,
+           options=(_EPS, _order(1.0), *_SINKHORN_ITERATION, _RETURN_PLAN, _MAX_MEMORY,
+                    _PROGRESS)),
+    Method("sliced", sliced.applies, sliced.solve, "two point clouds", auto=False,
+           options=(
+               _order(1.0),
+               Option("n_projections", Integer(), None, "random directions; default 100"),
+               Option("rng", Seed(), None, "of the directions"),
+               Option("directions", Anything("array (n_projections, d)"), None,
+                      "instead of random ones"),
+           )),
     Method(
         "critic",
         critic.applies,
         critic.solve,
         "samples, densities or histograms with support, and order=1",
         auto=False,
+        options=(
+            _order(1.0),
+            Option("penalty", Choice("gp", "one_sided", "zero_centred", "clip"), "gp",
+                   "the critic's Lipschitz regulariser"),
+            Option("lam", Real(0.0, low_open=False), None, "the penalty's weight"),
+            Option("clip", Real(), None, "weight clipping bound (penalty='clip')"),
+            Option("steps", Integer(), 1000, "training steps"),
+            Option("batch_size", Integer(), 256, "samples per step"),
+            Option("hidden", Anything("tuple of layer widths"), (64, 64), "the critic's layers"),
+            Option("activation", Anything("an activation name"), "leaky_relu",
+                   "the critic's activation"),
+            Option("lr", Real(), None, "the optimiser's step"),
+            Option("holdout", Real(0.0, 1.0), 0.3, "share of samples kept to evaluate"),
+            Option("n_eval", Integer(), 4096, "samples of the final estimate"),
+            Option("normalize", Boolean(), None, "standardise the inputs"),
+            Option("rng", Seed(), None, "of the batches and the network"),
+        ),
     ),
 )
 
@@ -39,7 +90,8 @@ WASSERSTEIN_METHODS = (
 #: ``method="sinkhorn"`` are accepted like every divergence's (``dv.divergence``,
 #: ``pairwise`` and the command line pass ``method=`` to every kind).
 SINKHORN_METHODS = (
-    Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds"),
+    Method("sinkhorn", sinkhorn.applies, sinkhorn.divergence, "two point clouds",
+           options=(_EPS, _order(2.0), *_SINKHORN_ITERATION, _PROGRESS)),
 )
 
 

@@ -47,6 +47,7 @@ from ._constants import LOG2
 from ._logistic import FEATURES, LogisticDiscriminator
 from ._validation import as_rng, check_choice, check_positive_int
 from .exceptions import InvalidMeasureError
+from .measures import unweighted_points
 from .results import DivergenceResult
 
 __all__ = [
@@ -325,15 +326,6 @@ def classifier_applies(p, q, options=None):
     return p.kind in ("samples", "density") and q.kind in ("samples", "density")
 
 
-def _points(measure, name):
-    if not measure.is_uniform:
-        raise InvalidMeasureError(
-            f"{name} is a weighted sample set; the classifier estimators need unweighted "
-            "samples (resample by the weights first, e.g. with .sample(n))."
-        )
-    return np.asarray(measure.points)
-
-
 def _prepare(p, q, folds, model, features, penalty, n_features, bandwidth, n_samples, rng):
     """Validate the options, draw from densities; return the two point sets and the options."""
     folds = check_positive_int(folds, "folds")
@@ -363,7 +355,7 @@ def _prepare(p, q, folds, model, features, penalty, n_features, bandwidth, n_sam
     drawn, sets = {}, []
     for measure, other, name in ((p, q, "p"), (q, p, "q")):
         if measure.kind == "samples":
-            sets.append(_points(measure, name))
+            sets.append(unweighted_points(measure, name, "the classifier estimators"))
             continue
         count = n_samples or (DEFAULT_DENSITY_SAMPLES if other.kind == "density" else other.size)
         sets.append(np.ascontiguousarray(measure.sample(count, rng=generator), dtype=np.float64))

@@ -48,10 +48,6 @@ PROG = "divergences"
 EXIT_OK = 0
 EXIT_ERROR = 2
 
-# Kinds whose values are logarithms (base= applies) and kinds with a transport order.
-_LOG_KINDS = ("kl", "js", "js_distance")
-_ORDER_KINDS = ("wasserstein", "sinkhorn")
-
 
 class CliError(Exception):
     """An error in the user's input: reported as one line, exit code 2."""
@@ -201,15 +197,17 @@ def _library_call(function, *args, **kwargs):
 
 def _divergence_options(args):
     """Library options from ``--option``, ``--base`` and ``--order``, checked against ``--kind``."""
+    from .registry import kinds_taking
+
     options = parse_options(args.option)
-    if args.base is not None:
-        if args.kind not in _LOG_KINDS:
-            raise CliError(f"--base applies to {', '.join(_LOG_KINDS)} only, not {args.kind!r}.")
-        options["base"] = args.base
-    if args.order is not None:
-        if args.kind not in _ORDER_KINDS:
-            raise CliError(f"--order applies to {', '.join(_ORDER_KINDS)} only, not {args.kind!r}.")
-        options["order"] = args.order
+    for name in ("base", "order"):  # the kinds whose records take the option
+        value = getattr(args, name)
+        if value is None:
+            continue
+        kinds = kinds_taking(name)
+        if args.kind not in kinds:
+            raise CliError(f"--{name} applies to {', '.join(kinds)} only, not {args.kind!r}.")
+        options[name] = value
     return options
 
 
@@ -322,25 +320,10 @@ def _cmd_parallel_lines(args):
 
 
 def method_tables():
-    """Each divergence kind with its method table (``None`` where it has none)."""
-    import importlib
+    """Each divergence kind with its method table, from its registry record."""
+    from .registry import DIVERGENCE_INFO
 
-    from .registry import DIVERGENCES
-
-    # importlib, because `divergences.wasserstein` the attribute is the function, not the module.
-    kl = importlib.import_module("divergences.kl")
-    jensen_shannon = importlib.import_module("divergences.jensen_shannon")
-    wasserstein = importlib.import_module("divergences._wasserstein")
-    tables = {
-        "kl": kl.KL_METHODS,
-        "js": jensen_shannon.JS_METHODS,
-        "js_distance": jensen_shannon.JS_METHODS,
-        "wasserstein": wasserstein.WASSERSTEIN_METHODS,
-        "sinkhorn": getattr(wasserstein, "SINKHORN_METHODS", None),
-        "energy_distance": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
-        "mmd": importlib.import_module("divergences.kernel_distances").MMD_METHODS,
-    }
-    return {kind: tables.get(kind) for kind in DIVERGENCES}
+    return {kind: info.methods for kind, info in DIVERGENCE_INFO.items()}
 
 
 def is_planned(method):
@@ -349,14 +332,21 @@ def is_planned(method):
 
 
 def _cmd_methods(args):
-    from .registry import DIVERGENCES
+    from ._options import describe
+    from .registry import DIVERGENCE_INFO, UNIT_KINDS
 
-    for kind, table in method_tables().items():
-        function = DIVERGENCES[kind]
-        print(f"{kind}  ({function.__module__.split('.')[0]}.{function.__name__})")
-        if table is None:
-            print("    (no method table: one built-in solver)")
-            continue
+    for kind, info in DIVERGENCE_INFO.items():
+        function = info.function
+        print(f"{kind}  ({function.__module__.split('.')[0]}.{function.__name__})"
+              + (f": {info.summary}" if info.summary else ""))
+        facts = ["symmetric" if info.symmetric else "not symmetric",
+                 f"unit: {UNIT_KINDS[info.unit_kind]}"]
+        if info.options:
+            facts.append("options: " + ", ".join(info.options))
+        if info.gan_objective:
+            facts.append(f"GAN objective: {info.gan_objective!r}")
+        print(f"    ({'; '.join(facts)})")
+        table = info.methods
         width = max(len(m.name) for m in table)
         for method in table:
             flags = []
@@ -366,7 +356,10 @@ def _cmd_methods(args):
                 flags.append("NOT IMPLEMENTED YET")
             tail = f"  [{', '.join(flags)}]" if flags else ""
             print(f"    {method.name:<{width}}  needs {method.requires}{tail}")
-    print("\nmethod='auto' picks the first applicable method not marked 'named only'.")
+            for line in describe(method.options):
+                print(f"        {line}")
+    print("\nmethod='auto' picks the first applicable method not marked 'named only'; "
+          "pass a method's options with --option name=value.")
     return EXIT_OK
 
 
@@ -514,10 +507,37 @@ def _library_notes():
         logger.setLevel(level)
 
 
+def add_divergence_arguments(parser, *, kind, method="auto"):
+    """``--kind``, ``--method``, ``--order``, ``--base`` and ``--option``, from the registry.
+
+    ``kind`` is the default kind (None: ``--kind`` is required); ``--order`` and
+    ``--base`` name the kinds whose records take them.
+    """
+    from .registry import DIVERGENCES, kinds_taking
+
+    if kind is None:
+        parser.add_argument("--kind", required=True, choices=list(DIVERGENCES),
+                            help="which divergence")
+    else:
+        parser.add_argument("--kind", default=kind, choices=list(DIVERGENCES),
+                            help=f"which divergence (default {kind})")
+    parser.add_argument("--method", default=method,
+                        help="method name (default auto; see `divergences methods`)")
+    parser.add_argument("--order", type=_finite_float, default=None,
+                        help="order p of the cost |x - y|^p, for "
+                        f"{', '.join(kinds_taking('order'))} (wasserstein: default 1; sinkhorn: "
+                        "default 2)")
+    parser.add_argument("--base", type=_finite_float, default=None,
+                        help=f"logarithm base, for {', '.join(kinds_taking('base'))} "
+                        "(2 for bits; default nats)")
+    parser.add_argument("--option", action="append", metavar="KEY=VALUE",
+                        help="a method's option, repeatable (e.g. --option k=5; see `divergences "
+                        "methods`); numbers, true/false and none are converted")
+
+
 def build_parser():
     """The argument parser of the ``divergences`` command."""
     from . import __version__
-    from .registry import DIVERGENCES
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -536,17 +556,7 @@ def build_parser():
     )
     compute.add_argument("x", metavar="X", help="samples of P: shape (n,) or (n, d)")
     compute.add_argument("y", metavar="Y", help="samples of Q: shape (m,) or (m, d)")
-    compute.add_argument("--kind", required=True, choices=list(DIVERGENCES),
-                         help="which divergence")
-    compute.add_argument("--method", default="auto",
-                         help="method name (default auto; see `divergences methods`)")
-    compute.add_argument("--order", type=_finite_float, default=None,
-                         help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
-    compute.add_argument("--base", type=_finite_float, default=None,
-                         help="logarithm base for kl/js (2 for bits; default nats)")
-    compute.add_argument("--option", action="append", metavar="KEY=VALUE",
-                         help="extra method option, repeatable (e.g. --option k=5); numbers, "
-                         "true/false and none are converted")
+    add_divergence_arguments(compute, kind=None)
     compute.add_argument("--json", action="store_true", help="print the result as JSON")
     compute.set_defaults(handler=_cmd_compute)
 
@@ -586,16 +596,7 @@ def build_parser():
         "cluster with --scheduler.",
     )
     pairs.add_argument("files", metavar="FILE", nargs="+", help="sample files")
-    pairs.add_argument("--kind", default="wasserstein", choices=list(DIVERGENCES),
-                       help="which divergence (default wasserstein)")
-    pairs.add_argument("--method", default="auto",
-                       help="method name (default auto; see `divergences methods`)")
-    pairs.add_argument("--order", type=_finite_float, default=None,
-                       help="order p of W_p (wasserstein: default 1; sinkhorn: default 2)")
-    pairs.add_argument("--base", type=_finite_float, default=None,
-                       help="logarithm base for kl/js (2 for bits; default nats)")
-    pairs.add_argument("--option", action="append", metavar="KEY=VALUE",
-                       help="extra method option, repeatable (e.g. --option k=5)")
+    add_divergence_arguments(pairs, kind="wasserstein")
     pairs.add_argument("--label-column", nargs="?", const="", default=None, metavar="COLUMN",
                        help="FILE is one table of labelled samples; COLUMN (a header name or "
                        "0-based position; default the first column) holds the labels")

@@ -35,10 +35,11 @@ import math
 import numpy as np
 
 from ._dispatch import Method, resolve_method, run_method
+from ._options import REQUIRED, Boolean, Choice, Option, Real
 from ._validation import check_choice, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import Gaussian, as_measure
-from .ot._common import is_point_cloud, point_cloud
+from .measures import is_point_cloud, point_cloud
 from .results import DivergenceResult
 
 __all__ = [
@@ -320,20 +321,31 @@ def _gaussians(p, q, *, kernel, bandwidth, unbiased):
     return value, 0.0, details, "gaussian"
 
 
+# Given by mmd() and energy_distance() to every method, checked there first.
+_KERNEL_OPTIONS = (
+    Option("kernel", Choice(*KERNELS), REQUIRED, "the kernel"),
+    Option("bandwidth", Real(), REQUIRED, "the kernel's scale; None: the median heuristic",
+           nullable=True),
+    Option("unbiased", Boolean(), REQUIRED, "the U-statistic (else the V-statistic)"),
+)
+
 MMD_METHODS = (
     Method(
         "gaussian",
         _gaussians_applies,
         _gaussians,
         "two Gaussians, with kernel='gaussian' (any dimension) or kernel='energy' (1-D)",
+        options=_KERNEL_OPTIONS,
     ),
     Method(
         "dense",
         _dense_applies,
         _dense,
         f"two point clouds with n * m <= {DENSE_MAX_PAIRS:,} (the dense kernel matrix)",
+        options=_KERNEL_OPTIONS,
     ),
-    Method("online", _points_applies, _online, "two point clouds (O(n + m) memory)"),
+    Method("online", _points_applies, _online, "two point clouds (O(n + m) memory)",
+           options=_KERNEL_OPTIONS),
 )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ._dispatch import Method, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
+from ._estimator_options import CLASSIFIER_OPTIONS, KL_KNN_OPTIONS, MONTE_CARLO_OPTIONS
 from ._validation import check_base, check_same_dim
 from .classifier import classifier_applies, kl_classifier_method
 from .density_estimators import kl_monte_carlo, kl_quadrature
@@ -117,6 +118,7 @@ KL_METHODS = (
         knn_applies,
         kl_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
+        options=KL_KNN_OPTIONS,
     ),
     Method(
         "quadrature",
@@ -129,6 +131,7 @@ KL_METHODS = (
         lambda p, q, options: p.kind == q.kind == "density",
         kl_monte_carlo,
         "two densities",
+        options=MONTE_CARLO_OPTIONS,
     ),
     Method(
         "classifier",
@@ -136,6 +139,7 @@ KL_METHODS = (
         kl_classifier_method,
         "sample sets or densities (densities are drawn from)",
         auto=False,
+        options=CLASSIFIER_OPTIONS,
     ),
 )
 

@@ -24,6 +24,7 @@ import numpy as np
 from . import _ties
 from ._constants import LOG2
 from .exceptions import InvalidMeasureError
+from .measures import unweighted_points
 from .neighbors import (
     build_tree,
     kth_neighbor_distance,
@@ -547,12 +548,7 @@ def knn_applies(p, q, options=None):
 
 
 def _sample_points(measure, name):
-    if not measure.is_uniform:
-        raise InvalidMeasureError(
-            f"{name} is a weighted sample set; the k-nearest-neighbour estimators need "
-            "unweighted samples (resample by the weights first, e.g. with .sample(n))."
-        )
-    return np.asarray(measure.points)
+    return unweighted_points(measure, name, "the k-nearest-neighbour estimators")
 
 
 _NOTHING_DRAWN = "apply only when p is a density (nothing is drawn here)"

@@ -606,3 +606,50 @@ def as_measure(obj, name="p"):
         f"{name} must be a measure (dv.Samples, dv.Histogram, dv.Gaussian, ...), an array of "
         f"samples or a frozen scipy.stats distribution; got {type(obj).__name__}."
     )
+
+
+# -- measures as arrays, for the solvers and estimators (one home for each reading) -------
+
+
+def is_point_cloud(measure):
+    """True for measures made of weighted atoms with locations (samples, or a histogram with support)."""
+    return measure.kind == "samples" or (measure.kind == "histogram" and measure.support is not None)
+
+
+def point_cloud(measure):
+    """The atoms and weights of a discrete measure: ``(points (n, d), weights (n,))``.
+
+    For :class:`Samples` its points and normalised weights, for a
+    :class:`Histogram` with support its support points and probabilities.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> from divergences.measures import point_cloud
+    >>> points, weights = point_cloud(dv.Histogram([0.25, 0.75], support=[0.0, 1.0]))
+    >>> points.tolist(), weights.tolist()
+    ([[0.0], [1.0]], [0.25, 0.75])
+    """
+    if measure.kind == "samples":
+        return measure.points, measure.weights
+    return measure.support, measure.probabilities
+
+
+def unweighted_points(measure, name, needed_by):
+    """The points of the unweighted sample set ``measure``; an error naming ``name`` otherwise.
+
+    ``needed_by`` names the estimators that need them, for the message.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> from divergences.measures import unweighted_points
+    >>> unweighted_points(dv.Samples([0.0, 1.0]), "p", "these estimators").ravel().tolist()
+    [0.0, 1.0]
+    """
+    if not measure.is_uniform:
+        raise InvalidMeasureError(
+            f"{name} is a weighted sample set; {needed_by} need unweighted samples "
+            "(resample by the weights first, e.g. with .sample(n))."
+        )
+    return np.asarray(measure.points)

@@ -182,6 +182,27 @@ class OTResult(DivergenceResult):
     n_iter: int | None = None
     marginal_error: float | None = None
 
+    @classmethod
+    def from_cost(cls, cost, *, order, **fields):
+        """The result of a transport cost ``min E|x - y|^order``: ``value = cost ** (1 / order)``.
+
+        The one place where a solver's cost becomes W_p: a cost below zero
+        (rounding of a nearly zero one) is taken as zero, so that its root
+        exists. Every other field as in the class.
+
+        Examples
+        --------
+        >>> from divergences.results import OTResult
+        >>> r = OTResult.from_cost(4.0, order=2.0, method="exact", sizes=(3, 3))
+        >>> r.value, r.cost, r.order
+        (2.0, 4.0, 2.0)
+        >>> OTResult.from_cost(-1e-17, order=2.0, method="exact").value
+        0.0
+        """
+        cost = max(float(cost), 0.0)
+        order = float(order)
+        return cls(value=cost ** (1.0 / order), cost=cost, order=order, **fields)
+
     def __post_init__(self):
         super().__post_init__()
         if math.isnan(self.cost):

@@ -213,6 +213,80 @@ class TestDuality:
         assert f.mean() + g.mean() == pytest.approx(w1, rel=REL)
 
 
+class TestFarApartClouds:
+    """Clouds far apart for their size: order 2 is solved on the centred clouds."""
+
+    @pytest.mark.parametrize("n, m", [(80, 80), (60, 30)])
+    def test_order_2_centred_matches_pot_with_feasible_potentials(self, n, m):
+        rng = np.random.default_rng(30)
+        x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) * [1.5, 0.5] + [40.0, -30.0]
+        result = dv.wasserstein(x, y, order=2, solver="auction")
+        assert result.converged and result.details["centred"]
+        assert result.cost == pytest.approx(pot_cost(x, y, order=2.0), rel=REL)
+        # The potentials are those of the given clouds, not of the centred ones.
+        f, g = result.potentials
+        cost = cdist(x, y) ** 2
+        assert np.min(cost - f[:, None] - g[None, :]) >= -1e-12 * cost.max()
+        assert f.mean() + g.mean() == pytest.approx(result.cost, rel=REL)
+
+    def test_order_2_is_the_shift_plus_the_centred_problem(self):
+        rng = np.random.default_rng(31)
+        x, y = rng.normal(size=(200, 2)), rng.random((200, 2))
+        shift = np.array([25.0, 5.0])
+        far = dv.wasserstein(x, y + shift, order=2)
+        centred = dv.wasserstein(x - x.mean(0), y - y.mean(0), order=2)
+        gap = x.mean(0) - y.mean(0) - shift
+        assert far.cost == pytest.approx(gap @ gap + centred.cost, rel=REL)
+
+    def test_auto_picks_the_simplex_for_w1_between_shifted_clouds(self):
+        rng = np.random.default_rng(33)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + [10.0, 0.0]
+        auto = dv.wasserstein(x, y)
+        assert auto.details["solver"] == "network_simplex" and auto.converged
+        assert "means are" in auto.details["auto_rule"]
+        forced = dv.wasserstein(x, y, solver="auction")
+        assert forced.converged and auto.cost == pytest.approx(forced.cost, rel=REL)
+        # Without room for the dense matrix the auction stays: nothing to choose.
+        assert dv.wasserstein(x, y, max_memory=10**6).details["solver"] == "auction"
+
+    def test_auto_asks_a_pilot_when_the_means_agree(self):
+        # Mass trading between the components of a mixture: the means agree, yet it
+        # moves in parallel (the pilot's call); a covariance change stays with the auction.
+        rng = np.random.default_rng(35)
+        x = rng.normal(size=(1000, 2))
+        sides = np.where(rng.random(1000) < 0.5, -2.0, 2.0)
+        mixture = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
+        auto = dv.wasserstein(x, mixture)
+        assert auto.details["solver"] == "network_simplex" and auto.converged
+        assert "pilot auction" in auto.details["auto_rule"]
+        assert auto.cost == pytest.approx(pot_cost(x, mixture), rel=REL)
+        wider = dv.wasserstein(x, rng.normal(size=(1000, 2)) * [2.0, 0.5])
+        assert wider.details["solver"] == "auction" and wider.converged
+
+    def test_auto_with_a_cloud_smaller_than_the_pilot(self):
+        # lcm(250, 1000) = 1000 atoms, but 250 points cannot make a 512-point pilot.
+        rng = np.random.default_rng(36)
+        x, y = rng.normal(size=(250, 2)), rng.normal(size=(1000, 2)) + 0.1
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "auction" and result.converged
+        assert result.cost == pytest.approx(pot_cost(x, y), rel=REL)
+
+    def test_auto_keeps_the_auction_for_clouds_of_one_law_and_for_order_2(self):
+        rng = np.random.default_rng(34)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2))
+        same = dv.wasserstein(x, y)
+        assert same.details["solver"] == "auction" and "auto_rule" not in same.details
+        far = dv.wasserstein(x, y + 10.0, order=2)
+        assert far.details["solver"] == "auction" and far.details["centred"]
+
+    def test_order_1_is_not_centred(self):
+        rng = np.random.default_rng(32)
+        x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 3.0
+        result = dv.wasserstein(x, y, order=1, solver="auction")
+        assert not result.details["centred"]
+        assert result.cost == pytest.approx(pot_cost(x, y), rel=REL)
+
+
 class TestBehaviour:
     def test_deterministic_and_invariant_to_order_of_points(self):
         rng = np.random.default_rng(18)
@@ -313,7 +387,7 @@ class TestBoxTree:
 
     @pytest.mark.parametrize("n, leaf_size", [(1, 16), (16, 16), (17, 16), (1000, 16), (777, 5)])
     def test_leaves_partition_the_points_inside_their_boxes(self, n, leaf_size):
-        from divergences.ot._boxtree import box_tree
+        from divergences._kernels.kdtree import box_tree
 
         points = np.random.default_rng(n).normal(size=(n, 3))
         (lo, hi, start, end, leaf_first), leaf_of, perm = box_tree(points, leaf_size)
@@ -329,7 +403,7 @@ class TestBoxTree:
     @pytest.mark.parametrize("order", [1.0, 2.0, 1.5])
     def test_tree_search_finds_the_exact_row_minima(self, order):
         from divergences._kernels.auction import row_minima
-        from divergences.ot._boxtree import box_tree
+        from divergences._kernels.kdtree import box_tree
 
         rng = np.random.default_rng(26)
         x, y = rng.random((300, 2)), rng.random((300, 2))

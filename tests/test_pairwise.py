@@ -24,7 +24,7 @@ import pytest
 import divergences as dv
 from divergences import registry
 from divergences.exceptions import InvalidMeasureError, MethodError
-from divergences.pairwise import pair_rng
+from divergences import pair_rng
 
 TOL = 1e-12
 KINDS = ("kl", "js", "js_distance", "wasserstein", "sinkhorn")
@@ -301,7 +301,7 @@ class TestPlan:
         (7, 7, True, 1), (7, 7, True, 4), (7, 7, False, 9), (5, 3, False, 4), (10, 10, True, 100),
     ])
     def test_tiles_cover_every_pair_once(self, n, m, symmetric, per_task):
-        from divergences._pairwise_tasks import plan_tiles
+        from divergences._pairwise.tasks import plan_tiles
 
         skip = frozenset({(0, 1), (2, 2)})
         tiles = list(plan_tiles(n, m, symmetric=symmetric, pairs_per_task=per_task, skip=skip))
@@ -312,7 +312,7 @@ class TestPlan:
         assert all(len(t.rows) <= side and len(t.cols) <= side for t in tiles)
 
     def test_task_size_rule(self):
-        from divergences.pairwise import _MAX_TASKS, pairs_per_task
+        from divergences._pairwise.matrix import _MAX_TASKS, pairs_per_task
 
         # 10 ms pairs: 10 to a task for 0.1 s, if the matrix is large enough to balance.
         assert pairs_per_task(0.01, 10**6, 16, 0.1) == 10
@@ -324,7 +324,7 @@ class TestPlan:
         assert k == math.ceil(pairs / _MAX_TASKS)
 
     def test_a_large_plan_is_lazy(self):
-        from divergences._pairwise_tasks import plan_tiles
+        from divergences._pairwise.tasks import plan_tiles
 
         tiles = plan_tiles(10**4, 10**4, symmetric=True, pairs_per_task=500)
         first = next(tiles)
@@ -344,7 +344,7 @@ needs_distributed = pytest.mark.skipif(distributed is None,
 
 @pytest.fixture(scope="module")
 def cluster():
-    from divergences._pairwise_dask import local_cluster
+    from divergences._pairwise.cluster import local_cluster
 
     # Loopback only, no dashboard (and the scheduler's HTTP server on a free port).
     cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -390,11 +390,11 @@ class TestCluster:
         assert "'c'" in "".join(getattr(info.value, "__notes__", []))
 
     def test_a_worker_killed_mid_run_loses_nothing(self, cluster, monkeypatch):
-        from divergences import _pairwise_dask
+        from divergences._pairwise import cluster as cluster_backend
 
         # Scatter each measure to one worker only: the kill then also loses data,
         # the harder case (tasks are rerun *and* inputs re-scattered).
-        monkeypatch.setattr(_pairwise_dask, "_BROADCAST_BYTES", 0)
+        monkeypatch.setattr(cluster_backend, "_BROADCAST_BYTES", 0)
         work = make_sets(count=12, n=300, seed=3)
         expected = dv.pairwise(work, kind="kl", workers=1)
         pids = cluster.run(os.getpid)
@@ -413,12 +413,12 @@ class TestCluster:
         cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the worker
 
     def test_a_worker_killed_with_queued_tasks_and_only_copies(self, cluster, monkeypatch):
-        from divergences import _pairwise_dask
+        from divergences._pairwise import cluster as cluster_backend
 
         # Kill a worker once every task is submitted, while it holds the only copy of
         # some measures: queued tasks that needed them are cancelled by the scheduler,
         # and pairwise scatters those measures again and resubmits the tasks.
-        monkeypatch.setattr(_pairwise_dask, "_BROADCAST_BYTES", 0)
+        monkeypatch.setattr(cluster_backend, "_BROADCAST_BYTES", 0)
         work = make_sets(count=12, n=300, seed=4)
         expected = dv.pairwise(work, kind="kl", workers=1)
         real_as_completed = distributed.as_completed

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import divergences as dv
-from divergences import _pairwise_tasks, _threads, registry
+from divergences import _threads, registry
+from divergences._pairwise import tasks as pairwise_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -110,8 +111,8 @@ def test_pairs_run_single_threaded(monkeypatch):
 
     monkeypatch.setattr(registry, "DIVERGENCES", {**registry.DIVERGENCES, "kl": fake})
     dv.set_threads(2)
-    _pairwise_tasks.compute_pair("kl", {}, None, None, None, 0, 1)
-    _pairwise_tasks.compute_pair("kl", {"workers": 2}, None, None, None, 0, 1)
+    pairwise_tasks.compute_pair("kl", {}, None, None, None, 0, 1)
+    pairwise_tasks.compute_pair("kl", {"workers": 2}, None, None, None, 0, 1)
     assert seen == [(1, None), (1, 2)]  # an explicit workers= is the caller's and is kept
     assert dv.get_threads() == 2
 

@@ -19,7 +19,8 @@ stays a valid bound while prices rise, which the ``_bid`` cache below uses.
 Costs are computed on the fly from the points: the kernels hold O(n * cache)
 numbers, never the n-by-n matrix. A row's best columns are found either by a
 scan of all columns, or -- in low dimension -- by branch and bound over a
-box tree of the columns whose nodes keep the least price below them
+box tree of the columns (:func:`divergences._kernels.kdtree.box_tree`, the
+tree the k-NN searches use) whose nodes keep the least price below them
 (``|x - box|^order + least price`` bounds every column in a box from below;
 the bounds stay exact as prices rise because each bid updates the path of
 its column's leaf to the root).
@@ -29,6 +30,8 @@ import math
 
 import numpy as np
 from numba import njit, prange
+
+from .kdtree import box_distance_below, box_tree, no_tree
 
 
 @njit(cache=True, nogil=True)
@@ -71,6 +74,26 @@ def cost_row(i, x, y_t, order, out):
             out[j] = (out[j] + diff * diff) ** half
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _keep(top_val, top_idx, top_cost, value, j, cost):
+    """Insert column ``j`` (``value`` = its cost + price) into the sorted best-so-far buffers.
+
+    The caller has checked that ``value`` is below the last kept value, which
+    drops out. Returns the new cut: the last kept value.
+    """
+    width = top_val.shape[0]
+    t = width - 1
+    while t > 0 and top_val[t - 1] > value:
+        top_val[t] = top_val[t - 1]
+        top_idx[t] = top_idx[t - 1]
+        top_cost[t] = top_cost[t - 1]
+        t -= 1
+    top_val[t] = value
+    top_idx[t] = j
+    top_cost[t] = cost
+    return top_val[width - 1]
+
+
 @njit(cache=True, nogil=True)
 def _scan(row, prices, top_val, top_idx, top_cost):
     """The ``len(top_val)`` smallest ``row[j] + prices[j]``, sorted, into the buffers."""
@@ -83,31 +106,7 @@ def _scan(row, prices, top_val, top_idx, top_cost):
     for j in range(row.shape[0]):
         value = row[j] + prices[j]
         if value < cut:
-            t = width - 1
-            while t > 0 and top_val[t - 1] > value:
-                top_val[t] = top_val[t - 1]
-                top_idx[t] = top_idx[t - 1]
-                top_cost[t] = top_cost[t - 1]
-                t -= 1
-            top_val[t] = value
-            top_idx[t] = j
-            top_cost[t] = row[j]
-            cut = top_val[width - 1]
-
-
-@njit(cache=True, nogil=True)
-def _box_distance2(xi, lo, hi, node):
-    """A lower bound of ``|xi - y|^2`` over the points y in ``node``'s box."""
-    total = 0.0
-    for k in range(xi.shape[0]):
-        if xi[k] < lo[node, k]:
-            gap = lo[node, k] - xi[k]
-            total += gap * gap
-        elif xi[k] > hi[node, k]:
-            gap = xi[k] - hi[node, k]
-            total += gap * gap
-    # Shrunk by far more than the rounding of the costs it must bound.
-    return total * (1.0 - 1e-12)
+            cut = _keep(top_val, top_idx, top_cost, value, j, row[j])
 
 
 @njit(cache=True, nogil=True)
@@ -155,7 +154,7 @@ def _tree_scan(xi, y, order, prices, tree, least, top_val, top_idx, top_cost, st
         top_cost[t] = np.inf
     cut = np.inf
     stack[0] = 0
-    stack_d2[0] = _box_distance2(xi, lo, hi, 0)
+    stack_d2[0] = box_distance_below(xi, lo, hi, 0)
     size = 1
     while size > 0:
         size -= 1
@@ -178,21 +177,12 @@ def _tree_scan(xi, y, order, prices, tree, least, top_val, top_idx, top_cost, st
                     cost = dist2 ** (0.5 * order)
                 value = cost + prices[j]
                 if value < cut:
-                    t = width - 1
-                    while t > 0 and top_val[t - 1] > value:
-                        top_val[t] = top_val[t - 1]
-                        top_idx[t] = top_idx[t - 1]
-                        top_cost[t] = top_cost[t - 1]
-                        t -= 1
-                    top_val[t] = value
-                    top_idx[t] = j
-                    top_cost[t] = cost
-                    cut = top_val[width - 1]
+                    cut = _keep(top_val, top_idx, top_cost, value, j, cost)
         else:
             left = 2 * node + 1
             right = left + 1
-            left_d2 = _box_distance2(xi, lo, hi, left)
-            right_d2 = _box_distance2(xi, lo, hi, right)
+            left_d2 = box_distance_below(xi, lo, hi, left)
+            right_d2 = box_distance_below(xi, lo, hi, right)
             left_in = cut == np.inf or left_d2 < _reach2(cut - least[left], order)
             right_in = cut == np.inf or right_d2 < _reach2(cut - least[right], order)
             # Push the nearer child last, so that it is searched first.
@@ -277,7 +267,7 @@ def auction(x, y, order, tree, leaf_of, eps_start, theta, rel_tol, abs_tol, max_
     order : float
         Cost ``|x_i - y_j|^order``.
     tree : tuple (lo, hi, start, end, leaf_first)
-        A box tree of ``y`` (see :func:`divergences.ot._boxtree.box_tree`),
+        A box tree of ``y`` (see :func:`divergences._kernels.kdtree.box_tree`),
         or one with no nodes (``start`` empty) to scan every column.
     leaf_of : int64 array
         The leaf node holding each column (unused without a tree).
@@ -504,8 +494,6 @@ def pair_costs(x, y, rows, cols, order):
 
 def warm_up():
     """Compile (or load from cache) every kernel of this module on a tiny problem."""
-    from ..ot._boxtree import box_tree, no_tree
-
     x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     for tree, leaf_of, perm in (no_tree(4), box_tree(x, 2)):
         y = np.ascontiguousarray(x[::-1][perm])

@@ -1,4 +1,11 @@
-"""A k-d tree in Numba: build, k-nearest at positive distance, counts within a radius.
+"""The library's one space-partitioning tree, in Numba: build, k-nearest, counts, box bounds.
+
+A k-d tree, built once here and read by three callers: the k-NN searches of
+:mod:`divergences.neighbors` (:func:`k_nearest`, :func:`count_within`), the
+auction's branch and bound over the columns (:mod:`._kernels.auction`, which
+takes the tree as :func:`box_tree` lays it out), and the blocks and clusters
+of the online Sinkhorn solver (:mod:`divergences.ot.sinkhorn`, leaves of
+:func:`box_tree`).
 
 Layout (as in scikit-learn's ``BinaryTree``, written anew here): a complete
 binary tree stored implicitly -- node ``i`` has children ``2i + 1`` and
@@ -420,6 +427,57 @@ def count_within(points_t, start, end, lower, upper, first_leaf, queries, query_
                                   upper, first_leaf, stack_node, scratch, partial)
         counts[row] = c
         farthest[row] = np.sqrt(f2)
+
+
+@njit(cache=True, nogil=True)
+def _leaf_of(start, end, first_leaf):
+    """The leaf holding each position of the tree's order."""
+    n = end[0] if start.shape[0] > 0 else 0
+    leaf_of = np.empty(n, dtype=np.int64)
+    for node in range(first_leaf, start.shape[0]):
+        for t in range(start[node], end[node]):
+            leaf_of[t] = node
+    return leaf_of
+
+
+@njit(cache=True, nogil=True)
+def box_tree(points, leaf_size):
+    """The tree of ``points`` (n, d), float64, in the flat form of a box tree.
+
+    Returns
+    -------
+    tree : tuple (lower, upper, start, end, first_leaf)
+        Node ``k`` owns the positions ``start[k]:end[k]`` of the tree's order
+        and their tight bounding box ``lower[k], upper[k]``; children ``2k + 1``
+        and ``2k + 2``; every leaf at the same depth, the leaves being the
+        nodes from ``first_leaf`` on, each with at most ``leaf_size`` points
+        (at least ``leaf_size / 2`` when ``n > leaf_size``).
+    leaf_of : (n,) int64
+        The leaf holding each position of the tree's order.
+    order : (n,) int64
+        The tree's order: ``points[order]`` are the points leaf by leaf.
+    """
+    points_t, order, start, end, lower, upper, first_leaf = build(points, leaf_size)
+    return (lower, upper, start, end, first_leaf), _leaf_of(start, end, first_leaf), order
+
+
+@njit(cache=True, nogil=True)
+def no_tree(n):
+    """The tree with no nodes (callers then scan every point), and the identity order."""
+    empty = np.empty(0, dtype=np.int64)
+    first_leaf = 0
+    return (np.empty((0, 1)), np.empty((0, 1)), empty, empty, first_leaf), empty, np.arange(n)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def box_distance_below(query, lower, upper, node):
+    """A lower bound of ``|query - y|^2`` over the points ``y`` of ``node``, however summed.
+
+    :func:`_box_distance` shrunk by far more than the rounding of any
+    distance it must bound (the auction sums point distances in its own
+    order, not in :func:`_leaf_distances`'s grouping).
+    """
+    return _box_distance(query, lower, upper, node) * (1.0 - 1e-12)
 
 
 @njit(cache=True, nogil=True)

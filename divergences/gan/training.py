@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._progress import progress_bar
+from .._progress import tqdm_bar
 from .._threads import single_threaded_blas
 from .._validation import as_rng, check_positive_int
 from ..exceptions import ConvergenceWarning, InvalidMeasureError
@@ -309,7 +309,7 @@ def train(
                 real, _, fake = batches()
                 objective.critic_step(real, fake, rng)
 
-        bar = progress_bar(steps, f"train ({objective.name})") if progress else None
+        bar = tqdm_bar(total=steps, desc=f"train ({objective.name})") if progress else None
         try:
             for step in range(steps):
                 with clock:

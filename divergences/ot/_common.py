@@ -4,22 +4,13 @@ import math
 
 import numpy as np
 
+# Re-exported for the solvers: the one home of these readings is :mod:`divergences.measures`.
+from ..measures import is_point_cloud, point_cloud
+
 __all__ = [
     "point_cloud", "is_point_cloud", "is_uniform", "dense_memory_limit", "check_dense_fits",
     "LengthScale",
 ]
-
-
-def is_point_cloud(measure):
-    """True for measures made of weighted atoms with locations."""
-    return measure.kind == "samples" or (measure.kind == "histogram" and measure.support is not None)
-
-
-def point_cloud(measure):
-    """The atoms and weights of a discrete measure: ``(points (n, d), weights (n,))``."""
-    if measure.kind == "samples":
-        return measure.points, measure.weights
-    return measure.support, measure.probabilities
 
 
 def is_uniform(measure):

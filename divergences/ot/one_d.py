@@ -147,10 +147,8 @@ def _solve_discrete(p, q, order):
     uniform = is_uniform(p) and is_uniform(q)
     weights = (None, None) if uniform else (a, b)
     cost = wasserstein_1d_cost(x[:, 0], y[:, 0], *weights, order)
-    cost = max(cost, 0.0)
-    result = OTResult(
-        value=cost ** (1.0 / order),
-        cost=cost,
+    result = OTResult.from_cost(
+        cost,
         order=order,
         method="1d",
         sizes=(p.size, q.size),
@@ -261,8 +259,8 @@ def solve(p, q, *, order=1.0):
         details["tail_exponents"] = tails
         infinite = _infinite_moment_note(tails, order)
         if infinite is not None:
-            return OTResult(
-                value=math.inf, cost=math.inf, order=order, method="1d",
+            return OTResult.from_cost(
+                math.inf, order=order, method="1d",
                 sizes=(p.size, q.size), stderr=0.0, note=infinite, details=details,
             )
         cost, abserr = _quadrature_cost(p, q, order)
@@ -270,10 +268,8 @@ def solve(p, q, *, order=1.0):
         # quad's error estimate bounds the integral, not an estimator's spread.
         stderr = None
         how = "adaptive quadrature of the quantile functions"
-    cost = max(cost, 0.0)
-    return OTResult(
-        value=cost ** (1.0 / order),
-        cost=cost,
+    return OTResult.from_cost(
+        cost,
         order=order,
         method="1d",
         sizes=(p.size, q.size),

@@ -102,6 +102,15 @@ def _schedule(eps, start, scaling):
     return levels
 
 
+def _writable(points):
+    """``points`` as the tree kernel is compiled for them: a writable C-ordered float64 copy.
+
+    (The measures' arrays are read-only, which would be a second Numba
+    specialisation of the kernel to compile.)
+    """
+    return np.array(points, dtype=np.float64, order="C")
+
+
 class _Cloud:
     """A weighted point cloud in box-tree order, laid out as the soft-min kernel reads it.
 
@@ -112,10 +121,10 @@ class _Cloud:
     """
 
     def __init__(self, points, weights):
+        from .._kernels.kdtree import box_tree
         from .._kernels.sinkhorn import BLOCK, log_weights
-        from ._boxtree import box_tree
 
-        (lo, hi, start, end, leaf_first), _, perm = box_tree(points, leaf_size=BLOCK)
+        (lo, hi, start, end, leaf_first), _, perm = box_tree(_writable(points), BLOCK)
         self.perm = perm
         self.points = np.ascontiguousarray(points[perm])
         self.points_t = np.ascontiguousarray(self.points.T)
@@ -232,11 +241,11 @@ def _coarsen(points, weights):
     tree, so spatially compact; clusters without mass are dropped. A cloud
     too small to coarsen is returned as it is.
     """
-    from ._boxtree import box_tree
+    from .._kernels.kdtree import box_tree
 
     if not _coarsenable(points.shape[0]):
         return points, weights
-    (_, _, start, _, leaf_first), _, perm = box_tree(points, leaf_size=_POINTS_PER_CLUSTER)
+    (_, _, start, _, leaf_first), _, perm = box_tree(_writable(points), _POINTS_PER_CLUSTER)
     starts = start[leaf_first:]
     w = weights[perm]
     mass = np.add.reduceat(w, starts)

@@ -104,9 +104,8 @@ def solve(p, q, *, order=1.0, n_projections=None, rng=None, directions=None):
     else:
         se_mean = float(costs.std(ddof=1)) / math.sqrt(count)
         stderr = 0.0 if mean == 0.0 else value / mean * se_mean / order
-    result = OTResult(
-        value=value,
-        cost=mean,
+    result = OTResult.from_cost(
+        mean,
         order=order,
         method="sliced",
         sizes=(p.size, q.size),

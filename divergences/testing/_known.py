@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from .._constants import LOG2
-from ..measures import Histogram, Samples
+from ..measures import Histogram, Samples, point_cloud
 from ._strategies import (
     _sizes,
     _strategy,
@@ -112,12 +112,6 @@ class KnownPair:
         )
 
 
-def _cloud(measure):
-    if isinstance(measure, Samples):
-        return measure.points, measure.weights
-    return measure.support, measure.probabilities
-
-
 def _moved(measure, new_points):
     if isinstance(measure, Samples):
         return Samples(new_points, weights=None if measure.is_uniform else measure.weights)
@@ -166,7 +160,7 @@ def shifted_copies(draw, base=None, *, dim=1, shift_scale=5.0, max_size=8):
             samples(dim=dim, max_size=max_size), histograms(dim=dim, max_size=max_size)
         )
     p = draw(base)
-    x, _ = _cloud(p)
+    x, _ = point_cloud(p)
     shift = np.array(
         draw(st.lists(well_scaled_floats(shift_scale), min_size=x.shape[1], max_size=x.shape[1]))
     )

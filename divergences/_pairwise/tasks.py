@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tile", "pair_seed", "seed_root", "compute_pair", "compute_tile", "plan_tiles",
-           "block_side"]
+#: Tasks in flight per worker thread, and at least this many per thread in a plan
+#: when the matrix is small: load balance wins over per-task overhead.
+TASKS_PER_SLOT = 4
+
+__all__ = ["Tile", "pair_rng", "pair_seed", "seed_root", "compute_pair", "compute_tile",
+           "plan_tiles", "block_side", "name_pair"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,34 @@ def pair_seed(root, i, j):
     return np.random.SeedSequence(entropy, spawn_key=(*key, int(i), int(j)))
 
 
+def pair_rng(rng, i, j):
+    """The random Generator that :func:`divergences.pairwise` gives pair ``(i, j)`` for ``rng=rng``.
+
+    Use it to reproduce one entry of a matrix by a single call.
+
+    Parameters
+    ----------
+    rng : int or numpy.random.SeedSequence
+        The matrix's seed. (A Generator passed to :func:`divergences.pairwise` is advanced
+        to make the root, so it cannot be replayed here.)
+    i, j : int
+        The pair's row and column indices.
+
+    Examples
+    --------
+    >>> import divergences as dv
+        >>> sets = [dv.Gaussian(0.0, 1.0), dv.Gaussian(1.0, 2.0)]
+    >>> r = dv.pairwise(sets, kind="kl", method="monte-carlo", n_samples=1000, rng=7)
+    >>> one = dv.kl_divergence(sets[1], sets[0], method="monte-carlo", n_samples=1000,
+    ...                        rng=dv.pair_rng(7, 1, 0))
+    >>> bool(r.values[1, 0] == one.value)
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        raise TypeError("pair_rng needs the matrix's int seed or SeedSequence, not a Generator.")
+    return np.random.default_rng(pair_seed(seed_root(rng), i, j))
+
+
 # --------------------------------------------------------------------------- one pair
 
 
@@ -94,14 +126,15 @@ def compute_pair(kind, options, root, p, q, i, j):
     instead, and nesting both would oversubscribe the cores. (A ``workers=``
     in ``options`` is the caller's explicit choice for the method and wins.)
     """
-    from ._threads import threads
-    from .registry import DIVERGENCES
+    from .. import registry
+    from .._threads import threads
 
+    function = registry.divergence_function(kind)
     options = dict(options)
     if root is not None:
         options["rng"] = np.random.default_rng(pair_seed(root, i, j))
     with threads(1):
-        return DIVERGENCES[kind](p, q, **options)
+        return function(p, q, **options)
 
 
 def compute_tile(kind, options, root, tile, row_measures, col_measures):
@@ -177,3 +210,10 @@ def plan_tiles(n, m, *, symmetric, pairs_per_task, skip=frozenset()):
             )
             if next(tile.pairs(), None) is not None:
                 yield tile
+
+
+def name_pair(exc, labels, pair):
+    """Add a note to ``exc`` naming the labels of the pair ``(i, j)`` that raised it."""
+    i, j = pair
+    if hasattr(exc, "add_note"):
+        exc.add_note(f"(while computing the pair {labels[0][i]!r}, {labels[1][j]!r} of pairwise)")

@@ -1,4 +1,4 @@
-"""The dask.distributed backend of :func:`divergences.pairwise`.
+"""The dask.distributed backend of :func:`divergences.pairwise` (:class:`ClusterBackend`).
 
 Imported only when ``client=`` is given, so that ``import divergences`` never
 imports dask.
@@ -22,7 +22,10 @@ imports dask.
 
 import uuid
 
-__all__ = ["run_on_cluster", "connect", "local_cluster"]
+from .backends import Backend
+from .tasks import TASKS_PER_SLOT, compute_tile, name_pair
+
+__all__ = ["ClusterBackend", "connect", "local_cluster"]
 
 _BROADCAST_BYTES = 256 * 2**20
 _MAX_ATTEMPTS = 4
@@ -124,18 +127,33 @@ class _Scattered:
         self.client.cancel(self.futures)
 
 
-def run_on_cluster(client, kind, options, root, rows, cols, same, plan, target, sink, labels):
-    """Compute the tiles of ``plan(slots, target)`` on a dask cluster; returns details.
+class ClusterBackend(Backend):
+    """The tiles as tasks of a dask cluster: a Client, a scheduler address or ``"local"``.
 
-    At most four tasks per worker thread are in flight; each finished tile is
-    handed to ``sink`` and replaced by the next, so that neither this process
-    nor the scheduler ever holds the whole plan (10^5 tasks for 10^4 sets).
+    One task costs the scheduler about a millisecond, hence the 0.1 s target.
     """
+
+    task_seconds = 0.1
+
+    def __init__(self, client):
+        self.client = client
+
+    def run(self, work, plan, sink):
+        """Compute the tiles of ``plan(slots, target)`` on the cluster; returns details.
+
+        At most four tasks per worker thread are in flight; each finished tile
+        is handed to ``sink`` and replaced by the next, so that neither this
+        process nor the scheduler ever holds the whole plan (10^5 tasks for
+        10^4 sets).
+        """
+        return _run(self.client, work, plan, self.task_seconds, sink)
+
+
+def _run(client, work, plan, target, sink):
     from concurrent.futures import CancelledError
 
-    from ._pairwise_tasks import compute_tile
-    from .pairwise import _name_pair
-
+    kind, options, root, labels = work.kind, work.options, work.root, work.labels
+    rows, cols, same = work.rows, work.cols, work.same
     distributed = _import_distributed()
     client, close = connect(client)
     try:
@@ -171,7 +189,7 @@ def run_on_cluster(client, kind, options, root, rows, cols, same, plan, target, 
             return future
 
         def next_tiles():
-            while len(running) < 4 * slots:
+            while len(running) < TASKS_PER_SLOT * slots:
                 tile = next(tiles, None)
                 if tile is None:
                     return
@@ -193,7 +211,7 @@ def run_on_cluster(client, kind, options, root, rows, cols, same, plan, target, 
             error = future.exception() if future.status == "error" else None
             if error is not None and not isinstance(error, distributed.KilledWorker):
                 cancel_all()
-                _name_pair(error, labels, getattr(error, "pair", next(tile.pairs())))
+                name_pair(error, labels, getattr(error, "pair", next(tile.pairs())))
                 raise error
             if tries >= _MAX_ATTEMPTS or error is not None:
                 cancel_all()
