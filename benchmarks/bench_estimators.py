@@ -19,12 +19,16 @@ a banana-shaped pair). Per cell it prints
 * ``cover`` -- the share of seeds whose 95% interval contains the truth: the
   result's ``ci`` where it has one, else value +- 1.96 stderr. Bias that the
   stderr does not include shows up here;
+* ``flagged`` -- the share of seeds whose result failed the estimator's own
+  check (``details["reliable"] is False``: the k-NN KL's subsample trend); its
+  ``ci`` is then the divergence's whole range;
 * ``time`` -- mean wall seconds per estimate.
 
 Estimators: the library's default on two sample sets (``auto``: for KL the
 corrected k-NN variant), the fixed (Wang--Kulkarni--Verdu) and adaptive k-NN
 variants (KL), the classifier estimator, the default on samples of P against
-the density of Q, and universal-divergence's k-NN ``estimate`` (when
+the density of Q (and, for KL, with the Kozachenko--Leonenko entropy of the
+"fixed" variant) and on P's density against Q's samples, and universal-divergence's k-NN ``estimate`` (when
 installed: ``pip install universal-divergence``) on the same draws.
 
 Benchmarks are not tests; the tolerances the test-suite asserts on a few cells
@@ -61,14 +65,22 @@ def _interval(result):
     return value - Z95 * se, value + Z95 * se
 
 
-def _library(kind, *, random=False, against_density=False, **options):
-    """The library's estimator of ``kind``; ``random``: it draws (pass the seed's rng)."""
+def _library(kind, *, random=False, against_density=False, density_first=False, **options):
+    """The library's estimator of ``kind``; ``random``: it draws (pass the seed's rng).
+
+    ``against_density``: P's samples against Q's density; ``density_first``:
+    P's density against Q's samples.
+    """
     function = dv.kl_divergence if kind == "kl" else dv.js_divergence
 
     def estimate(x, y, pair, rng):
         extra = {"rng": rng} if random else {}
-        result = function(x, pair.q if against_density else y, **extra, **options)
-        return float(result), float(result.stderr), _interval(result)
+        if density_first:
+            result = function(pair.p, y, **extra, **options)
+        else:
+            result = function(x, pair.q if against_density else y, **extra, **options)
+        flagged = result.details.get("reliable") is False
+        return float(result), float(result.stderr), _interval(result), flagged
 
     return estimate
 
@@ -76,7 +88,7 @@ def _library(kind, *, random=False, against_density=False, **options):
 def _universal_divergence(x, y, pair, rng):
     from universal_divergence import estimate
 
-    return float(estimate(x, y, k=1)), math.nan, None
+    return float(estimate(x, y, k=1)), math.nan, None, False
 
 
 def estimators(kind, with_peers):
@@ -86,6 +98,10 @@ def estimators(kind, with_peers):
         table["dv kl knn adaptive"] = _library(kind, method="knn", variant="adaptive")
     table[f"dv {kind} classifier"] = _library(kind, method="classifier", random=True)
     table[f"dv {kind} samples vs density"] = _library(kind, against_density=True)
+    if kind == "kl":
+        table["dv kl density vs samples"] = _library(kind, random=True, density_first=True)
+        table["dv kl samples vs density, fixed (KL entropy)"] = _library(
+            kind, against_density=True, variant="fixed")
     if kind == "kl" and with_peers:
         try:
             import universal_divergence  # noqa: F401
@@ -107,12 +123,13 @@ def run_cell(pair, truth, n, seeds, table, rng_root):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
-                    value, se, interval = estimate(x, y, pair, np.random.default_rng(seed))
+                    value, se, interval, flagged = estimate(x, y, pair,
+                                                            np.random.default_rng(seed))
                 except Exception as exc:  # a failed estimate is a row, not a crash
-                    value, se, interval = math.nan, math.nan, None
+                    value, se, interval, flagged = math.nan, math.nan, None, False
                     print(f"  {name} failed on {pair.description}, n={n}: {exc}", file=sys.stderr)
             covered = math.nan if interval is None else float(interval[0] <= truth <= interval[1])
-            rows[name].append((value, se, covered, time.perf_counter() - start))
+            rows[name].append((value, se, covered, time.perf_counter() - start, flagged))
     return rows
 
 
@@ -140,6 +157,7 @@ def summarise(records, truth):
         "se": _mean_finite([r[1] for r in records]),
         "cover": float(np.mean([r[2] for r in records])),  # NaN: no interval reported
         "time": float(np.mean([r[3] for r in records])),
+        "flagged": float(np.mean([r[4] for r in records])),
         "failed": int(values.size - finite.size),
     }
 
@@ -172,7 +190,7 @@ def main(argv=None):
             words = args.estimators.split(",")
             table = {name: f for name, f in table.items() if any(w in name for w in words)}
         header = ["pair", "d", "n", "estimator", "truth", "bias (± mc)", "sd", "rmse", "se",
-                  "cover", "time"]
+                  "cover", "flagged", "time"]
         lines = []
         for dim in dims:
             for pair in calibration_pairs(dim):
@@ -186,14 +204,15 @@ def main(argv=None):
                         stats = summarise(records, truth)
                         if stats is None:
                             lines.append([label, dim, n, name, f"{truth:.4f}", "failed",
-                                          "", "", "", "", ""])
+                                          "", "", "", "", "", ""])
                             continue
                         summary.setdefault((kind, name), []).append(stats)
                         lines.append([
                             label, dim, n, name, f"{truth:.4f}",
                             f"{stats['bias']:+.4f} ± {stats['bias_error']:.4f}",
                             f"{stats['sd']:.4f}", f"{stats['rmse']:.4f}", f"{stats['se']:.4f}",
-                            _percent(stats["cover"]), f"{stats['time']:.3f} s",
+                            _percent(stats["cover"]), _percent(stats["flagged"]),
+                            f"{stats['time']:.3f} s",
                         ])
                     print(f"  done: {kind} {label} d={dim} n={n}", file=sys.stderr)
         print(f"## {kind.upper()}\n")
@@ -207,9 +226,10 @@ def main(argv=None):
                      f"{np.mean([abs(c['bias']) for c in cells]):.4f}",
                      f"{max(abs(c['bias']) for c in cells):.4f}",
                      _percent(np.mean([c["cover"] for c in cells])),
-                     _percent(min(c["cover"] for c in cells))])
+                     _percent(min(c["cover"] for c in cells)),
+                     _percent(np.mean([c["flagged"] for c in cells]))])
     print(markdown_table(["kind", "estimator", "cells", "mean |bias|", "max |bias|",
-                          "mean cover", "min cover"], rows))
+                          "mean cover", "min cover", "mean flagged"], rows))
 
 
 if __name__ == "__main__":

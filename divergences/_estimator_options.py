@@ -6,7 +6,7 @@ functions, which a test keeps equal.
 """
 
 from ._logistic import FEATURES
-from ._options import Anything, Choice, Integer, Option, Real, Seed, Workers
+from ._options import Anything, Boolean, Choice, Integer, Option, Real, Seed, Workers
 from ._ties import TIE_RULES
 from .knn_estimators import DEFAULT_K, KL_VARIANTS
 
@@ -25,8 +25,12 @@ KNN_OPTIONS = (
 )
 
 KL_KNN_OPTIONS = KNN_OPTIONS[:1] + (
-    Option("variant", Choice(*KL_VARIANTS), None, "two sample sets only; default 'corrected'"),
-) + KNN_OPTIONS[1:]
+    Option("variant", Choice(*KL_VARIANTS), None,
+           "default 'corrected'; 'adaptive' for two sample sets only"),
+) + KNN_OPTIONS[1:4] + (
+    Option("diagnose", Boolean(), True,
+           "two sample sets: check that the estimate has converged (subsample trend)"),
+) + KNN_OPTIONS[4:]
 
 MONTE_CARLO_OPTIONS = (
     Option("n_samples", Integer(), 100_000, "draws from P (and from M for JS)"),

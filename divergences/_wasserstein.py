@@ -6,7 +6,7 @@ from ._options import (REQUIRED, Anything, Boolean, Choice, Integer, Option, Ord
 from ._validation import check_order, check_positive, check_same_dim
 from .exceptions import MethodError
 from .measures import as_measure
-from .ot import critic, exact, gaussian, one_d, sinkhorn, sliced
+from .ot import cost_matrix, critic, exact, gaussian, grid, one_d, sinkhorn, sliced
 
 __all__ = ["wasserstein", "sinkhorn_divergence", "WASSERSTEIN_METHODS", "SINKHORN_METHODS"]
 
@@ -86,6 +86,48 @@ WASSERSTEIN_METHODS = (
 )
 
 
+def _grid_flow_applies(p, q, options):
+    return (grid.on_same_grid(p, q) and options.get("metric") == "cityblock"
+            and options.get("order") == 1.0)
+
+
+_GRID_METRIC = Option("metric", Choice("euclidean", "sqeuclidean", "cityblock"), "euclidean",
+                      "the ground metric between the grid's cells")
+_GRID_SOLVERS = {"exact": grid.solve_exact, "sinkhorn": grid.solve_sinkhorn}
+
+#: The methods of :func:`wasserstein` between two histograms on the same grid
+#: (``Histogram.from_grid``): the grid flow first for W1 with the L1 metric,
+#: then the table above with "exact" and "sinkhorn" using the grid where they can.
+GRID_METHODS = (
+    Method("exact", _grid_flow_applies, grid.solve_exact,
+           "two histograms on the same grid, metric='cityblock' and order=1",
+           options=(*next(m for m in WASSERSTEIN_METHODS if m.name == "exact").options,
+                    _GRID_METRIC)),
+    *(
+        Method(m.name, m.applies, _GRID_SOLVERS[m.name], m.requires, m.auto,
+               options=(*m.options, _GRID_METRIC)) if m.name in _GRID_SOLVERS else m
+        for m in WASSERSTEIN_METHODS
+    ),
+)
+
+_COST = Option("cost", Anything("array (n, m), >= 0, +inf forbids a pair"), REQUIRED,
+               "the cost matrix between the atoms of p and q")
+_COST_EPS = Option("eps", Real(), REQUIRED, "the entropic regularisation in the units of cost=M "
+                   "(POT's reg)")
+
+#: The methods of :func:`wasserstein` with a given cost matrix (``cost=M``).
+COST_MATRIX_METHODS = (
+    Method("exact", cost_matrix.applies, cost_matrix.solve_exact,
+           "two discrete measures (histograms or sample sets) and cost=M",
+           options=(_COST, _order(1.0), _RETURN_PLAN, _MAX_MEMORY,
+                    Option("max_iter", Integer(), None, "of the network simplex"))),
+    Method("sinkhorn", cost_matrix.applies, cost_matrix.solve_sinkhorn,
+           "two discrete measures (histograms or sample sets) and cost=M", auto=False,
+           options=(_COST, _COST_EPS, _order(1.0), *_SINKHORN_ITERATION, _RETURN_PLAN,
+                    _MAX_MEMORY, _PROGRESS)),
+)
+
+
 #: The methods of :func:`sinkhorn_divergence`: one, so that ``method="auto"`` and
 #: ``method="sinkhorn"`` are accepted like every divergence's (``dv.divergence``,
 #: ``pairwise`` and the command line pass ``method=`` to every kind).
@@ -105,6 +147,16 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
         The ground distance is Euclidean.
     order : float, optional
         The order ``p >= 1`` (default 1).
+    cost : array_like, shape (n, m), optional
+        A cost matrix in place of the ground distance (POT's ``M``): ``cost[i,
+        j]`` is the cost of moving a unit of mass from atom ``i`` of ``p`` to
+        atom ``j`` of ``q`` (histogram bins, with or without support, or
+        weighted samples, in their order); ``+inf`` forbids a pair. With it
+        ``order`` must be 1 and no root is taken: ``"exact"`` (the default;
+        POT's network simplex, certified) gives ``value = cost = <pi, M>``;
+        ``"sinkhorn"`` (``eps`` in the units of ``M``, POT's ``reg``) gives
+        ``value = <pi, M>`` for the entropic plan and ``cost = OT_eps``. See
+        :mod:`divergences.ot.cost_matrix`.
     method : str, optional
         ``"auto"`` (default) picks the first that applies, in this order:
 
@@ -113,6 +165,10 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
           measures and uniforms, adaptive quadrature for other densities;
           ``inf``, with a ``note``, where the quantiles' tails make W_p
           infinite, e.g. a Cauchy against anything with a mean);
+        * ``"exact"`` with ``metric="cityblock"`` and ``order=1`` -- two
+          histograms on the same grid (``Histogram.from_grid``): W1 with the L1
+          ground metric as a min-cost flow on the grid graph, certified, O(N)
+          memory (see :mod:`divergences.ot.grid`);
         * ``"exact"`` -- two point clouds, certified optimal: an epsilon-scaling
           auction computing costs on the fly (O(n) memory) for uniform clouds
           of equal size, POT's network simplex otherwise; options
@@ -126,7 +182,9 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
           memory; options ``eps`` (required, in cost units ``|x - y|^order``),
           ``tol`` (L1 marginal error, 1e-6), ``max_iter``, ``eps_scaling``,
           ``return_plan``, ``max_memory``, ``progress`` (a bar of the
-          iterations). ``value`` is ``<pi, C>^(1/order)``
+          iterations); on two histograms on the same grid with the squared
+          Euclidean cost (``order=2``) a separable (convolutional) log-domain
+          Sinkhorn, O(N) memory. ``value`` is ``<pi, C>^(1/order)``
           for the entropic plan ``pi`` (-> W_p as eps -> 0), ``cost`` the
           regularised objective ``OT_eps``;
         * ``"sliced"`` -- sliced W_p, ``(mean over random directions of
@@ -153,9 +211,16 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
     (5.0, 'exact')
     >>> float(dv.wasserstein(dv.Gaussian(0.0, 1.0), dv.Gaussian(2.0, 1.0), order=2))
     2.0
+    >>> float(dv.wasserstein(dv.Histogram([0.5, 0.5]), dv.Histogram([0.5, 0.5]),
+    ...                      cost=[[0.0, 1.0], [1.0, 0.0]]))    # POT's ot.emd2 example
+    0.0
     """
     p = as_measure(p, "p")
     q = as_measure(q, "q")
+    if options.get("cost") is not None:
+        options = {"order": check_order(order), **options}
+        chosen = resolve_method(COST_MATRIX_METHODS, method, p, q, options, "wasserstein")
+        return run_method(chosen, p, q, options, "wasserstein")
     check_same_dim(p, q)
     if p.dim is None or q.dim is None:
         raise MethodError(
@@ -163,7 +228,8 @@ def wasserstein(p, q, /, *, order=1, method="auto", **options):
             "none; give support= to dv.Histogram."
         )
     options = {"order": check_order(order), **options}
-    chosen = resolve_method(WASSERSTEIN_METHODS, method, p, q, options, "wasserstein")
+    table = GRID_METHODS if grid.on_same_grid(p, q) else WASSERSTEIN_METHODS
+    chosen = resolve_method(table, method, p, q, options, "wasserstein")
     return run_method(chosen, p, q, options, "wasserstein")
 
 

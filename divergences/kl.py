@@ -158,9 +158,10 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           support points), two Gaussians (closed form), two uniform boxes, a
           uniform and a Gaussian, or a histogram and a density (infinite);
         * ``"knn"`` -- two sample sets: the k-nearest-neighbour estimator of
-          Wang, Kulkarni and Verdu (2009); a sample set and a density: a
-          Kozachenko--Leonenko entropy plus a Monte Carlo cross-entropy (or,
-          with P the density, draws from P and a k-NN estimate of ``log q``);
+          Wang, Kulkarni and Verdu (2009), shape-corrected by default; a
+          sample set and a density: a k-NN entropy plus a Monte Carlo
+          cross-entropy (or, with P the density, draws from P and a k-NN
+          estimate of ``log q``), shape-corrected the same way by default;
         * ``"quadrature"`` -- two 1-D densities with quantile functions;
         * ``"monte-carlo"`` -- two densities in any dimension;
         * ``"classifier"`` (by name only) -- sample sets or densities (drawn
@@ -173,13 +174,18 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
         Options of the chosen method; an option the method does not take is
         an error, never silently ignored.
 
-        * ``"knn"``: ``k`` (default 3), ``variant`` (two sample sets only:
-          ``"corrected"``, default -- each ball's mass corrected for the
-          density's shape after a marginal Gaussianization, which removes most
-          of the bias of the others in dimension >= 2; ``"fixed"``, the
-          Wang--Kulkarni--Verdu estimator; or ``"adaptive"``, its bias-reduced
-          form with per-point neighbour counts; see
-          :func:`divergences.knn_estimators.kl_knn`), ``ties`` (how exact duplicates are
+        * ``"knn"``: ``k`` (default 3), ``variant`` (``"corrected"``, default
+          -- each ball's mass corrected for the density's shape after a
+          marginal Gaussianization, which removes most of the bias of the
+          others in dimension >= 2; ``"fixed"``, the Wang--Kulkarni--Verdu
+          estimator (Kozachenko--Leonenko against a density); or, two sample
+          sets only, ``"adaptive"``, its bias-reduced form with per-point
+          neighbour counts; see :func:`divergences.knn_estimators.kl_knn`),
+          ``diagnose`` (two sample sets: check that the estimate has
+          converged, by its trend over nested subsamples, default True; where
+          it has not, an ``EstimatorWarning``, ``details["reliable"] = False``
+          and ``ci`` the whole range; see
+          :func:`divergences.knn_estimators.subsample_trend`), ``ties`` (how exact duplicates are
           handled: ``"auto"``, default, picks by the data -- the plug-in
           estimate of the discrete law for lattice data with few distinct
           points, dithering within the rounding resolution for rounded data,

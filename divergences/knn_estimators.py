@@ -18,12 +18,13 @@ read them as the scale of the sampling noise, not as a confidence interval.
 """
 
 import math
+import warnings
 
 import numpy as np
 
 from . import _ties
 from ._constants import LOG2
-from .exceptions import InvalidMeasureError
+from .exceptions import EstimatorWarning, InvalidMeasureError
 from .measures import unweighted_points
 from .neighbors import (
     build_tree,
@@ -33,7 +34,7 @@ from .neighbors import (
     safe_scale,
     unit_ball_log_volume,
 )
-from ._knn_shape import log_ball_mass_ratios, marginal_gaussianization
+from ._knn_shape import SPREAD_LIMIT, log_ball_mass_ratios, marginal_gaussianization, shape_spread
 from .results import DivergenceResult
 
 __all__ = [
@@ -64,6 +65,34 @@ KL_VARIANTS = ("corrected", "fixed", "adaptive")
 #: (at d = 5, n = m = 5,000: -0.10, +0.11, -0.17 on the mean-shift, scale and
 #: mixture pairs of divergences.testing, against -0.02, +0.01, +0.01).
 DEFAULT_KL_VARIANT = "corrected"
+
+
+#: The largest |bias| of the default KL variant (two sample sets, k = 3) measured at each
+#: (d, n = m) of the calibration grid, over the pairs of divergences.testing without
+#: heavy tails (mean shift, scale change, mixture, log-normal, banana; 20 seeds a cell;
+#: benchmarks/bench_estimators.py, run of 2026-12-01, README "Bias"). Each is itself
+#: measured with a Monte Carlo error of 0.005 (n = 5,000) to 0.03 (n = 500).
+BIAS_BOUNDS = {
+    (1, 500): 0.049, (1, 5000): 0.017,
+    (2, 500): 0.098, (2, 5000): 0.018,
+    (5, 500): 0.046, (5, 5000): 0.029,
+    (10, 500): 0.081, (10, 5000): 0.030,
+}
+
+
+def bias_bound(d, n):
+    """The measured bias bound that applies at dimension ``d`` and ``n`` points, or ``None``.
+
+    The bound of the grid cell with the smallest measured dimension ``>= d``
+    and the largest measured size ``<= n`` (the bias grows with d and shrinks
+    with n: the nearest cell on the pessimistic side). ``None`` beyond the grid
+    (``d > 10`` or ``n < 500``), where nothing was measured.
+    """
+    dims = sorted({cell[0] for cell in BIAS_BOUNDS if cell[0] >= d})
+    if not dims:
+        return None
+    sizes = sorted(size for dim, size in BIAS_BOUNDS if dim == dims[0] and size <= n)
+    return BIAS_BOUNDS[(dims[0], sizes[-1])] if sizes else None
 
 
 def check_k(k, n, name, *, excludes_self):
@@ -130,6 +159,35 @@ def _deletion_shifts(log_k, log_k1, indices, size, d):
 def _jackknife_variance(leave_one_out):
     size = leave_one_out.shape[0]
     return (size - 1) / size * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2))
+
+
+def _ball_shapes(details, *balls):
+    """Summed ``sign * log C`` over ``balls``, each ``(points, radii, sample, sign)``.
+
+    ``log C`` under the Gaussian fitted to ``sample``
+    (:func:`divergences._knn_shape.log_ball_mass_ratios`); 0 -- no correction --
+    where any ball set is out of the correction's domain (its
+    :func:`~divergences._knn_shape.shape_spread` above
+    :data:`~divergences._knn_shape.SPREAD_LIMIT`, recorded as
+    ``details["shape_spread"]``) or no shape could be fitted.
+    ``details["shape_correction"]`` gets the mean correction or why there is none.
+    """
+    spread = max(shape_spread(radii, sample) for _, radii, sample, _ in balls)
+    if spread > SPREAD_LIMIT:
+        # Balls that span many standard deviations of a thin direction of the fit.
+        details["shape_correction"] = (f"none: the balls span {spread:.3g} nats of the "
+                                       f"fitted shape's anisotropy (limit {SPREAD_LIMIT:g})")
+        details["shape_spread"] = spread
+        return 0.0
+    shape = sum(sign * log_ball_mass_ratios(points, radii, sample)
+                for points, radii, sample, sign in balls)
+    if not np.isfinite(shape).all():
+        # A degenerate fit (a handful of nearly collinear points): no shape to
+        # correct for; the estimate is then the fixed one, and says so.
+        details["shape_correction"] = "none: no Gaussian shape could be fitted"
+        return 0.0
+    details["shape_correction"] = float(np.mean(shape))
+    return shape
 
 
 def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
@@ -208,14 +266,7 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     if variant == "fixed":
         terms = fixed_terms
     elif variant == "corrected":
-        shape = log_ball_mass_ratios(x, nu, y) - log_ball_mass_ratios(x, rho, x)
-        if not np.isfinite(shape).all():
-            # A degenerate fit (a handful of nearly collinear points): no shape to
-            # correct for; the estimate is then the fixed one, and says so.
-            shape = np.zeros(n)
-            details["shape_correction"] = "none: no Gaussian shape could be fitted"
-        else:
-            details["shape_correction"] = float(np.mean(shape))
+        shape = _ball_shapes(details, (x, nu, y, 1.0), (x, rho, x, -1.0))
         terms = fixed_terms + shape
         offset = float(digamma(m + 1) - digamma(n))
     else:
@@ -239,6 +290,80 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     else:
         details["stderr"] = "spread of the per-point terms (no (k+1)-th neighbour)"
     return mean + offset, stderr, details
+
+
+#: Seed of the split into halves and quarters behind :func:`subsample_trend`, so that
+#: the diagnostic, like the estimate, is a function of the data alone.
+TREND_SEED = 20261201
+
+#: :func:`subsample_trend` flags an estimate that moved monotonically by more than
+#: this many of its standard errors from n/4 to n points.
+TREND_LIMIT = 2.0
+
+
+def subsample_trend(x, y, value, stderr, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT,
+                    workers=None):
+    """Does the k-NN KL estimate still move with the sample size? A check of convergence.
+
+    The estimate ``value`` (on all of ``x`` and ``y``) is set beside the mean
+    estimate over two disjoint halves and over four disjoint quarters of both
+    samples (one random split, seeded by :data:`TREND_SEED`). A k-NN
+    estimator's bias shrinks with n; one that has converged does not move
+    between n/4, n/2 and n beyond its noise (the averages over the parts share
+    the data with ``value``, so their differences are well below its
+    ``stderr``: on the benign cells of the calibration grid about 0.6 stderr for
+    one doubling). If the bias decays like ``n^-a`` with ``a <= 1`` (the k-NN
+    rates), the bias left at n is at least the last move, ``value - mean(halves)``.
+
+    The check fires when both moves have the same sign and together exceed
+    :data:`TREND_LIMIT` standard errors. It catches estimates that are far from
+    converged (heavy tails against light ones, where the estimate grows like
+    ``log n`` towards a truth out of reach; few points in many dimensions); it
+    cannot see a bias that does not change between n/4 and n.
+
+    Costs about one more estimate (two at n/2, four at n/4).
+
+    Returns
+    -------
+    dict or None
+        ``{"sizes", "estimates", "moved", "fired"}``: the three sample sizes of
+        P, the three estimates, the move from n/4 to n in standard errors, and
+        the verdict; ``None`` where the parts are too small for ``k`` or hold
+        duplicates that leave too few neighbours.
+    """
+    n, m = x.shape[0], y.shape[0]
+    if stderr is None or not stderr > 0 or n // 4 <= k + 1 or m // 4 <= k:
+        return None
+    generator = np.random.default_rng(TREND_SEED)
+    order_x, order_y = generator.permutation(n), generator.permutation(m)
+    means = []
+    try:
+        for parts in (4, 2):
+            means.append(float(np.mean([
+                kl_knn(np.ascontiguousarray(x[order_x[i::parts]]),
+                       np.ascontiguousarray(y[order_y[i::parts]]), k=k, variant=variant,
+                       workers=workers)[0]
+                for i in range(parts)])))
+    except InvalidMeasureError:  # duplicates within a part leave too few neighbours
+        return None
+    first, last = means[1] - means[0], value - means[1]
+    moved = (value - means[0]) / stderr
+    return {
+        "sizes": (n // 4, n // 2, n),
+        "estimates": (means[0], means[1], float(value)),
+        "moved": float(moved),
+        "fired": bool(first * last > 0 and abs(moved) > TREND_LIMIT),
+    }
+
+
+def _trend_warning(trend):
+    """The note and warning of a fired :func:`subsample_trend`."""
+    quarter, half, full = trend["estimates"]
+    sizes = trend["sizes"]
+    return (f"the estimate has not converged: it moved from {quarter:.4g} (n = {sizes[0]}) to "
+            f"{half:.4g} (n = {sizes[1]}) to {full:.4g} (n = {sizes[2]}), "
+            f"{abs(trend['moved']):.3g} standard errors, so its bias is at least "
+            f"{abs(full - half):.3g}; the interval is the divergence's whole range")
 
 
 def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
@@ -450,12 +575,26 @@ def kozachenko_leonenko_entropy(x, *, k=DEFAULT_K, workers=None):
 _NOT_ABS_CONT = "P is not absolutely continuous with respect to Q"
 
 
-def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
+def kl_samples_density(x, q, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     """KL(P||Q) from samples ``x ~ P`` and a density ``q``: cross-entropy minus entropy.
 
     ``KL = -E_P log q - H(P)``: the cross-entropy is the sample mean of
-    ``-log q(x_i)`` and ``H(P)`` the Kozachenko--Leonenko estimate, combined
-    point by point (their errors are correlated) for the standard error.
+    ``-log q(x_i)``, and ``H(P)`` a k-NN entropy estimate, combined point by
+    point (their errors are correlated) for the standard error. ``"fixed"``
+    takes the Kozachenko--Leonenko entropy (:func:`kozachenko_leonenko_entropy`),
+    which reads ``log p(x_i)`` off the k-th neighbour ball as if ``p`` were flat
+    across it. ``"corrected"`` (the default) makes the same two steps as
+    :func:`kl_knn`'s: it maps ``x`` by one increasing function per coordinate
+    that makes its marginals look normal, ``z = T(x)``, and reads
+
+        log p(x_i) = log p_T(z_i) + log|J_T(x_i)|,
+        log p_T(z_i) = psi(k) - psi(n) - log V_d - d log rho_k(i) - log C(i),
+
+    with ``rho_k`` the k-th neighbour distance among the mapped points and
+    ``C(i)`` the ratio of the ball's mean density to the density at its centre
+    under a Gaussian fitted to them
+    (:func:`divergences._knn_shape.log_ball_mass_ratios`; none where the balls
+    are out of the correction's domain, :data:`divergences._knn_shape.SPREAD_LIMIT`).
 
     Returns
     -------
@@ -467,22 +606,30 @@ def kl_samples_density(x, q, *, k=DEFAULT_K, workers=None):
     log_q = np.asarray(q.logpdf(x), dtype=np.float64)
     details = {
         "k": k,
-        "entropy": "kozachenko-leonenko",
+        "variant": variant,
+        "entropy": "kozachenko-leonenko" if variant == "fixed" else
+                   "k-NN, marginally Gaussianized, ball masses shape-corrected",
         "cross_entropy": "sample mean of -log q",
         "ties": "none",
     }
     if np.any(np.isneginf(log_q)):
         outside = int(np.count_nonzero(np.isneginf(log_q)))
         return math.inf, 0.0, details, f"{_NOT_ABS_CONT} ({outside} sample points where q = 0)"
+    log_jac = shape = 0.0
+    if variant == "corrected":
+        x, _, log_jac = marginal_gaussianization(x, x[:0], log_jacobian=True)
     tree = build_tree(x, workers=workers)
     rho = kth_neighbor_distance(tree, x, k, name="p", workers=workers, order=tree.indices)
-    terms = -(d * np.log(rho) + log_q)
+    if variant == "corrected":
+        shape = _ball_shapes(details, (x, rho, x, -1.0))
+    terms = log_jac - d * np.log(rho) + shape - log_q
     mean, stderr = _mean_and_stderr(terms)
     value = mean - (digamma(n) - digamma(k) + unit_ball_log_volume(d))
     return float(value), stderr, details, ""
 
 
-def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=None):
+def kl_density_samples(p, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, n_samples=None,
+                       rng=None, workers=None):
     """KL(P||Q) from a density ``p`` and samples ``y ~ Q``.
 
     ``KL = E_P log p - E_P log q``: both expectations over ``n_samples`` draws
@@ -493,7 +640,12 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
     ``Beta(k, m - k + 1)``, of mean log ``psi(k) - psi(m + 1)``).
 
     The standard error adds the spread of the per-draw terms and the
-    delete-one jackknife over ``y`` (see :func:`kl_knn`).
+    delete-one jackknife over ``y`` (see :func:`kl_knn`). That is ``"fixed"``;
+    ``"corrected"`` (the default) maps the draws and ``y`` by one increasing
+    function per coordinate that makes their pooled marginals look normal,
+    estimates ``log q`` there with each ball's mass corrected for the shape of a
+    Gaussian fitted to the mapped ``y`` (as :func:`kl_knn` does), and adds the
+    log Jacobian of the map at each draw (see :func:`kl_samples_density`).
 
     Returns
     -------
@@ -507,11 +659,25 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
     n_draws = m if n_samples is None else n_samples
     x = np.ascontiguousarray(p.sample(n_draws, rng=as_rng(rng)), dtype=np.float64)
     log_p = np.asarray(p.logpdf(x), dtype=np.float64)
+    details = {
+        "k": k,
+        "variant": variant,
+        "n_samples": n_draws,
+        "log_q": "k-nearest-neighbour density estimate on q's samples" + (
+            "" if variant == "fixed" else ", marginally Gaussianized, ball masses shape-corrected"),
+        "ties": "none",
+    }
+    log_jac = shape = 0.0
+    if variant == "corrected":
+        y, x, log_jac = marginal_gaussianization(y, x, log_jacobian=True)
+        log_jac = log_jac[m:]
     # Draws from P never coincide with y in exact arithmetic; the tie rule covers rounding.
     nu, nu_next, index = _neighbors_for_jackknife(build_tree(y, workers=workers), x, k, m, "q",
                                                 workers)
+    if variant == "corrected":
+        shape = _ball_shapes(details, (x, nu, y, 1.0))
     log_nu = np.log(nu)
-    terms = log_p + d * log_nu
+    terms = log_p + d * log_nu + shape - log_jac
     mean, stderr = _mean_and_stderr(terms)
     if nu_next is not None:
         # Draws and y are independent: add the delete-one jackknife variance over y
@@ -519,12 +685,6 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, n_samples=None, rng=None, workers=N
         loo_y = _deletion_shifts(log_nu, np.log(nu_next), index, m, d) / n_draws
         stderr = math.sqrt(stderr**2 + _jackknife_variance(loo_y))
     value = mean - (digamma(k) - digamma(m + 1) - unit_ball_log_volume(d))
-    details = {
-        "k": k,
-        "n_samples": n_draws,
-        "log_q": "k-nearest-neighbour density estimate on q's samples",
-        "ties": "none",
-    }
     return float(value), stderr, details
 
 
@@ -594,7 +754,7 @@ def _check_tie_rule(ties):
 
 
 def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, ties="auto",
-                  workers=None):
+                  diagnose=True, workers=None):
     """The ``"knn"`` method of :func:`divergences.kl_divergence`.
 
     Samples against samples: :func:`kl_knn`; samples against a density:
@@ -602,7 +762,13 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     :func:`kl_density_samples` (the only case that draws, so the only one that
     takes ``n_samples``). ``ties`` picks the tie rule
     (:data:`divergences._ties.TIE_RULES`); ``rng`` seeds the dithering of
-    rounded data (and the draws from a density).
+    rounded data (and the draws from a density). ``diagnose`` (two sample
+    sets): check that the estimate has converged (:func:`subsample_trend`, about
+    one more estimate's time); where it has not, the result warns
+    (:class:`~divergences.exceptions.EstimatorWarning`), says so in ``note``,
+    records ``details["reliable"] = False`` and its ``ci`` is the divergence's
+    whole range. ``details["trend"]`` holds the check (``None`` where the
+    samples are too small for it, or with ``diagnose=False``).
     """
     from ._validation import as_rng, check_choice, check_positive_int
 
@@ -636,21 +802,40 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
             estimate = kl_knn_with_atoms(x, y, plan, k=k, variant=variant, workers=workers)
             if estimate is None:
                 record["atoms"] = "too few unshared points: zero-distance rule on all points"
-        if estimate is None:
+        direct = estimate is None
+        if direct:
             estimate = kl_knn(x, y, k=k, variant=variant, workers=workers)
         value, stderr, details = estimate
         details["ties"] = record
-        return result(value, "kl", stderr, sizes, _constant(details, dropped), note)
-    if variant not in (None, "fixed"):
-        raise TypeError("variant applies only to two sample sets.")
+        notes = [note] if note else []
+        if str(details.get("shape_correction", "")).startswith("none: the balls"):
+            notes.append("the shape correction is out of its domain (balls wider than the "
+                         "fitted shape in some direction): the fixed estimate, with its bias")
+        if direct and variant == "corrected" and "shape_spread" not in details:
+            details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]))
+        if diagnose and direct:
+            trend = subsample_trend(x, y, value, stderr, k=k, variant=variant, workers=workers)
+            details["trend"] = trend
+            if trend is not None and trend["fired"]:
+                details["reliable"] = False
+                notes.append(_trend_warning(trend))
+        for text in notes[1 if note else 0:]:
+            warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+        return result(value, "kl", stderr, sizes, _constant(details, dropped), "; ".join(notes))
     if p.kind == "samples":
+        if variant == "adaptive":
+            raise TypeError("variant='adaptive' applies only to two sample sets.")
         _reject({"n_samples": n_samples}, _NOTHING_DRAWN)
         x = _sample_points(p, "p")
         check_k(k, x.shape[0], "p", excludes_self=True)
         x, record = _untie_one(x, ties, _ties.dither_generator(rng))
-        value, stderr, details, note = kl_samples_density(x, q, k=k, workers=workers)
+        value, stderr, details, note = kl_samples_density(
+            x, q, k=k, variant=DEFAULT_KL_VARIANT if variant is None else variant,
+            workers=workers)
         details["ties"] = record
         return result(value, "kl", stderr, sizes, details, note)
+    if variant == "adaptive":
+        raise TypeError("variant='adaptive' applies only to two sample sets.")
     y = _sample_points(q, "q")
     check_k(k, y.shape[0], "q", excludes_self=False)
     if n_samples is not None:
@@ -658,7 +843,8 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     generator = as_rng(rng)
     y, record = _untie_one(y, ties, _ties.dither_generator(rng))
     value, stderr, details = kl_density_samples(
-        p, y, k=k, n_samples=n_samples, rng=generator, workers=workers
+        p, y, k=k, variant=DEFAULT_KL_VARIANT if variant is None else variant,
+        n_samples=n_samples, rng=generator, workers=workers
     )
     details["ties"] = record
     return result(value, "kl", stderr, sizes, details)

@@ -96,7 +96,12 @@ class DivergenceResult:
         Sinkhorn divergence is >= 0, JS <= log 2 and the JS distance
         <= sqrt(log 2), in the result's unit).
         It is ``(value, value)`` for an exact value and ``None`` where the
-        method gives no standard error. It accounts for sampling noise only:
+        method gives no standard error. Where the estimator records a bound
+        on its bias measured on the calibration grid (``details["bias_bound"]``,
+        in nats: the k-NN KL's default variant) the interval is widened by it on
+        both sides, ``value +- (z stderr + bias_bound)``: if the bias is within
+        the bound, the interval covers at least as often as ``level`` says.
+        Otherwise it accounts for sampling noise only:
         it covers the truth as often as ``level`` says only where the
         estimator's bias is small next to its standard error. That coverage
         is measured, per estimator and pair of laws, by
@@ -115,11 +120,19 @@ class DivergenceResult:
             raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}.")
         from scipy.special import ndtri
 
-        half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
-        low, high = self.value - half, self.value + half
         # S_eps can be negative above order 2; every other divergence here is >= 0.
         floor = -math.inf if self.divergence == "sinkhorn" else 0.0
-        return max(low, floor), min(high, _ceiling(self.divergence, self.unit))
+        ceiling = _ceiling(self.divergence, self.unit)
+        if self.details.get("reliable") is False:
+            return floor, ceiling  # an estimate that failed its own check bounds nothing
+        half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
+        bias = self.details.get("bias_bound")
+        if bias:
+            half += bias / _nats_per_unit(self.unit)
+        low, high = self.value - half, self.value + half
+        # (An estimate far outside the range, e.g. a k-NN KL below 0 by more than z
+        # stderr, gives the range's end point, not an interval that ends below its start.)
+        return min(max(low, floor), ceiling), max(min(high, ceiling), floor)
 
     @property
     def ci(self):
@@ -138,6 +151,15 @@ class DivergenceResult:
         if self.note:
             parts.append(f"note={self.note!r}")
         return f"{type(self).__name__}({self.divergence}: {', '.join(parts)})"
+
+
+def _nats_per_unit(unit):
+    """How many nats one ``unit`` holds (``"nats"``, ``"bits"``, ``"log{base}"``)."""
+    if unit == "bits":
+        return math.log(2.0)
+    if unit.startswith("log"):
+        return math.log(float(unit[3:]))
+    return 1.0
 
 
 def _ceiling(divergence, unit):

@@ -48,9 +48,10 @@ LAYERS = {
     "divergences._threads": HELPERS,
     "divergences._progress": HELPERS,
     "divergences._dispatch": HELPERS,
+    "divergences._options": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
-    "divergences._options": HELPERS,
+    "divergences._grid": HELPERS,
     "divergences.ot": SOLVERS,
     "divergences.neighbors": SOLVERS,
     "divergences.knn_estimators": SOLVERS,
@@ -58,7 +59,7 @@ LAYERS = {
     "divergences.classifier": SOLVERS,
     "divergences._logistic": SOLVERS,
     "divergences.density_estimators": SOLVERS,
-    # The option records of the estimators (they name the k-NN and classifier defaults).
+    # The options of the KL/JS estimators, declared once (they read the estimators' defaults).
     "divergences._estimator_options": SOLVERS,
     # The networks, optimisers and critic penalties shared by ot/critic.py and gan/.
     "divergences._nn": SOLVERS,
@@ -69,10 +70,8 @@ LAYERS = {
     "divergences.datasets": PUBLIC,
     "divergences.testing": PUBLIC,
     "divergences.registry": REGISTRY,
-    "divergences._pairwise_tasks": BY_NAME,
-    "divergences._pairwise_dask": BY_NAME,
     "divergences.two_sample": BY_NAME,
-    "divergences.pairwise": FRONTS,
+    "divergences._pairwise": FRONTS,
     "divergences.gan": FRONTS,
     "divergences": ROOT,
     "divergences.cli": CLI,

@@ -92,6 +92,12 @@ class LengthScale:
         """``value * s^p`` (float or array), overflowing to inf only if the product does."""
         power = self.exponent * self.order
         whole = math.floor(power)
+        if isinstance(value, float) and power == whole:
+            # The common case (orders 1 and 2, a float): exact, without numpy's overhead.
+            try:
+                return math.ldexp(value, whole)
+            except OverflowError:
+                return math.copysign(math.inf, value)
         with np.errstate(over="ignore", under="ignore"):
             scaled = np.ldexp(np.asarray(value, dtype=np.float64) * 2.0 ** (power - whole), whole)
         return float(scaled) if np.ndim(scaled) == 0 else scaled
@@ -105,8 +111,10 @@ class LengthScale:
 
     def to_length(self, value):
         """``value * s``."""
-        with np.errstate(over="ignore", under="ignore"):
-            return float(np.ldexp(float(value), self.exponent))
+        try:
+            return math.ldexp(float(value), self.exponent)
+        except OverflowError:
+            return math.copysign(math.inf, float(value))
 
     def restore(self, result, cost_details=(), value_in_cost_units=False):
         """``result`` of the scaled problem, in the caller's units.

@@ -69,13 +69,10 @@ _SPLIT_MAX = 4
 # a box tree of the columns, beyond it by scanning them all.
 _TREE_MAX_DIM = 3
 _TREE_LEAF_SIZE = 16
-# solver="auto" at order 1 up to _TREE_MAX_DIM dimensions, from _PILOT_FROM points on:
-# the network simplex when the means are _FAR_APART (below), or when a pilot auction on _PILOT_SIZE points of each cloud searches
-# the columns more than _PILOT_MAX_SCANS times per point (see _auto_solver).
-_PILOT_FROM = 1_000
-_PILOT_SIZE = 512
-_PILOT_MAX_SCANS = 21.75
-# ... and without a pilot when the means are this far apart for the clouds' spread.
+# solver="auto" at order 1 up to _TREE_MAX_DIM dimensions, from _SIMPLEX_FROM atoms on:
+# the network simplex when the means are _FAR_APART of the clouds' spread apart
+# (see _auto_solver).
+_SIMPLEX_FROM = 1_000
 _FAR_APART = 0.45
 
 
@@ -100,56 +97,40 @@ def auction_applies(a, b):
 def _auto_solver(x, a, y, b, order, max_memory):
     """``solver="auto"``'s choice, and why when it is not the plain one (else None).
 
-    The auction where it applies, except where a pilot says it would be slower
-    than the network simplex: W_1 in low dimension between clouds whose mass
-    moves in parallel -- clouds apart for their size, or mixtures whose
-    components trade mass. The cost |x - y| is then linear along the transport
-    rays, so many plans are nearly optimal; the auction's bids drag on and its
-    tree search prunes little, while the simplex is unaffected. The pilot, an
-    auction on ``_PILOT_SIZE`` points drawn from each cloud (a fixed seed: the
-    choice is deterministic), counts the bids that had to search the columns;
-    measured on the panel of benchmarks/bench_exact.py (2-D, n = 1,000 and
-    2,000, under load), the auction was faster than POT's ``emd2`` where that
-    count stayed below ``_PILOT_MAX_SCANS`` per point (same law: ~11,
-    covariance changes: 17-21.5) and up to 3x slower above it (mean shifts of
-    0.5 to 10, a mixture: 22-72). Clouds whose means are at least ``_FAR_APART``
-    of their spread apart (a shift of 1 along an axis of N(0, I_2), or of 0.5
-    along the diagonal) need no pilot: the auction was slower on every one,
-    and a pilot there costs as much as a third of the simplex's time at
-    n = 1,000. Order 2 needs no pilot: it is solved on
-    the centred clouds (:func:`_centred`); in dimensions above
-    ``_TREE_MAX_DIM`` the auction scans every column and was 4-8x faster than
-    ``emd2`` on every input of the panel.
+    The auction where it applies, except for W_1 in low dimension between
+    clouds apart for their size: the cost |x - y| is then nearly linear along
+    the parallel transport rays, so many plans are nearly optimal, the bids
+    drag on and the tree search prunes little (2-D, n = 1,000-5,000, means
+    0.5 to 10 apart: 1.3-4x slower than POT's ``emd2``), while the network
+    simplex is unaffected. Apart means ``_separation`` at least
+    ``_FAR_APART``: measured on the panel of ``benchmarks/bench_exact.py
+    --panel`` (under load), the auction was slower than ``emd2`` from a mean
+    shift of 1 along an axis of N(0, I_2) (0.71 of the spread) or 0.5 along
+    the diagonal (0.5), and about as fast at 0.5 along an axis (0.35). A
+    pilot auction on 512 points (its count of column searches told these
+    cases apart) was tried and dropped: it cost more than it saved, and on
+    a mixture and a small shift at n = 5,000 the auction it overruled was
+    the faster. Order 2 needs no rule: it is solved on the centred clouds
+    (:func:`_centred`); above ``_TREE_MAX_DIM`` dimensions the auction scans
+    every column and was 3-16x faster than ``emd2`` on every input of the
+    panel.
     """
     if not auction_applies(a, b):
         return "network_simplex", None
     size = math.lcm(x.shape[0], y.shape[0])
-    if order != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _PILOT_FROM:
+    if order != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _SIMPLEX_FROM:
+        return "auction", None
+    separation = _separation(x, y)
+    if separation < _FAR_APART:
         return "auction", None
     try:
         check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
     except DenseMemoryError:
         return "auction", None  # the simplex would not fit: nothing to choose
-    separation = _separation(x, y)
-    if separation >= _FAR_APART:
-        return "network_simplex", (
-            f"the clouds' means are {separation:.2g} of their spread apart (at least "
-            f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
-            "simplex is faster"
-        )
-    if min(x.shape[0], y.shape[0]) < _PILOT_SIZE:
-        return "auction", None  # too few points of one cloud for the pilot it was measured with
-    rng = np.random.default_rng(0)
-    pilot_x = x[rng.choice(x.shape[0], _PILOT_SIZE, replace=False)]
-    pilot_y = y[rng.choice(y.shape[0], _PILOT_SIZE, replace=False)]
-    check = _solve_auction(pilot_x, pilot_y, order, None)[4]
-    scans = check["n_scans"] / _PILOT_SIZE
-    if scans <= _PILOT_MAX_SCANS:
-        return "auction", None
     return "network_simplex", (
-        f"a pilot auction on {_PILOT_SIZE} points of each cloud searched the columns "
-        f"{scans:.1f} times per point (more than {_PILOT_MAX_SCANS:g}): W_1 between clouds "
-        "whose mass moves in parallel, where the network simplex is faster"
+        f"the clouds' means are {separation:.2g} of their spread apart (at least "
+        f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
+        "simplex is faster than the auction"
     )
 
 
@@ -272,9 +253,8 @@ def solve(
         ``"auto"``: the auction for uniform clouds of equal sizes (or sizes
         n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise
         -- and also for W_1 in up to three dimensions from 1,000 points on
-        when a pilot auction on 512 points of each cloud finds the mass moving
-        in parallel (clouds apart for their size), where the simplex is
-        measured faster; ``details["auto_rule"]`` then says so.
+        when the clouds' means are 0.45 of their spread apart, where the
+        simplex is measured faster; ``details["auto_rule"]`` then says so.
         The auction and ``"network_simplex_online"`` never hold the n-by-m
         cost matrix; ``max_memory`` concerns ``"network_simplex"`` only.
     max_iter : int, optional
@@ -436,7 +416,7 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
 
 
 def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
-    import ot
+    from ._simplex import dense_network_simplex
 
     try:
         check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
@@ -461,17 +441,13 @@ def _solve_simplex(x, a, y, b, order, max_iter, max_memory):
     shift = int(np.frexp(largest)[1]) if largest > 0.0 else 0
     if shift:
         np.ldexp(cost, -shift, out=cost)
-    with warnings.catch_warnings():
-        # Optimality is checked below with a certificate, which warns itself.
-        warnings.simplefilter("ignore", UserWarning)
-        plan, log = ot.emd(a, b, cost, numItermax=max_iter or _MAX_ITER, log=True)
-    f = np.asarray(log["u"], dtype=np.float64)
-    g = np.asarray(log["v"], dtype=np.float64)
+    # Optimality is checked below with a certificate, which warns itself.
+    plan, f, g, solved = dense_network_simplex(a, b, cost, max_iter or _MAX_ITER)
     check, total = _certify_dense(plan, cost, a, b, f, g)
     for key in ("dual_violation", "duality_gap"):
         check[key] = float(np.ldexp(check[key], shift))
     total, f, g = float(np.ldexp(total, shift)), np.ldexp(f, shift), np.ldexp(g, shift)
-    return total, plan, f, g, check, None, log["result_code"] == 1
+    return total, plan, f, g, check, None, solved
 
 
 def _solve_simplex_online(x, a, y, b, order, max_iter):

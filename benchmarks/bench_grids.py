@@ -1,0 +1,220 @@
+"""Cost matrices and images on grids: divergences against POT (and scipy's HiGHS).
+
+Cases, each on the same inputs for every library, in one process:
+
+1. **Digits** (scikit-learn's 8 x 8 images as histograms on the pixel grid),
+   200 random pairs, exact W1 with the Euclidean ground distance:
+   ``dv.wasserstein`` (certified) against a loop over ``ot.emd2`` on the
+   precomputed cost matrix; also ``cost=M`` with the same matrix.
+2. **A given cost matrix**: POT's ``test_dual_variables`` problem (Gaussians on
+   500 and 600 bins, M = |x - y|): ``cost=M`` exact against ``ot.emd2``, and
+   entropic (reg 1) against ``ot.sinkhorn2(method="sinkhorn_log")``.
+3. **Exact W1, L1 ground metric, two images** (smooth random images, some
+   empty pixels): the grid flow against ``ot.emd2`` on the dense cityblock
+   matrix (32 x 32, 64 x 64; equal to 1e-9) and against scipy's HiGHS on the
+   same sparse flow LP (64 x 64); larger sizes ours only (the dense matrix of
+   256 x 256 would be 34 GB).
+4. **Entropic OT, squared Euclidean cost, two images on [0, 1]^2**: the
+   separable Sinkhorn against the dense log-domain solvers (ours on the
+   cells' coordinates at 32 x 32 and 64 x 64, POT's
+   ``sinkhorn2(method="sinkhorn_log")`` on the dense matrix at 32 x 32), and
+   the time per iteration of POT's
+   ``convolutional_barycenter2d`` (the same separable kernel, Solomon et al.
+   2015, in POT's barycenter loop) at the largest size.
+
+Times are the best of the warm calls (Numba compile reported apart, as the
+first call minus a warm one); peak memory per call (RSS rise or tracemalloc,
+the larger). Run: python benchmarks/bench_grids.py [--quick] [--large]
+(--large: 256 x 256 flow and 512 x 512 Sinkhorn).
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import divergences as dv  # noqa: E402
+from _harness import fmt_bytes, fmt_seconds, machine_line, markdown_table, measure  # noqa: E402
+
+
+def images(n, seed, shape=None):
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    shape = shape or (n, n)
+    out = []
+    for _ in range(2):
+        x = gaussian_filter(rng.random(shape), n / 16) ** 4
+        x[rng.random(shape) < 0.1] = 0.0
+        out.append(x / x.sum())
+    return out
+
+
+def row(case, ours, peer, peer_name, agree):
+    ratio = f"{ours.warm / peer.warm:.2f}x" if peer is not None else "--"
+    return [case, fmt_seconds(ours.warm), fmt_seconds(ours.compile), fmt_bytes(ours.peak),
+            peer_name, fmt_seconds(peer.warm) if peer else "--",
+            fmt_bytes(peer.peak) if peer else "--", ratio, agree]
+
+
+def digits_case(repeat):
+    import ot
+    from scipy.spatial.distance import cdist
+    from sklearn.datasets import load_digits
+
+    X = load_digits().images
+    pairs = np.random.default_rng(0).integers(0, len(X), size=(200, 2))
+    grid = np.stack(np.meshgrid(np.arange(8.0), np.arange(8.0), indexing="ij"), -1).reshape(-1, 2)
+    M = cdist(grid, grid)
+    hist = [x.ravel() / x.sum() for x in X]
+
+    def ours():
+        return [dv.wasserstein(dv.Histogram(hist[i], support=grid),
+                               dv.Histogram(hist[j], support=grid)).value for i, j in pairs]
+
+    def ours_cost():
+        return [dv.wasserstein(dv.Histogram(hist[i]), dv.Histogram(hist[j]), cost=M).value
+                for i, j in pairs]
+
+    def pot():
+        return [ot.emd2(hist[i], hist[j], M) for i, j in pairs]
+
+    t_ours, t_cost, t_pot = (measure(f, repeat=repeat) for f in (ours, ours_cost, pot))
+    gap = max(np.max(np.abs(np.array(t_ours.result) - t_pot.result)),
+              np.max(np.abs(np.array(t_cost.result) - t_pot.result)))
+    return [row("digits, 200 pairs, W1 (support=grid)", t_ours, t_pot, "ot.emd2 loop", f"{gap:.1e}"),
+            row("digits, 200 pairs, cost=M", t_cost, t_pot, "ot.emd2 loop", f"{gap:.1e}")]
+
+
+def cost_matrix_case(repeat):
+    import ot
+    from ot.datasets import make_1D_gauss as gauss
+
+    n, m = 500, 600
+    a, b = gauss(n, m=300, s=5), gauss(m, m=400, s=10)
+    M = np.abs(np.arange(n, dtype=float)[:, None] - np.arange(m, dtype=float)[None, :])
+    P, Q = dv.Histogram(a), dv.Histogram(b)
+    exact = measure(lambda: dv.wasserstein(P, Q, cost=M).value, repeat=repeat)
+    pot = measure(lambda: ot.emd2(a, b, M, numItermax=10**7), repeat=repeat)
+    reg = 1.0
+    entropic = measure(lambda: dv.wasserstein(P, Q, cost=M, method="sinkhorn", eps=reg,
+                                              tol=1e-9).value, repeat=repeat)
+    pot_sk = measure(lambda: float(ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log",
+                                                stopThr=1e-9, numItermax=100000)), repeat=repeat)
+    return [row("cost=M 500x600 exact", exact, pot, "ot.emd2", f"{abs(exact.result - pot.result):.1e}"),
+            row("cost=M 500x600 sinkhorn reg=1", entropic, pot_sk, "ot.sinkhorn2 (log)",
+                f"{abs(entropic.result - pot_sk.result):.1e}")]
+
+
+def flow_case(sizes, repeat):
+    import ot
+    from scipy.optimize import linprog
+    from scipy.spatial.distance import cdist
+
+    from divergences.ot.grid import grid_edges
+
+    rows = []
+    for n in sizes:
+        a, b = images(n, seed=n)
+        P = dv.Histogram.from_grid(a, spacing=1.0 / n)
+        Q = dv.Histogram.from_grid(b, spacing=1.0 / n)
+        ours = measure(lambda: dv.wasserstein(P, Q, metric="cityblock"), repeat=repeat)
+        peer, name, agree = None, "--", f"certified, {ours.result.details['n_pivots']} pivots"
+        if n <= 64:
+            M = cdist(P.support, P.support, "cityblock")
+            peer = measure(lambda: ot.emd2(a.ravel(), b.ravel(), M, numItermax=10**8),
+                           repeat=max(repeat - 2, 1))
+            name = "ot.emd2 (dense cityblock M)"
+            agree = f"{abs(ours.result.value - peer.result):.1e}"
+            rows.append(row(f"W1 L1 {n}x{n}", ours, peer, name, agree))
+            src, dst, cost = grid_edges((n, n), (1.0 / n, 1.0 / n))
+            import scipy.sparse as sp
+
+            E = src.shape[0]
+            A = sp.csr_array((np.r_[np.ones(E), -np.ones(E)], (np.r_[src, dst], np.r_[np.arange(E), np.arange(E)])),
+                             shape=(n * n, E))
+            highs = measure(lambda: linprog(cost, A_eq=A, b_eq=(a - b).ravel(), bounds=(0, None),
+                                            method="highs-ipm").fun, repeat=1)
+            rows.append(row(f"W1 L1 {n}x{n}", ours, highs, "scipy HiGHS (ipm), sparse LP",
+                            f"{abs(ours.result.value - highs.result):.1e}"))
+        else:
+            rows.append(row(f"W1 L1 {n}x{n}", ours, None, name, agree))
+    return rows
+
+
+def sinkhorn_case(sizes, eps, repeat):
+    import ot
+    from scipy.spatial.distance import cdist
+
+    rows = []
+    for n in sizes:
+        a, b = images(n, seed=n + 1)
+        h = 1.0 / (n - 1)
+        P, Q = dv.Histogram.from_grid(a, spacing=h), dv.Histogram.from_grid(b, spacing=h)
+        ours = measure(lambda: dv.wasserstein(P, Q, order=2, method="sinkhorn", eps=eps),
+                       repeat=repeat)
+        r = ours.result
+        per_iter = ours.warm / r.n_iter
+        if n <= 64:
+            Pc = dv.Histogram(a.ravel(), support=P.support)
+            Qc = dv.Histogram(b.ravel(), support=P.support)
+            dense = measure(lambda: dv.wasserstein(Pc, Qc, order=2, method="sinkhorn", eps=eps),
+                            repeat=1)
+            rows.append(row(f"sinkhorn {n}x{n} eps={eps:g}", ours, dense,
+                            "dv point-cloud log-domain",
+                            f"{abs(r.cost - dense.result.cost) / dense.result.cost:.1e} rel"))
+        if n <= 32:
+            # POT's dense log-domain Sinkhorn: a logsumexp over all N^2 entries per iteration.
+            M = cdist(P.support, P.support, "sqeuclidean")
+            pot = measure(lambda: float(ot.sinkhorn2(a.ravel(), b.ravel(), M, eps,
+                                                     method="sinkhorn_log", stopThr=1e-6,
+                                                     numItermax=100000)), repeat=1)
+            rows.append(row(f"sinkhorn {n}x{n} eps={eps:g}", ours, pot,
+                            "ot.sinkhorn2 (log, dense M)",
+                            f"{abs(r.details['transport_cost'] - pot.result) / pot.result:.1e} rel"))
+        else:
+            rows.append(row(f"sinkhorn {n}x{n} eps={eps:g}", ours, None, "--",
+                            f"converged={r.converged}, {r.n_iter} it"))
+        # POT's separable kernel in its barycenter loop: time per iteration.
+        A = np.stack([a, b])
+        iters = 50
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            ot.bregman.convolutional_barycenter2d(A, eps, method="sinkhorn_log", numItermax=iters,
+                                                  stopThr=0.0)
+            pot_iter = (time.perf_counter() - start) / iters
+        rows.append([f"sinkhorn {n}x{n}: time per iteration", fmt_seconds(per_iter), "", "",
+                     "ot.bregman.convolutional_barycenter2d (log)", fmt_seconds(pot_iter), "",
+                     f"{per_iter / pot_iter:.2f}x", "(2 soft-mins vs 2 images)"])
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    parser.add_argument("--large", action="store_true", help="also 256x256 flow, 512x512 Sinkhorn")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else 3
+    flow_sizes = [32, 64] if args.quick else [32, 64, 128]
+    sk_sizes = [32, 64] if args.quick else [32, 64, 256]
+    if args.large:
+        flow_sizes.append(256)
+        sk_sizes.append(512)
+    print(machine_line())
+    header = ["case", "divergences", "compile", "peak mem", "peer", "peer time", "peer mem",
+              "ours / peer", "agreement"]
+    rows = digits_case(repeat) + cost_matrix_case(repeat)
+    rows += flow_case(flow_sizes, repeat)
+    rows += sinkhorn_case(sk_sizes, 2e-3, repeat)
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Histograms on regular grids: from_grid, the grid flow (W1, L1 metric), separable Sinkhorn.
+
+Oracles: POT's ``ot.emd2`` on the dense cityblock cost matrix between the cells
+(the grid flow must equal it to 1e-9), the library's dense point-cloud
+log-domain Sinkhorn on the cells' coordinates (the separable one must equal it
+to 1e-6 -- both run to marginal error 1e-10, so their transport costs agree to
+``2 max C 1e-10``), and closed forms (Diracs).
+"""
+
+import numpy as np
+import pytest
+
+import divergences as dv
+from divergences.exceptions import ConvergenceWarning, InvalidMeasureError, MethodError
+
+ot = pytest.importorskip("ot")
+
+
+def _images(shape, seed):
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(2):
+        x = gaussian_filter(rng.random(shape), max(shape) / 16) ** 4
+        x[rng.random(shape) < 0.2] = 0.0  # empty cells too
+        out.append(x / x.sum())
+    return out
+
+
+def test_from_grid_records_the_grid_and_validates():
+    h = dv.Histogram.from_grid(np.ones((2, 3, 4)), spacing=[1.0, 2.0, 0.5], origin=[0, 1, 2])
+    assert h.grid.shape == (2, 3, 4) and h.grid.spacing == (1.0, 2.0, 0.5)
+    assert h.size == 24 and h.dim == 3
+    np.testing.assert_array_equal(h.support[5], [0.0, 1.0 + 2.0 * 1, 2.0 + 0.5 * 1])
+    for bad, match in [(np.ones((2, 2, 2, 2)), "3-D"), (np.array(1.0), "3-D"),
+                       (np.full((2, 2), -1.0), "negative"), (np.full((2, 2), np.nan), "NaN")]:
+        with pytest.raises(InvalidMeasureError, match=match):
+            dv.Histogram.from_grid(bad)
+    with pytest.raises(InvalidMeasureError, match="spacing"):
+        dv.Histogram.from_grid(np.ones((2, 2)), spacing=[1.0, 0.0])
+    with pytest.raises(InvalidMeasureError, match="spacing"):
+        dv.Histogram.from_grid(np.ones((2, 2)), spacing=[1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("shape, spacing", [((32, 32), (1 / 32, 1 / 32)), ((20, 24), (0.3, 0.7)),
+                                            ((7, 6, 5), (1.0, 2.0, 0.5))])
+def test_grid_flow_equals_pot_emd2_on_the_cityblock_matrix(shape, spacing):
+    from scipy.spatial.distance import cdist
+
+    a, b = _images(shape, seed=len(shape))
+    p = dv.Histogram.from_grid(a, spacing=spacing)
+    q = dv.Histogram.from_grid(b, spacing=spacing)
+    r = dv.wasserstein(p, q, metric="cityblock")
+    M = cdist(p.support, p.support, "cityblock")
+    expected = ot.emd2(a.ravel(), b.ravel(), M, numItermax=10**8)
+    assert r.details["solver"] == "grid_network_simplex" and r.converged
+    assert r.value == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    # The certificate: the potentials are feasible for the dense cost.
+    f, g = r.potentials
+    assert (f[:, None] + g[None, :] - M).max() <= 1e-12
+    assert abs(a.ravel() @ f + b.ravel() @ g - r.cost) <= r.details["tolerance"] + 1e-15
+
+
+def test_grid_flow_diracs_and_identity():
+    a = np.zeros((5, 9)); a[1, 1] = 1.0
+    b = np.zeros((5, 9)); b[4, 7] = 1.0
+    r = dv.wasserstein(dv.Histogram.from_grid(a, spacing=(2.0, 0.5)),
+                       dv.Histogram.from_grid(b, spacing=(2.0, 0.5)), metric="cityblock")
+    assert r.value == 3 * 2.0 + 6 * 0.5
+    p = dv.Histogram.from_grid(_images((9, 9), 1)[0])
+    assert dv.wasserstein(p, p, metric="cityblock").value == 0.0
+
+
+def test_grid_flow_stopped_early_warns():
+    a, b = _images((12, 12), 2)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        r = dv.wasserstein(dv.Histogram.from_grid(a), dv.Histogram.from_grid(b),
+                           metric="cityblock", max_iter=3)
+    assert not r.converged
+
+
+def test_grid_flow_refuses_return_plan():
+    a, b = _images((4, 4), 3)
+    with pytest.raises(MethodError, match="edge_flow"):
+        dv.wasserstein(dv.Histogram.from_grid(a), dv.Histogram.from_grid(b),
+                       metric="cityblock", return_plan=True)
+
+
+def test_euclidean_on_a_grid_is_the_point_cloud_answer():
+    a, b = _images((6, 6), 4)
+    p, q = dv.Histogram.from_grid(a), dv.Histogram.from_grid(b)
+    plain = dv.wasserstein(dv.Histogram(a.ravel(), support=p.support),
+                           dv.Histogram(b.ravel(), support=p.support))
+    assert dv.wasserstein(p, q).value == plain.value
+
+
+@pytest.mark.parametrize("shape, spacing, eps", [((24, 24), (1 / 23, 1 / 23), 2e-3),
+                                                  ((10, 12), (0.5, 0.25), 0.05),
+                                                  ((6, 5, 4), (1.0, 1.0, 1.0), 0.5)])
+def test_separable_sinkhorn_equals_the_dense_log_domain_solver(shape, spacing, eps):
+    a, b = _images(shape, seed=5)
+    p = dv.Histogram.from_grid(a, spacing=spacing)
+    q = dv.Histogram.from_grid(b, spacing=spacing)
+    r = dv.wasserstein(p, q, order=2, method="sinkhorn", eps=eps, tol=1e-10)
+    dense = dv.wasserstein(dv.Histogram(a.ravel(), support=p.support),
+                           dv.Histogram(b.ravel(), support=p.support),
+                           order=2, method="sinkhorn", eps=eps, tol=1e-10)
+    assert r.details["solver"] == "separable" and r.converged
+    assert r.details["transport_cost"] == pytest.approx(dense.details["transport_cost"], abs=1e-6 * 1e-3)
+    assert r.cost == pytest.approx(dense.cost, rel=1e-6)
+    assert r.value == pytest.approx(dense.value, rel=1e-6)
+
+
+def test_separable_sinkhorn_below_the_blas_range_uses_the_exact_pass():
+    # Per-axis costs up to 1 at eps = 1e-3: exp(-1000) underflows, the Numba pass takes over.
+    from divergences.ot import grid
+
+    a, b = _images((8, 8), 6)
+    spacing = 1 / 7
+    kernel = grid._SeparableKernel(dv.Histogram.from_grid(a, spacing=spacing).grid, 1e-3)
+    assert not any(blas for _, _, blas in kernel.passes)
+    p, q = dv.Histogram.from_grid(a, spacing=spacing), dv.Histogram.from_grid(b, spacing=spacing)
+    r = dv.wasserstein(p, q, order=2, method="sinkhorn", eps=1e-3, tol=1e-9)
+    dense = dv.wasserstein(dv.Histogram(a.ravel(), support=p.support),
+                           dv.Histogram(b.ravel(), support=p.support),
+                           order=2, method="sinkhorn", eps=1e-3, tol=1e-9)
+    assert r.converged
+    assert r.cost == pytest.approx(dense.cost, rel=1e-6)
+
+
+def test_separable_sinkhorn_diracs():
+    # A Dirac to a Dirac: the only coupling, whatever eps; cost |x - y|^2 = 9, OT_eps = 9.
+    a = np.zeros((8, 8)); a[2, 2] = 1.0
+    b = np.zeros((8, 8)); b[2, 5] = 1.0
+    r = dv.wasserstein(dv.Histogram.from_grid(a), dv.Histogram.from_grid(b), order=2,
+                       method="sinkhorn", eps=0.3)
+    assert r.value == pytest.approx(3.0, rel=1e-12) and r.cost == pytest.approx(9.0, rel=1e-9)
+
+
+def test_separable_sinkhorn_not_converged_warns():
+    a, b = _images((8, 8), 7)
+    with pytest.warns(ConvergenceWarning):
+        r = dv.wasserstein(dv.Histogram.from_grid(a), dv.Histogram.from_grid(b), order=2,
+                           method="sinkhorn", eps=0.01, max_iter=1)
+    assert not r.converged
