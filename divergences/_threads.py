@@ -27,7 +27,7 @@ import contextvars
 import numbers
 import os
 
-__all__ = ["get_threads", "set_threads", "threads"]
+__all__ = ["get_threads", "set_threads", "threads"]  # and, privately, single_threaded_blas
 
 _process_setting = None  # set_threads(); None: the default
 _local_setting = contextvars.ContextVar("divergences_threads", default=None)
@@ -182,3 +182,22 @@ def run_kernel(parallel, serial, work, serial_below, *args):
     from ._kernels import launch
 
     return launch(parallel, serial, kernel_threads(work, serial_below), *args)
+
+
+def single_threaded_blas():
+    """A context manager limiting BLAS to one thread (a no-op without threadpoolctl).
+
+    The small networks of :mod:`divergences._nn` (the critic solver, the GAN
+    module) multiply matrices of a few hundred by a few tens of entries,
+    thousands of times: a BLAS thread pool buys nothing at that size and, on a
+    loaded machine, its spinning threads make each product many times slower.
+    threadpoolctl (optional) limits the pool for the duration of a loop; the
+    library's own kernels keep following :func:`get_threads`.
+    """
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")

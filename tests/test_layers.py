@@ -61,8 +61,7 @@ LAYERS = {
     "divergences.density_estimators": SOLVERS,
     # The options of the KL/JS estimators, declared once (they read the estimators' defaults).
     "divergences._estimator_options": SOLVERS,
-    # The networks, optimisers and critic penalties shared by ot/critic.py and gan/
-    # (issue 15, item 2: being moved there now).
+    # The networks, optimisers and critic penalties shared by ot/critic.py and gan/.
     "divergences._nn": SOLVERS,
     "divergences.kl": PUBLIC,
     "divergences.jensen_shannon": PUBLIC,
@@ -84,11 +83,7 @@ LAYERS = {
 
 #: Arrows pointing up that are being removed now. Empty this set as they go; an entry
 #: whose arrow no longer exists fails ``test_known_exceptions_still_exist``.
-KNOWN_EXCEPTIONS = {
-    # issue 15, item 2: the critic's networks and penalties move to a neutral package.
-    ("divergences.ot.critic", "divergences.gan.objectives"),
-    ("divergences.ot.critic", "divergences.gan._threads"),
-}
+KNOWN_EXCEPTIONS = set()
 
 
 def module_name(path, root=PACKAGE):

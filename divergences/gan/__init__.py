@@ -7,7 +7,11 @@
   :class:`MLPGenerator`;
 * :mod:`~divergences.gan.objectives` -- one objective per divergence
   (discriminator, critic, or critic-free transport);
-* :func:`train` -- the training loop;
+* :func:`train` -- the training loop (``probe_every=`` records exact W_1);
+* :func:`quality` -- exact W_1 against its floor, modes covered and the share
+  of high-quality points: one yardstick for every objective;
+* :func:`toy_experiment` -- any objective on the ring, the grid, the moons or
+  the swiss roll, with measured settings (:data:`TOY_SETTINGS`);
 * :func:`parallel_lines_experiment` -- the parallel-lines example of
   Arjovsky et al. (2017): Wasserstein objectives move theta to 0, the
   optimal-discriminator JS objective does not.
@@ -30,6 +34,7 @@ from .experiments import (
     parallel_lines_target,
 )
 from .generators import Generator, MLPGenerator, ParallelLinesGenerator
+from .metrics import TOY_DATASETS, Quality, quality
 from .networks import MLP
 from .objectives import (
     OBJECTIVES,
@@ -43,6 +48,7 @@ from .objectives import (
     make_objective,
 )
 from .optim import SGD, Adam, RMSProp
+from .toy import TOY_SETTINGS, ToyRun, toy_experiment
 from .training import History, TrainingState, train
 
 __all__ = [
@@ -69,4 +75,10 @@ __all__ = [
     "parallel_lines_divergences",
     "parallel_lines_target",
     "gaussian_ring",
+    "quality",
+    "Quality",
+    "TOY_DATASETS",
+    "TOY_SETTINGS",
+    "ToyRun",
+    "toy_experiment",
 ]

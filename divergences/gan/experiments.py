@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._threads import single_threaded_blas
 from .._validation import as_rng, check_positive, check_positive_int
 from ..exceptions import MethodError
 from .generators import ParallelLinesGenerator
 from .objectives import OBJECTIVES, JensenShannonGAN
 from .optim import SGD
-from ._threads import single_threaded_blas
 from .training import train
 
 __all__ = [

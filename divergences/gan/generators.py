@@ -9,7 +9,7 @@ backpropagates a gradient with respect to the points to its parameters
 import numpy as np
 
 from .._validation import as_rng, check_positive_int
-from .networks import MLP
+from .._nn.networks import MLP
 
 __all__ = ["Generator", "ParallelLinesGenerator", "MLPGenerator"]
 
@@ -42,6 +42,18 @@ class Generator:
     def vjp(self, z, grad_x):
         """Gradients of ``sum_i <grad_x[i], g_theta(z_i)>`` with respect to :attr:`params`."""
         raise NotImplementedError
+
+    def forward(self, z):
+        """``(g_theta(z), cache)``: the points and what :meth:`vjp_from` may reuse.
+
+        :func:`~divergences.gan.train` maps each generator batch once and
+        backpropagates through the same evaluation. The default keeps nothing.
+        """
+        return self(z), None
+
+    def vjp_from(self, z, grad_x, cache):
+        """:meth:`vjp` reusing the ``cache`` of :meth:`forward` (the default ignores it)."""
+        return self.vjp(z, grad_x)
 
     def sample(self, n, rng=None):
         """Draw ``n`` generated points."""
@@ -139,6 +151,13 @@ class MLPGenerator(Generator):
 
     def vjp(self, z, grad_x):
         _, cache = self.network.forward(z)
+        return self.network.backward(cache, grad_x)[0]
+
+    def forward(self, z):
+        return self.network.forward(z)
+
+    def vjp_from(self, z, grad_x, cache):
+        # One forward pass per generator step instead of two.
         return self.network.backward(cache, grad_x)[0]
 
     def __repr__(self):

@@ -10,7 +10,9 @@ kernel ``k(a, b) = phi(|a - b|)``, ``grad_a k(a, b) = s(a, b) (a - b)`` with
                         - 2/(nm) sum_i s(x_i, y_j) (y_j - x_i).
 
 The bandwidth, when not given, is the median heuristic on the pooled batch
-at each step, held constant in the gradient.
+at each step, held constant in the gradient. The sums and their gradients are
+computed online (:mod:`divergences._kernels.kernel_gradient`): O(n + m)
+memory, no n-by-m-by-d tensor.
 """
 
 import numpy as np
@@ -19,22 +21,6 @@ from .._validation import check_choice, check_positive
 from .objectives import Objective
 
 __all__ = ["KernelObjective"]
-
-
-def _kernel_and_scale(a, b, kernel, bandwidth):
-    """``k(a_i, b_j)`` and ``s(a_i, b_j) = phi'(r)/r`` (0 at r = 0 for the energy kernel)."""
-    diff = a[:, None, :] - b[None, :, :]
-    sq = np.sum(diff * diff, axis=2)
-    if kernel == "gaussian":
-        k = np.exp(-sq / (2.0 * bandwidth**2))
-        return k, -k / bandwidth**2, diff
-    r = np.sqrt(sq)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_r = np.where(r > 0, 1.0 / r, 0.0)
-    if kernel == "laplacian":
-        k = np.exp(-r / bandwidth)
-        return k, -k * inv_r / bandwidth, diff
-    return -r, -inv_r, diff
 
 
 class KernelObjective(Objective):
@@ -60,6 +46,7 @@ class KernelObjective(Objective):
 
     name = "mmd"
     divergence = "mmd"
+    estimate_label = "unbiased MMD^2 U-statistic between the step's batches (can be below 0)"
 
     def __init__(self, *, kernel="gaussian", bandwidth=None):
         self.kernel = check_choice(kernel, ("gaussian", "laplacian", "energy"), "kernel")
@@ -76,18 +63,29 @@ class KernelObjective(Objective):
         bandwidth = self.bandwidth
         if bandwidth is None and self.kernel != "energy":
             bandwidth = median_bandwidth(np.concatenate([real, fake]))
-        kxx, _, _ = _kernel_and_scale(real, real, self.kernel, bandwidth)
-        kyy, syy, dyy = _kernel_and_scale(fake, fake, self.kernel, bandwidth)
-        kxy, sxy, dxy = _kernel_and_scale(real, fake, self.kernel, bandwidth)
+        from .._kernels import kernel_gradient as kernels
+        from .._threads import run_kernel
+
+        code = {"gaussian": 0, "laplacian": 1, "energy": 2}[self.kernel]
+        inv = {"gaussian": lambda: 0.5 / bandwidth**2, "laplacian": lambda: 1.0 / bandwidth,
+               "energy": lambda: 1.0}[self.kernel]()
+
+        def sums(a, b):
+            return run_kernel(kernels.kernel_gradient_sums, kernels.kernel_gradient_sums_serial,
+                              a.shape[0] * b.shape[0], kernels.SERIAL_BELOW, a, b, code, inv)
+
+        kxx, _ = sums(real, real)
+        kyy, gyy = sums(fake, fake)
+        kxy, gxy = sums(real, fake)
         k0 = 0.0 if self.kernel == "energy" else 1.0
         loss = (
             (kxx.sum() - n * k0) / (n * (n - 1))
             + (kyy.sum() - m * k0) / (m * (m - 1))
-            - 2.0 * kxy.mean()
+            - 2.0 * kxy.sum() / (n * m)
         )
-        # dyy[j, l] = y_j - y_l; dxy[i, j] = x_i - y_j, so y_j - x_i = -dxy[i, j].
-        # The diagonal of syy * dyy is 0 (dyy[j, j] = 0), so no term needs dropping.
-        grad = 2.0 / (m * (m - 1)) * np.einsum("jl,jld->jd", syy, dyy)
-        grad += 2.0 / (n * m) * np.einsum("ij,ijd->jd", sxy, dxy)
+        # d/dy_j of the yy sum counts both arguments: 2 G^yy_j; the cross term
+        # -2/(nm) sum_i k(x_i, y_j) has gradient -2/(nm) G^xy_j. The diagonal
+        # (y_j - y_j = 0) adds nothing.
+        grad = 2.0 / (m * (m - 1)) * gyy - 2.0 / (n * m) * gxy
         loss = float(loss)
         return loss, grad, loss

@@ -28,15 +28,20 @@ the critic loss of the WGAN is ``-E_P f + E_Q f + penalty``.
 """
 
 import math
-import warnings
 
 import numpy as np
 
 from .._constants import LOG2
+from .._nn.critic import (
+    CRITIC_REGULARISERS,
+    LipschitzCritic,
+    interpolates,
+    network_optimizer,
+    regulariser_options,
+)
+from .._nn.networks import MLP, _sigmoid
 from .._validation import check_choice, check_order, check_positive, check_positive_int
-from ..exceptions import ConvergenceWarning, MethodError
-from .networks import MLP, PENALTIES, _sigmoid
-from .optim import make_optimizer
+from ..exceptions import MethodError
 
 __all__ = [
     "Objective",
@@ -69,10 +74,14 @@ class Objective:
         Extra critic updates before the first generator update.
     critic : MLP or None
         The critic or discriminator, once :meth:`setup` has run.
+    estimate_label : str
+        What the estimate of :meth:`generator_step` is, in words (recorded in
+        :class:`~divergences.gan.History`).
     """
 
     name = None
     divergence = None
+    estimate_label = "the objective's estimate of its divergence on the step's batches"
     n_critic = 0
     warmup = 0
     critic = None
@@ -105,12 +114,7 @@ class _WithCritic(Objective):
 
     def setup(self, dim, rng):
         self.critic = MLP(dim, self.hidden, 1, activation=self.activation, rng=rng)
-        if self._optimizer_spec == "adam":
-            self.optimizer = make_optimizer("adam", lr=self.lr, betas=self.betas)
-        elif isinstance(self._optimizer_spec, str):
-            self.optimizer = make_optimizer(self._optimizer_spec, lr=self.lr)
-        else:
-            self.optimizer = make_optimizer(self._optimizer_spec)
+        self.optimizer = network_optimizer(self._optimizer_spec, self.lr, self.betas)
 
     def _require_setup(self):
         if self.critic is None:
@@ -145,6 +149,10 @@ class JensenShannonGAN(_WithCritic):
 
     name = "js"
     divergence = "js"
+    estimate_label = (
+        "(V(D) + log 4) / 2 of the discriminator on the step's batches, clipped to [0, log 2]: "
+        "JS (nats) only for an optimal discriminator; saturates at log 2 when D separates them"
+    )
 
     def __init__(
         self,
@@ -230,6 +238,10 @@ class KLGAN(_WithCritic):
 
     name = "kl"
     divergence = "kl"
+    estimate_label = (
+        "the discriminator's mean logit on P (forward) or minus it on Q (reverse), clipped at 0: "
+        "KL (nats) only for an optimal discriminator"
+    )
 
     def __init__(
         self,
@@ -269,32 +281,6 @@ class KLGAN(_WithCritic):
         return loss, grad_x, max(estimate, 0.0)
 
 
-#: The regularisers of a Wasserstein critic: the three gradient penalties and clipping.
-CRITIC_REGULARISERS = (*PENALTIES, "clip")
-
-
-def regulariser_options(penalty, lam, clip, caller):
-    """``(lam, clip)`` with their defaults (10, 0.01); each is an error where it would be ignored.
-
-    ``lam`` weighs a gradient penalty, which ``penalty="clip"`` does not have;
-    ``clip`` bounds the weights, which only ``penalty="clip"`` does. ``caller``
-    names the function in the message.
-    """
-    if penalty == "clip":
-        if lam is not None:
-            raise TypeError(
-                f"{caller}: lam is the weight of a gradient penalty, and penalty='clip' has "
-                "none; drop lam, or choose penalty='gp', 'one_sided' or 'zero_centred'."
-            )
-        return 10.0, 0.01 if clip is None else check_positive(clip, "clip")
-    if clip is not None:
-        raise TypeError(
-            f"{caller}: clip is the weight bound of penalty='clip', but penalty={penalty!r} "
-            "does not clip; drop clip, or pass penalty='clip'."
-        )
-    return 10.0 if lam is None else check_positive(lam, "lam"), 0.01
-
-
 class WassersteinCritic(_WithCritic):
     """The Wasserstein GAN: a critic ``f`` kept (roughly) 1-Lipschitz.
 
@@ -326,6 +312,11 @@ class WassersteinCritic(_WithCritic):
 
     name = "wasserstein"
     divergence = "wasserstein"
+    estimate_label = (
+        "E_P f - E_Q f of the critic on a fresh batch it was not trained on: a lower bound of "
+        "W_1 while the critic is 1-Lipschitz (not an estimate of W_1 itself); a negative value "
+        "means the critic points the wrong way and bounds nothing -- not a distance"
+    )
 
     def __init__(
         self,
@@ -351,34 +342,18 @@ class WassersteinCritic(_WithCritic):
             self.name = "wgan_clip"
 
     def setup(self, dim, rng):
-        super().setup(dim, rng)
-        # Start from f = 0: the data term then picks the critic's direction before
-        # the penalty acts. From a random start, a penalty pinning |grad f| to 1
-        # can trap f in the wrong orientation -- in 1-D, f(x) = x and f(x) = -x
-        # are separated by a penalty barrier, and f = x is a local optimum.
-        self.critic.params[-2][...] = 0.0
-        if self.penalty == "clip":
-            self.critic.clip_weights(self.clip)
+        # The critic, its optimiser and its update are those of method="critic"
+        # of dv.wasserstein (divergences._nn.critic); it starts from f = 0.
+        self._lipschitz = LipschitzCritic(
+            dim, penalty=self.penalty, lam=self.lam, clip=self.clip, hidden=self.hidden,
+            activation=self.activation, optimizer=self._optimizer_spec, lr=self.lr,
+            betas=self.betas, rng=rng,
+        )
+        self.critic, self.optimizer = self._lipschitz.network, self._lipschitz.optimizer
 
     def critic_step(self, real, fake, rng):
         self._require_setup()
-        n, m = real.shape[0], fake.shape[0]
-        f, cache = self._forward_pair(real, fake)
-        gap = float(np.mean(f[:n]) - np.mean(f[n:]))
-        grad_f = np.concatenate([np.full(n, -1.0 / n), np.full(m, 1.0 / m)])
-        grads, _ = self.critic.backward(cache, grad_f[:, None])
-        stats = {"loss": -gap, "estimate": gap}
-        if self.penalty == "clip":
-            self.optimizer.step(self.critic.params, grads)
-            self.critic.clip_weights(self.clip)
-            return stats
-        points = interpolates(real, fake, rng)
-        value, pgrads, norms = self.critic.gradient_penalty(points, self.penalty, self.lam)
-        for g, pg in zip(grads, pgrads):
-            g += pg
-        self.optimizer.step(self.critic.params, grads)
-        stats.update(loss=value - gap, penalty=value, grad_norm=float(np.mean(norms)))
-        return stats
+        return self._lipschitz.step(real, fake, rng)
 
     def generator_step(self, real, fake, rng):
         self._require_setup()
@@ -389,45 +364,20 @@ class WassersteinCritic(_WithCritic):
         return float(-np.mean(f_fake)), grad_x, estimate
 
 
-def interpolates(real, fake, rng):
-    """Points ``t x + (1 - t) y`` on random segments between real and generated points.
-
-    Pairs are formed index by index (the batches are independent draws); with
-    unequal batch sizes the larger one is subsampled.
-    """
-    k = min(real.shape[0], fake.shape[0])
-    x = real if real.shape[0] == k else real[rng.choice(real.shape[0], k, replace=False)]
-    y = fake if fake.shape[0] == k else fake[rng.choice(fake.shape[0], k, replace=False)]
-    t = rng.uniform(0.0, 1.0, size=(k, 1))
-    return t * x + (1.0 - t) * y
-
-
 # ---------------------------------------------------------------------------
 # Critic-free objectives: the divergence between the batches, and its gradient
 # from the optimal plan (envelope theorem).
 
 
-def _cost_and_gradient(x, y, order):
-    """Cost ``|x_i - y_j|^order`` and its gradient with respect to ``y_j``, shape (n, m, d)."""
-    diff = y[None, :, :] - x[:, None, :]
-    sq = np.sum(diff * diff, axis=2)
-    if order == 2.0:
-        return sq, 2.0 * diff
-    dist = np.sqrt(sq)
-    cost = dist if order == 1.0 else dist**order
-    # d|y - x|^p / dy = p |y - x|^(p-2) (y - x); taken as 0 where y = x (a subgradient).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(dist > 0, order * dist ** (order - 2.0), 0.0)
-    return cost, scale[:, :, None] * diff
-
-
 def _pair_cost_gradient(x, y, order):
-    """Gradient of ``|x_k - y_k|^order`` with respect to ``y_k``, row by row, shape (k, d)."""
+    """Gradient of ``|x_k - y_k|^order`` with respect to ``y_k``, row by row, shape (k, d).
+
+    Taken as 0 where ``y_k = x_k`` (a subgradient where the cost has a kink).
+    """
     diff = y - x
     if order == 2.0:
         return 2.0 * diff
     dist = np.sqrt(np.sum(diff * diff, axis=1))
-    # As in _cost_and_gradient: a zero subgradient where y = x.
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(dist > 0, order * dist ** (order - 2.0), 0.0)
     return scale[:, None] * diff
@@ -448,6 +398,7 @@ class ExactOT(Objective):
 
     name = "exact_ot"
     divergence = "wasserstein"
+    estimate_label = "exact W_p between the step's two batches (above W_p of the laws: sampling)"
 
     def __init__(self, *, order=1.0):
         self.order = check_order(order)
@@ -476,12 +427,17 @@ class SinkhornObjective(Objective):
     """The debiased Sinkhorn divergence between the batches, no critic.
 
     ``S_eps = OT_eps(P, Q) - OT_eps(P, P)/2 - OT_eps(Q, Q)/2`` with cost
-    ``|x - y|^order`` and ``eps`` in cost units (as
-    :func:`divergences.sinkhorn_divergence`). Gradient with respect to ``y_j``:
-    ``sum_i pi^PQ_ij grad_y c(x_i, y_j) - sum_k pi^QQ_jk grad_y c(y_k, y_j)``
-    (envelope theorem; the second term counts both arguments of the symmetric
-    problem). The potentials come from the library's online log-domain
-    Sinkhorn (:mod:`divergences.ot.sinkhorn`); the plans are built from them.
+    ``|x - y|^order`` and ``eps`` in cost units, computed by
+    :func:`divergences.sinkhorn_divergence`'s solver
+    (:func:`divergences.ot.sinkhorn.divergence`: its debiasing, its exact
+    ``S_eps(a, a) = 0`` for identical batches and its
+    :class:`~divergences.exceptions.ConvergenceWarning`). Gradient with respect
+    to ``y_j`` (envelope theorem; Feydy et al. 2019):
+    ``sum_i pi^PQ_ij grad_y c(x_i, y_j) - sum_k pi^QQ_kj grad_y c(y_k, y_j)``
+    (the second term counts both arguments of the symmetric problem), each
+    sum computed online from the solver's potentials by
+    :func:`divergences._kernels.barycentric.plan_gradient`: O(n + m) memory,
+    as the solver itself.
 
     Parameters
     ----------
@@ -499,6 +455,7 @@ class SinkhornObjective(Objective):
 
     name = "sinkhorn"
     divergence = "sinkhorn"
+    estimate_label = "debiased Sinkhorn divergence S_eps between the step's batches (cost units)"
 
     def __init__(self, *, eps=0.1, order=2.0, max_iter=5000, tol=1e-3):
         self.tol = check_positive(tol, "tol")
@@ -506,55 +463,28 @@ class SinkhornObjective(Objective):
         self.order = check_order(order)
         self.max_iter = check_positive_int(max_iter, "max_iter")
 
-    def _settings(self):
-        return dict(eps=self.eps, order=self.order, tol=self.tol, max_iter=self.max_iter,
-                    scaling=0.5)
-
-    def _cross(self, x, y):
-        """OT_eps between the batches and its plan, by the library's online solver."""
-        from ..ot.sinkhorn import dense_plan, entropic_ot
-
-        a, b = np.full(len(x), 1.0 / len(x)), np.full(len(y), 1.0 / len(y))
-        f, g, info = entropic_ot(x, a, y, b, **self._settings())
-        self._check(info, "OT_eps(P, Q)")
-        plan = dense_plan(x, y, np.log(a), np.log(b), f, g, self.eps, self.order)
-        return info["dual"], plan
-
-    def _self(self, x, with_plan):
-        """OT_eps of a batch with itself (the symmetric problem), and its plan if asked."""
-        from ..ot.sinkhorn import dense_plan, symmetric_entropic_ot
-
-        a = np.full(len(x), 1.0 / len(x))
-        potential, info = symmetric_entropic_ot(x, a, **self._settings())
-        self._check(info, "OT_eps(Q, Q)")
-        if not with_plan:
-            return info["dual"], None
-        log_a = np.log(a)
-        return info["dual"], dense_plan(x, x, log_a, log_a, potential, potential, self.eps,
-                                        self.order)
-
-    def _check(self, info, what):
-        if not info["converged"]:
-            warnings.warn(
-                f"Sinkhorn for {what} stopped after {info['n_iter']} iterations with marginal "
-                f"error {info['marginal_error']:.2g} > tol={self.tol:g}; raise max_iter or eps.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-
     def generator_step(self, real, fake, rng):
-        self_y, plan_yy = self._self(fake, with_plan=True)
-        if np.array_equal(real, fake):
-            # Then OT_eps(P, Q) is the symmetric problem just solved, so S_eps = 0
-            # exactly, as in divergences.sinkhorn_divergence.
-            cross, plan_xy, self_x = self_y, plan_yy, self_y
-        else:
-            cross, plan_xy = self._cross(real, fake)
-            self_x = self._self(real, with_plan=False)[0]
-        value = cross - 0.5 * self_x - 0.5 * self_y
-        _, d_xy = _cost_and_gradient(real, fake, self.order)
-        _, d_yy = _cost_and_gradient(fake, fake, self.order)
-        grad = np.einsum("ij,ijd->jd", plan_xy, d_xy) - np.einsum("kj,kjd->jd", plan_yy, d_yy)
+        from .._kernels import barycentric
+        from .._threads import run_kernel
+        from ..measures import Samples
+        from ..ot.sinkhorn import divergence
+
+        result = divergence(Samples(real), Samples(fake), eps=self.eps, order=self.order,
+                            tol=self.tol, max_iter=self.max_iter)
+        potentials = result.details["potentials_each"]
+        f, g = potentials["ab"]
+        q = potentials["bb"]
+        n, m = real.shape[0], fake.shape[0]
+        log_a, log_b = np.full(n, -math.log(n)), np.full(m, -math.log(m))
+
+        def plan_gradient(x, log_x, fx, y, log_y, gy):
+            return run_kernel(barycentric.plan_gradient, barycentric.plan_gradient_serial,
+                              x.shape[0] * y.shape[0], barycentric.SERIAL_BELOW,
+                              x, y, log_x, fx, log_y, gy, self.eps, self.order)
+
+        grad = plan_gradient(real, log_a, f, fake, log_b, g)
+        grad -= plan_gradient(fake, log_b, q, fake, log_b, q)
+        value = float(result.value)
         return value, grad, max(value, 0.0)
 
 
@@ -562,7 +492,8 @@ class SlicedObjective(Objective):
     """Sliced Wasserstein between the batches, no critic.
 
     ``SW_p^p = E_u W_p^p(u#P, u#Q)`` over ``n_projections`` random directions
-    ``u`` on the sphere, drawn afresh at every step; each 1-D problem is solved
+    ``u`` on the sphere (:func:`divergences.ot.sliced.random_directions`, as
+    the sliced solver), drawn afresh at every step; each 1-D problem is solved
     by sorting, and the sorted matching gives the gradient. Needs batches of
     equal size. The generator descends ``SW_p^p``; the estimate is ``SW_p``.
 
@@ -576,6 +507,7 @@ class SlicedObjective(Objective):
 
     name = "sliced"
     divergence = "wasserstein"
+    estimate_label = "sliced W_p between the step's batches (a lower bound of their W_p)"
 
     def __init__(self, *, n_projections=50, order=2.0):
         self.n_projections = check_positive_int(n_projections, "n_projections")
@@ -585,8 +517,9 @@ class SlicedObjective(Objective):
         n, d = fake.shape
         if real.shape[0] != n:
             raise ValueError("the sliced objective needs real and generated batches of equal size.")
-        u = rng.standard_normal((d, self.n_projections))
-        u /= np.linalg.norm(u, axis=0, keepdims=True)
+        from ..ot.sliced import random_directions
+
+        u = random_directions(self.n_projections, d, rng).T
         px, py = real @ u, fake @ u
         order_y = np.argsort(py, axis=0)
         sorted_x = np.sort(px, axis=0)

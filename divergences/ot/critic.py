@@ -1,7 +1,7 @@
 """W_1 by the Kantorovich--Rubinstein dual, with a trained neural critic.
 
 ``W_1(P, Q) = sup over 1-Lipschitz f of E_P f - E_Q f``. A small MLP critic
-(:class:`divergences.gan.networks.MLP`) is trained on part of the data to
+(:class:`divergences._nn.networks.MLP`, the network of :mod:`divergences.gan`) is trained on part of the data to
 maximise ``E_P f - E_Q f`` under a Lipschitz regulariser -- the WGAN-GP
 gradient penalty by default (Gulrajani et al. 2017, lambda = 10) -- and the
 mean difference is then evaluated on held-out data, which gives a standard
@@ -49,6 +49,13 @@ import warnings
 
 import numpy as np
 
+from .._nn.critic import (
+    CRITIC_REGULARISERS,
+    LipschitzCritic,
+    interpolates,
+    regulariser_options,
+)
+from .._threads import single_threaded_blas
 from .._validation import as_rng, check_choice, check_positive, check_positive_int
 from ..exceptions import ConvergenceWarning, InvalidMeasureError
 from ..results import OTResult
@@ -150,9 +157,6 @@ def solve(
     FloatingPointError
         If the trained critic's values are not finite (lower ``lr``).
     """
-    from ..gan._threads import single_threaded_blas
-    from ..gan.objectives import CRITIC_REGULARISERS, WassersteinCritic, regulariser_options
-
     penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -167,12 +171,10 @@ def solve(
         optimizer = ("rmsprop", 5e-5 if lr is None else check_positive(lr, "lr"))
     else:
         optimizer = ("adam", 1e-3 if lr is None else check_positive(lr, "lr"))
-    objective = WassersteinCritic(
-        penalty=penalty, **({"clip": clip} if penalty == "clip" else {"lam": lam}),
-        hidden=hidden, activation=activation,
-        optimizer=optimizer[0], lr=optimizer[1],
+    trainer = LipschitzCritic(
+        p.dim, penalty=penalty, lam=lam, clip=clip, hidden=hidden, activation=activation,
+        optimizer=optimizer[0], lr=optimizer[1], betas=(0.5, 0.9), rng=rng,
     )
-    objective.setup(p.dim, rng)
     draw_p, test_p, w_p = _sampler(p, holdout, rng)
     draw_q, test_q, w_q = _sampler(q, holdout, rng)
 
@@ -180,7 +182,7 @@ def solve(
     penalties = np.full(steps, np.nan)
     with single_threaded_blas():
         for step in range(steps):
-            stats = objective.critic_step(draw_p(batch_size), draw_q(batch_size), rng)
+            stats = trainer.step(draw_p(batch_size), draw_q(batch_size), rng)
             curve[step] = stats["estimate"]
             penalties[step] = stats.get("penalty", np.nan)
 
@@ -188,7 +190,7 @@ def solve(
         test_p, w_p = draw_p(n_eval), np.full(n_eval, 1.0 / n_eval)
     if test_q is None:
         test_q, w_q = draw_q(n_eval), np.full(n_eval, 1.0 / n_eval)
-    critic = objective.critic
+    critic = trainer.network
     f_p, f_q = critic(test_p)[:, 0], critic(test_q)[:, 0]
     if not (np.all(np.isfinite(f_p)) and np.all(np.isfinite(f_q))):
         raise FloatingPointError(
@@ -200,7 +202,7 @@ def solve(
     # Weighted variance of a mean: sum w_i^2 (f_i - mean)^2 (= var/n for uniform weights).
     stderr = math.sqrt(float(w_p**2 @ (f_p - mean_p) ** 2) + float(w_q**2 @ (f_q - mean_q) ** 2))
 
-    mixed = _interpolates(test_p, test_q, rng)
+    mixed = interpolates(test_p, test_q, rng)
     final_penalty, _, norms = critic.gradient_penalty(
         mixed, "gp" if penalty == "clip" else penalty, lam
     )
@@ -315,9 +317,3 @@ def _training_problems(value, stderr, bound, curve, jitter, lr):
             f"{stderr:.3g}): the critic points the wrong way and bounds nothing"
         )
     return problems
-
-
-def _interpolates(x, y, rng):
-    from ..gan.objectives import interpolates
-
-    return interpolates(x, y, rng)

@@ -769,6 +769,14 @@ def divergence(
             "n_iter_each": {k: i["n_iter"] for k, i in infos.items()},
             "coarse_n_iter_each": {k: i["coarse_n_iter"] for k, i in infos.items()},
             "marginal_error_each": {k: i["marginal_error"] for k, i in infos.items()},
+            # The three problems' own potentials, in the caller's cost units: each
+            # defines its plan (the gradient of S_eps in the points is built from
+            # them, divergences.gan.SinkhornObjective).
+            "potentials_each": {
+                "ab": (length.to_cost_units(f), length.to_cost_units(g)),
+                "aa": length.to_cost_units(p_aa),
+                "bb": length.to_cost_units(q_bb),
+            },
             "tol": tol,
             **ground.details(),
         },

@@ -22,7 +22,7 @@ def load_builder():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["parallel_lines.ipynb", "gan_8gaussians.ipynb"])
+@pytest.mark.parametrize("name", ["parallel_lines.ipynb", "gan_toy.ipynb"])
 def test_notebook_executes(name):
     builder = load_builder()
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -33,7 +33,7 @@ def test_notebook_executes(name):
 
 
 def test_saved_notebooks_carry_their_outputs():
-    for name in ("parallel_lines.ipynb", "gan_8gaussians.ipynb"):
+    for name in ("parallel_lines.ipynb", "gan_toy.ipynb"):
         notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
         images = [
             o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs

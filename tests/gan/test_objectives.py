@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 import divergences as dv
-from divergences.gan._threads import single_threaded_blas
+from divergences._threads import single_threaded_blas
 from divergences.exceptions import MethodError
 from divergences.gan.objectives import (
     OBJECTIVES,
@@ -51,11 +51,13 @@ def test_exact_ot_gradient_is_the_envelope_of_the_linear_program(batches, order)
     np.testing.assert_allclose(grad, numeric, atol=1e-7)
 
 
-def test_sinkhorn_gradient_matches_finite_differences(batches):
+@pytest.mark.parametrize("order", [1.0, 2.0])
+def test_sinkhorn_gradient_matches_finite_differences(batches, order):
     # Value and plan converge to 1e-12 marginal error at eps = 0.5; the envelope
-    # gradient then matches the differences to their rounding error.
+    # gradient (from the solver's potentials, by the online kernel) then matches
+    # the differences of the solver's value to their rounding error.
     real, fake = batches
-    objective = SinkhornObjective(eps=0.5, max_iter=100000, tol=1e-12)
+    objective = SinkhornObjective(eps=0.5, order=order, max_iter=100000, tol=1e-12)
     loss, grad, _ = objective.generator_step(real, fake, None)
     numeric = finite_difference(lambda y: objective.generator_step(real, y, None)[0], fake)
     np.testing.assert_allclose(grad, numeric, atol=1e-6)
@@ -66,6 +68,13 @@ def test_sinkhorn_divergence_of_identical_batches_is_zero(batches):
     loss, grad, _ = SinkhornObjective(eps=0.5).generator_step(real, real.copy(), None)
     assert abs(loss) < 1e-10
     np.testing.assert_allclose(grad, 0.0, atol=1e-8)
+
+
+def test_sinkhorn_objective_warns_when_the_solver_does_not_converge(batches):
+    # The warning is the solver's own (divergences.ot.sinkhorn.divergence).
+    real, fake = batches
+    with pytest.warns(dv.ConvergenceWarning, match="Sinkhorn divergence did not converge"):
+        SinkhornObjective(eps=0.01, max_iter=1, tol=1e-12).generator_step(real, fake, None)
 
 
 @pytest.mark.parametrize("order", [1.0, 2.0])
