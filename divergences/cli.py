@@ -402,27 +402,32 @@ def _check_output(path, option, extensions):
         raise CliError(f"{option} {path!r}: give a {', '.join(extensions)} file name.")
 
 
-def _write_matrix_csv(result, path):
+def _write_matrix_csv(result, path, values=None):
     import csv
 
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["label", *result.other_labels])
-        for label, row in zip(result.labels, result.values):
+        for label, row in zip(result.labels, result.values if values is None else values):
             writer.writerow([label, *(repr(float(v)) for v in row)])
 
 
-def _format_matrix(result):
+def _pvalues_path(path):
+    """Where ``--out NAME.csv --test`` writes the adjusted p-values: ``NAME.pvalues.csv``."""
+    return os.path.splitext(path)[0] + ".pvalues.csv"
+
+
+def _format_matrix(result, values=None, caption=None):
     labels = [str(label) for label in result.labels]
     others = [str(label) for label in result.other_labels]
-    cells = [[f"{v:.4g}" for v in row] for row in result.values]
+    cells = [[f"{v:.4g}" for v in row] for row in (result.values if values is None else values)]
     width = max(len(c) for c in others + [c for row in cells for c in row])
     first = max(len(label) for label in labels)
     lines = [" " * first + "  " + "  ".join(f"{c:>{width}}" for c in others)]
     lines += [f"{label:<{first}}  " + "  ".join(f"{c:>{width}}" for c in row)
               for label, row in zip(labels, cells)]
     methods = ", ".join(m for m in result.methods if m != "identical") or "identical"
-    lines.append(f"({result.kind}, {result.unit}; method: {methods})")
+    lines.append(caption or f"({result.kind}, {result.unit}; method: {methods})")
     return "\n".join(lines)
 
 
@@ -455,6 +460,14 @@ def _cmd_pairwise(args):
                        "--json`.")
     if args.seed is not None:
         options["rng"] = args.seed
+    if args.test:
+        options["test"] = True
+        if args.permutations is not None:
+            options["n_permutations"] = args.permutations
+        if args.correction is not None:
+            options["correction"] = args.correction
+    elif args.permutations is not None or args.correction is not None:
+        raise CliError("--permutations and --correction apply to --test; add --test.")
     try:
         result = _library_call(dv.pairwise, sets, kind=args.kind, method=args.method,
                                client=args.scheduler, workers=args.workers, **options)
@@ -466,8 +479,20 @@ def _cmd_pairwise(args):
         except OSError as exc:
             raise CliError(f"--out {args.out!r}: could not write the matrix ({exc}).") from None
         print(f"{result.shape[0]}x{result.shape[1]} {result.kind} matrix saved to {args.out}")
+        if args.test:
+            pvalues_out = _pvalues_path(args.out)
+            try:
+                _write_matrix_csv(result, pvalues_out, result.adjusted_pvalues)
+            except OSError as exc:
+                raise CliError(f"--out {args.out!r}: could not write the p-values "
+                               f"({exc}).") from None
+            print(f"{result.correction}-adjusted p-values saved to {pvalues_out}")
     else:
         print(_format_matrix(result))
+        if args.test:
+            print(_format_matrix(result, result.adjusted_pvalues,
+                                 f"(p-values of permutation tests, "
+                                 f"{result.correction}-adjusted)"))
     if args.plot is not None:
         try:
             plot_heatmap(result, args.plot)
@@ -612,6 +637,14 @@ def build_parser():
                        "instead of printing it")
     pairs.add_argument("--plot", metavar="FILE", default=None,
                        help="save a heatmap (.png, .pdf, .svg; needs matplotlib)")
+    pairs.add_argument("--test", action="store_true",
+                       help="also test P = Q for every pair (a permutation test with the "
+                       "divergence as statistic) and print the adjusted p-values; with --out, "
+                       "they go to NAME.pvalues.csv")
+    pairs.add_argument("--permutations", type=_positive_int, default=None,
+                       help="permutations per test (default 999)")
+    pairs.add_argument("--correction", choices=("holm", "bonferroni", "fdr_bh", "none"),
+                       default=None, help="multiple-testing correction (default holm)")
     pairs.set_defaults(handler=_cmd_pairwise)
 
     methods = commands.add_parser("methods", help="list the divergences and their methods")

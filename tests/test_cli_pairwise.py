@@ -180,3 +180,26 @@ def test_return_plan_is_refused(capsys, files):
     code, out, err = run(capsys, "pairwise", *paths, "--option", "return_plan=true")
     assert code == 2 and "Traceback" not in err and not out
     assert "return_plan" in err and "divergences compute" in err
+
+
+def test_test_flag_writes_the_library_adjusted_pvalues(capsys, tmp_path, files):
+    sets, paths = files
+    out = tmp_path / "m.csv"
+    code, stdout, _ = run(capsys, "pairwise", *paths, "--kind", "energy_distance", "--test",
+                          "--permutations", 99, "--seed", 4, "--correction", "fdr_bh",
+                          "--out", out)
+    assert code == 0 and "fdr_bh-adjusted p-values saved" in stdout
+    _, labels, adjusted = read_matrix(tmp_path / "m.pvalues.csv")
+    expected = dv.pairwise(sets, kind="energy_distance", test=True, n_permutations=99, rng=4,
+                           correction="fdr_bh")
+    assert labels == list(sets)
+    np.testing.assert_array_equal(adjusted, expected.adjusted_pvalues)
+    code, stdout, _ = run(capsys, "pairwise", *paths, "--kind", "energy_distance", "--test",
+                          "--permutations", 99, "--seed", 4)
+    assert code == 0 and "holm-adjusted" in stdout
+
+
+def test_test_options_need_the_test_flag(capsys, files):
+    _, paths = files
+    code, _, err = run(capsys, "pairwise", *paths, "--permutations", 99)
+    assert code == 2 and "add --test" in err

@@ -49,6 +49,7 @@ LAYERS = {
     "divergences._progress": HELPERS,
     "divergences._dispatch": HELPERS,
     "divergences._options": HELPERS,
+    "divergences._multiple_testing": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
     "divergences._grid": HELPERS,

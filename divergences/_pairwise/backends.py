@@ -24,7 +24,9 @@ class Work:
 
     ``rows`` and ``cols`` are the validated measures (``cols is rows`` for a
     matrix of a list with itself); ``labels`` the rows' and the columns'
-    labels, to name a pair that fails; ``root`` the seed root of ``rng=``.
+    labels, to name a pair that fails; ``root`` the seed root of ``rng=``;
+    ``test``: each pair is a two-sample test of P = Q with the divergence as its
+    statistic, not the divergence alone.
     """
 
     kind: str
@@ -34,6 +36,7 @@ class Work:
     cols: list
     same: bool
     labels: tuple
+    test: bool = False
 
 
 class Backend:
@@ -77,7 +80,7 @@ class ThreadBackend(Backend):
                         return
                     future = pool.submit(compute_tile, work.kind, work.options, work.root, tile,
                                          [rows[i] for i in tile.rows],
-                                         [cols[j] for j in tile.cols])
+                                         [cols[j] for j in tile.cols], test=work.test)
                     running[future] = tile
                     tasks += 1
 

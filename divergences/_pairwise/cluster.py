@@ -178,7 +178,7 @@ def _run(client, work, plan, target, sink):
                     future = client.submit(
                         compute_tile, kind, options, root, tile,
                         [row_data[i] for i in tile.rows], [col_data[j] for j in tile.cols],
-                        pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
+                        test=work.test, pure=False, key=f"pairwise-tile-{uuid.uuid4().hex}",
                     )
                     break
                 except CancelledError:

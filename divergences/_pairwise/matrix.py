@@ -30,9 +30,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._multiple_testing import CORRECTIONS, adjust_pvalues
 from .._progress import CountProgress, check_progress
 from .._threads import resolve_workers
-from ..exceptions import ConvergenceWarning, InvalidMeasureError
+from .._validation import check_choice
+from ..exceptions import ConvergenceWarning, InvalidMeasureError, MethodError
 from ..measures import Gaussian, Histogram, Measure, Samples, Uniform, as_measure
 from ..registry import divergence_info
 from .backends import ThreadBackend, Work
@@ -183,7 +185,8 @@ def _probe(work, shape, symmetric, identical):
             single = Tile(rows=(pair[0],), cols=(pair[1],))
             try:
                 chunks.append(compute_tile(work.kind, work.options, work.root, single,
-                                           [work.rows[pair[0]]], [work.cols[pair[1]]]))
+                                           [work.rows[pair[0]]], [work.cols[pair[1]]],
+                                           test=work.test))
             except Exception as exc:
                 name_pair(exc, work.labels, pair)
                 raise
@@ -215,6 +218,8 @@ class _Assembly:
         self.stderrs = np.zeros(shape)
         self.converged = np.ones(shape, dtype=bool)
         self.codes = np.zeros(shape, dtype=np.int8)
+        # p-values of the tests (identical measures: 1, no split of theirs is less alike).
+        self.pvalues = np.ones(shape)
         self.methods = {IDENTICAL: 0} if any_identical else {}
         self.units = set()
         self.mirror = mirror
@@ -228,6 +233,7 @@ class _Assembly:
             self.values[cell] = chunk["value"]
             self.stderrs[cell] = chunk["stderr"]
             self.converged[cell] = chunk["converged"]
+            self.pvalues[cell] = chunk["pvalue"]
             if len(lookup):
                 self.codes[cell] = lookup[chunk["code"]]
         self.units.update(chunk["units"])
@@ -274,7 +280,7 @@ def _backend(client, workers):
 
 
 def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progress=None,
-             workers=None, **options):
+             workers=None, test=False, correction="holm", **options):
     """The matrix of a divergence between every set and every other.
 
     Parameters
@@ -309,6 +315,22 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         core, or a positive count. Each pair then runs single-threaded (inside
         ``dv.threads(1)``, unless ``options`` name ``workers`` for the method),
         since the parallelism is across pairs.
+    test : bool, optional
+        Also test P = Q for every pair (default False): each pair is then
+        :func:`divergences.two_sample_test` with the divergence as its
+        statistic (``n_permutations=`` and ``standardize=`` pass through with
+        the divergence's options), and the result holds ``pvalues`` and
+        ``adjusted_pvalues``. Needs sample sets.
+    correction : {"holm", "bonferroni", "fdr_bh", "none"}, optional
+        How ``adjusted_pvalues`` allow for testing many pairs at once
+        (:mod:`divergences._multiple_testing`): ``"holm"`` (default) keeps the
+        chance of any false rejection below alpha under any dependence between
+        the tests; ``"fdr_bh"`` (Benjamini--Hochberg) the expected share of false
+        rejections; ``"bonferroni"``; ``"none"``. The family is the distinct
+        pairs computed: each unordered pair once for a symmetric divergence of a
+        list with itself, every ordered pair otherwise. Pairs of identical
+        measures (the diagonal of a list with itself) are not tested: their
+        p-value is 1, outside the family.
     **options
         Passed to every call (``method=``, ``order=``, ``base=``, ``k=``,
         ``eps=``, ...). ``rng=`` (an int seed, SeedSequence or Generator) is
@@ -345,8 +367,23 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
     >>> drift = dv.pairwise(days, {"reference": days["day0"]}, kind="js")
     >>> drift.shape, drift.other_labels, float(drift["day0", "reference"])
     ((4, 1), ('reference',), 0.0)
+
+    Which days differ from the first? A permutation test per pair, Holm's
+    correction over the three tested days:
+
+    >>> tested = dv.pairwise(days, {"day0": days["day0"]}, kind="energy_distance",
+    ...                      test=True, n_permutations=199, rng=0)
+    >>> tested.adjusted_pvalues[:, 0].round(3).tolist()
+    [1.0, 0.225, 0.02, 0.015]
+    >>> tested.significant(0.05)[:, 0].tolist()
+    [False, False, True, True]
     """
     info = _check_options(kind, workers, progress)
+    if not isinstance(test, bool):
+        raise TypeError(f"test must be True or False, got {test!r}.")
+    correction = check_choice(correction, CORRECTIONS, "correction")
+    if not test and correction != "holm":
+        raise MethodError(f"correction={correction!r} applies to p-values: pass test=True too.")
     row_labels, row_items, row_names = _labelled(measures, "measures")
     same = others is None or others is measures
     if same:
@@ -365,7 +402,7 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
 
     start = time.perf_counter()
     work = Work(kind=kind, options=options, root=root, rows=rows, cols=cols, same=same,
-                labels=labels)
+                labels=labels, test=test)
     probed, probe_times = _probe(work, shape, symmetric, identical)
     pair_seconds = min(probe_times, default=0.0)
     remaining = n_pairs - len(probed)
@@ -397,5 +434,26 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
             assembly.report.close()
     details.update(ran, wall_seconds=time.perf_counter() - start)
     fields = assembly.fields(info, labels, options)
+    if test:
+        fields.update(_tested(assembly.pvalues, same, symmetric, identical, correction))
     return PairwiseResult(**fields, labels=row_labels, other_labels=col_labels,
                           symmetric=symmetric, details=details)
+
+
+def _tested(pvalues, same, symmetric, identical, correction):
+    """The raw and the adjusted p-values of the tested pairs, and the correction's name.
+
+    The family is the computed region less the pairs of identical measures,
+    which were not tested (their p-value is 1).
+    """
+    family = np.ones(pvalues.shape, dtype=bool)
+    if same:
+        family = np.triu(family, 1) if symmetric else ~np.eye(len(pvalues), dtype=bool)
+    for cell in identical:
+        family[cell] = False
+    adjusted = np.ones(pvalues.shape)
+    adjusted[family] = adjust_pvalues(pvalues[family], correction)
+    if symmetric:
+        adjusted = np.triu(adjusted, 1)
+        adjusted = adjusted + adjusted.T + np.eye(len(adjusted))
+    return {"pvalues": pvalues, "adjusted_pvalues": adjusted, "correction": correction}

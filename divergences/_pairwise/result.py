@@ -49,6 +49,13 @@ class PairwiseResult:
         computed in this process before the tasks), and for a cluster
         ``workers``, ``threads``, ``broadcast``, ``tasks_resubmitted`` and
         ``measures_rescattered``.
+    pvalues, adjusted_pvalues : ndarray, shape (n, m), or None
+        With ``pairwise(..., test=True)``: each pair's permutation p-value
+        (:func:`divergences.two_sample_test`) and the same after the multiple-testing
+        ``correction``; 1 on the untested diagonal. None without a test.
+    correction : str or None
+        The correction of ``adjusted_pvalues`` (``"holm"``, ``"bonferroni"``,
+        ``"fdr_bh"``, ``"none"``); None without a test.
 
     Examples
     --------
@@ -74,10 +81,15 @@ class PairwiseResult:
     converged: np.ndarray = field(repr=False)
     symmetric: bool
     details: dict = field(default_factory=dict, repr=False)
+    pvalues: np.ndarray = field(default=None, repr=False)
+    adjusted_pvalues: np.ndarray = field(default=None, repr=False)
+    correction: str = None
 
     def __post_init__(self):
-        for name in ("values", "stderrs", "method_codes", "converged"):
-            getattr(self, name).setflags(write=False)
+        for name in ("values", "stderrs", "method_codes", "converged", "pvalues",
+                     "adjusted_pvalues"):
+            if getattr(self, name) is not None:
+                getattr(self, name).setflags(write=False)
 
     @property
     def shape(self):
@@ -113,10 +125,22 @@ class PairwiseResult:
         """True when no pair's solver stopped early."""
         return bool(self.converged.all())
 
+    def significant(self, alpha=0.05):
+        """Where the test rejects P = Q at level ``alpha``, after the correction.
+
+        A boolean matrix, ``adjusted_pvalues <= alpha``; needs ``pairwise(..., test=True)``.
+        """
+        if self.adjusted_pvalues is None:
+            raise ValueError("no p-values: compute the matrix with pairwise(..., test=True).")
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}.")
+        return self.adjusted_pvalues <= alpha
+
     def __repr__(self):
         n, m = self.shape
+        tested = "" if self.correction is None else f", tested ({self.correction})"
         return (f"PairwiseResult({self.kind}: {n}x{m}, method={self.method!r}, "
-                f"unit={self.unit!r}, symmetric={self.symmetric})")
+                f"unit={self.unit!r}, symmetric={self.symmetric}{tested})")
 
     def to_pandas(self):
         """The matrix as a :class:`pandas.DataFrame`: rows by ``labels``, columns by ``other_labels``.

@@ -118,10 +118,12 @@ def pair_rng(rng, i, j):
 # --------------------------------------------------------------------------- one pair
 
 
-def compute_pair(kind, options, root, p, q, i, j):
+def compute_pair(kind, options, root, p, q, i, j, test=False):
     """The divergence ``kind`` between ``p`` and ``q``, as pair ``(i, j)`` of a matrix.
 
     ``rng`` (when the matrix has a root seed) is the pair's own Generator.
+    With ``test``, the pair is :func:`divergences.two_sample_test` with that
+    divergence as its statistic (``options`` then include ``n_permutations``).
     The pair runs inside ``threads(1)``: the matrix is parallel across pairs
     instead, and nesting both would oversubscribe the cores. (A ``workers=``
     in ``options`` is the caller's explicit choice for the method and wins.)
@@ -129,19 +131,25 @@ def compute_pair(kind, options, root, p, q, i, j):
     from .. import registry
     from .._threads import threads
 
-    function = registry.divergence_function(kind)
     options = dict(options)
+    if test:
+        from ..two_sample import two_sample_test
+
+        function, options["kind"] = two_sample_test, kind
+    else:
+        function = registry.divergence_function(kind)
     if root is not None:
         options["rng"] = np.random.default_rng(pair_seed(root, i, j))
     with threads(1):
         return function(p, q, **options)
 
 
-def compute_tile(kind, options, root, tile, row_measures, col_measures):
+def compute_tile(kind, options, root, tile, row_measures, col_measures, test=False):
     """Every pair of ``tile``; ``row_measures[a]`` is measure ``tile.rows[a]``.
 
     Returns a dict of compact arrays -- ``i``, ``j``, ``value``, ``stderr``
-    (NaN where unknown), ``converged``, ``code`` (into ``methods``) -- with
+    (NaN where unknown), ``converged``, ``code`` (into ``methods``), and with
+    ``test`` the two-sample test's ``pvalue`` (NaN otherwise) -- with
     ``units``, and ``seconds``, the time spent computing, so that the caller
     can tell work from overhead. Arrays rather than result objects: a matrix
     of 10^4 sets has 5 * 10^7 pairs.
@@ -154,13 +162,17 @@ def compute_tile(kind, options, root, tile, row_measures, col_measures):
     stderrs = np.empty(len(pairs))
     converged = np.empty(len(pairs), dtype=bool)
     codes = np.empty(len(pairs), dtype=np.int8)
+    pvalues = np.full(len(pairs), math.nan)
     methods, units = {}, set()
     for index, (i, j) in enumerate(pairs):
         try:
-            result = compute_pair(kind, options, root, row_at[i], col_at[j], i, j)
+            result = compute_pair(kind, options, root, row_at[i], col_at[j], i, j, test)
         except Exception as exc:
             exc.pair = (i, j)  # read by the caller to name the pair's labels
             raise
+        if test:
+            pvalues[index] = result.pvalue
+            result = result.statistic
         values[index] = result.value
         stderrs[index] = math.nan if result.stderr is None else result.stderr
         converged[index] = result.converged
@@ -173,6 +185,7 @@ def compute_tile(kind, options, root, tile, row_measures, col_measures):
         "stderr": stderrs,
         "converged": converged,
         "code": codes,
+        "pvalue": pvalues,
         "methods": tuple(methods),
         "units": tuple(units),
         "seconds": time.perf_counter() - start,
