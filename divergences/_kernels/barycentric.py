@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fast_exp import exp_nonpositive
-from .sinkhorn import _power  # |x - y|^order from the squared distance, as the soft-min
+from .costs import power  # |x - y|^order = (squared distance)^(order / 2), as the soft-min
 
 # Below this many plan entries the serial twin runs (the same rule as the
 # soft-min's: see divergences._kernels.sinkhorn).
@@ -47,7 +47,7 @@ def _column(j, x, y, offset_x, log_b, g, inv, order, v, sq, out):
             t = y[j, k] - x[i, k]
             s += t * t
         sq[i] = s
-        e = offset_x[i] - _power(s, order) * inv
+        e = offset_x[i] - power(s, 0.5 * order) * inv
         v[i] = e
         top = max(top, e)
     for k in range(d):
