@@ -8,6 +8,7 @@ only the ``true`` column states the theory
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -25,16 +26,31 @@ _PL_LABELS = {"wasserstein": "W1", "js": "JS", "kl": "KL"}
 
 
 def _try_estimate(function, p, q, **options):
-    """A cell of the table: the library's result, or why there is none."""
-    from .exceptions import DivergenceError
+    """A cell of the table: the library's result, or why there is none.
 
-    try:
-        result = function(p, q, **options)
-    except NotImplementedError as exc:
-        return {"value": None, "status": "n/a", "reason": str(exc)}
-    except DivergenceError as exc:
-        return {"value": None, "status": "error", "reason": str(exc)}
-    return {"value": result.value, "status": "ok", "result": result}
+    An estimate the library flags (an :class:`EstimatorWarning`: here, the k-NN
+    KL between two lines, which grows without bound with the sample size) keeps
+    its warning in the cell, to be marked in the table and explained once below
+    it, instead of a traceback-style line per theta on stderr.
+    """
+    from .exceptions import DivergenceError, EstimatorWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = function(p, q, **options)
+        except NotImplementedError as exc:
+            return {"value": None, "status": "n/a", "reason": str(exc)}
+        except DivergenceError as exc:
+            return {"value": None, "status": "error", "reason": str(exc)}
+    flagged = []
+    for warning in caught:
+        if issubclass(warning.category, EstimatorWarning):
+            flagged.append(str(warning.message))
+        else:  # anything else is passed on as it came
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return {"value": result.value, "status": "ok", "result": result, "warnings": flagged}
 
 
 def parallel_lines_rows(thetas, n, *, seed=0, n_grid=500, base=None):
@@ -77,8 +93,14 @@ def _format_value(value):
     return f"{value:.4f}"
 
 
+#: Marks a value the library flagged as unreliable (see the note under the table).
+FLAG = "*"
+
+
 def _cell_text(cell):
-    return _format_value(cell["value"]) if cell["status"] == "ok" else cell["status"]
+    if cell["status"] != "ok":
+        return cell["status"]
+    return _format_value(cell["value"]) + (FLAG if cell.get("warnings") else "")
 
 
 def _column_methods(rows, source, name):
@@ -123,6 +145,15 @@ def format_parallel_lines(rows, *, n, seed, n_grid, unit):
             if methods:
                 notes.append(f"{_PL_LABELS[name]} {source} {', '.join(map(repr, methods))}")
     out.append("Library methods: " + ", ".join(notes) + ".")
+    for name in _PL_DIVERGENCES:
+        for source in ("samples", "grid"):
+            flagged = [row for row in rows if row[source][name].get("warnings")]
+            if flagged:
+                first = flagged[0]
+                message = first[source][name]["warnings"][0]
+                out.append(f"{FLAG} {_PL_LABELS[name]} {source}: flagged by the library at "
+                           f"{len(flagged)} of {len(rows)} thetas; at theta = "
+                           f"{first['theta']:g}: {message}")
     reasons = []
     for row in rows:
         for source in ("samples", "grid"):
@@ -142,7 +173,8 @@ def parallel_lines_json(rows, *, n, seed, n_grid, unit):
     """
     def cell_json(cell):
         if cell["status"] == "ok":
-            return {"status": "ok", **result_to_dict(cell["result"])}
+            return {"status": "ok", **result_to_dict(cell["result"]),
+                    "warnings": list(cell.get("warnings", ()))}
         return {"status": cell["status"], "value": None, "reason": cell["reason"]}
 
     return {

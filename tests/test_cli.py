@@ -353,7 +353,8 @@ def parse_table(out):
     for line in lines[start + 2:]:
         if not line.strip():
             break
-        rows.append(dict(zip(header, (cell.strip() for cell in line.split("|")))))
+        # A trailing "*" marks a value the library flagged (explained under the table).
+        rows.append(dict(zip(header, (cell.strip().rstrip("*") for cell in line.split("|")))))
     return rows
 
 
@@ -701,3 +702,17 @@ def test_training_plot_keeps_overlapping_curves_visible():
     assert js_marks and kl_marks and not js_marks & kl_marks
     notes = [text.get_text() for text in axis.texts]
     assert notes == ["js and kl overlap (they differ by at most 1e-08)"]
+
+
+def test_parallel_lines_marks_the_knn_kl_the_library_flags():
+    # Between two lines KL is infinite and the k-NN estimate keeps growing with n: the
+    # library's convergence check must flag it at every theta != 0, and the table must
+    # say so once, under it, instead of printing a warning per theta.
+    from divergences._parallel_lines_report import FLAG, format_parallel_lines, parallel_lines_rows
+
+    rows = parallel_lines_rows([0.0, 0.5], 200, seed=0, n_grid=50)
+    assert not rows[0]["samples"]["kl"]["warnings"]
+    assert rows[1]["samples"]["kl"]["warnings"]
+    assert not rows[1]["samples"]["wasserstein"]["warnings"]
+    text = format_parallel_lines(rows, n=200, seed=0, n_grid=50, unit="nats")
+    assert f"{FLAG} KL samples: flagged by the library at 1 of 2 thetas" in text
