@@ -9,11 +9,11 @@ The notebook reads ``DRIFT_NOTEBOOK_PERMUTATIONS`` (default 999) for the number
 of permutations of each test, so that the test suite can run it small.
 """
 
-import argparse
 import pathlib
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+from _notebook_cli import main
 
 HERE = pathlib.Path(__file__).resolve().parent
 TARGET = HERE / "drift.ipynb"
@@ -162,31 +162,5 @@ CELLS = [
 ]
 
 
-def build():
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    return notebook
-
-
-def execute(notebook, cwd=HERE, timeout=600):
-    from nbclient import NotebookClient
-
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd)}}).execute()
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-run", action="store_true",
-                        help="write the notebook without executing it")
-    args = parser.parse_args()
-    notebook = build()
-    if not args.no_run:
-        execute(notebook)
-    nbformat.write(notebook, TARGET)
-    print(f"wrote {TARGET}")
-
-
 if __name__ == "__main__":
-    main()
+    main(CELLS, TARGET, __doc__.splitlines()[0])
