@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._threads import get_threads, single_threaded_blas
 from ..exceptions import ConvergenceWarning, MethodError
 from ..results import OTResult
 
@@ -46,6 +47,8 @@ _ABS_TOL = 1e-13
 # The BLAS pass exponentiates -C / eps along one axis: exact while that stays
 # far above the float64 underflow (-745), with room for 1e6 terms lost below it.
 SINKHORN_BLAS_LIMIT = 600.0
+# From this many cells the separable passes are split over the library's threads.
+_PARALLEL_CELLS = 2**14
 
 
 def on_same_grid(p, q):
@@ -304,26 +307,65 @@ class _SeparableKernel:
             with np.errstate(divide="ignore"):
                 log_kernel = -cost / eps + (np.log(cost) if axis == weight_axis else 0.0)
             blas = float(cost.max()) / eps <= SINKHORN_BLAS_LIMIT
-            self.passes.append((axis, np.exp(log_kernel).T.copy() if blas else log_kernel, blas))
+            self.passes.append((axis, np.exp(log_kernel) if blas else log_kernel, blas))
         # The window of the exact pass needs a kernel decreasing away from the diagonal.
         self.monotone = weight_axis is None
 
-    def apply(self, log_values):
+    def apply(self, log_values, pool=None):
+        """One soft-min pass per axis; ``pool`` (an executor) splits each pass in pieces."""
         from .._kernels.grid_sinkhorn import axis_logsumexp
 
         h = log_values.reshape(self.shape)
         for axis, matrix, blas in self.passes:
+            if blas:
+                h = _blas_pass(h, axis, matrix, pool)
+                continue
             moved = np.moveaxis(h, axis, -1)
             rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-            if blas:
-                top = rows.max(axis=1, keepdims=True)
-                top[~np.isfinite(top)] = 0.0
-                with np.errstate(divide="ignore"):
-                    out = np.log(np.exp(rows - top) @ matrix) + top
-            else:
-                out = axis_logsumexp(rows, matrix, np.empty_like(rows), self.monotone)
-            h = np.moveaxis(out.reshape(moved.shape), -1, axis)
-        return np.ascontiguousarray(h).reshape(-1)
+            out = axis_logsumexp(rows, matrix, np.empty_like(rows), self.monotone)
+            h = np.ascontiguousarray(np.moveaxis(out.reshape(moved.shape), -1, axis))
+        return h.reshape(-1)
+
+
+def _blas_pass(h, axis, kernel, pool):
+    """``log sum_l K_jl exp(h_..l..)`` along ``axis``: each line shifted by its maximum, one GEMM.
+
+    The array is seen as ``(before, n, after)``, so no axis is moved (no
+    copies): the last axis is ``rows @ K``, any other a (batched) ``K @ block``
+    (``K`` is symmetric). With a pool, the pieces -- along ``before`` where it
+    is long enough, else along ``after`` -- run in its threads, each with a
+    one-thread BLAS (numpy releases the GIL): idle pool threads sleep, where
+    BLAS's own spin and, on a shared machine, made a product up to 25 times
+    slower (benchmarks/bench_grids.py).
+    """
+    shape = h.shape
+    n = shape[axis]
+    before = int(np.prod(shape[:axis], dtype=np.int64))
+    after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    h3 = np.ascontiguousarray(h).reshape(before, n, after)
+    out = np.empty_like(h3)
+    pieces = 1 if pool is None else pool._max_workers
+    along_before = after == 1 or before >= pieces
+    length = before if along_before else after
+    bounds = np.linspace(0, length, min(pieces, length) + 1).astype(np.int64)
+
+    def piece(start, stop):
+        where = (slice(start, stop), slice(None), slice(None)) if along_before else (
+            slice(None), slice(None), slice(start, stop))
+        block = h3[where]
+        top = block.max(axis=1, keepdims=True)
+        top[~np.isfinite(top)] = 0.0  # a line without mass: exp(-inf) = 0, its log -inf
+        scaled = np.exp(block - top)
+        summed = (scaled[:, :, 0] @ kernel)[:, :, None] if after == 1 else np.matmul(kernel, scaled)
+        with np.errstate(divide="ignore"):
+            out[where] = np.log(summed) + top
+
+    if pool is None or len(bounds) == 2:
+        piece(0, length)
+    else:
+        for future in [pool.submit(piece, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]:
+            future.result()
+    return out.reshape(shape)
 
 
 def _log(w):
@@ -399,22 +441,24 @@ def solve_sinkhorn(p, q, *, eps, order=1.0, metric="euclidean", tol=1e-6, max_it
         return kernels[level]
 
     def to_columns(f, level, out):
-        out[:] = -level * kernel(level).apply(log_a + f / level)
+        out[:] = -level * kernel(level).apply(log_a + f / level, pool)
         return out
 
     def to_rows(g, level, out):
-        out[:] = -level * kernel(level).apply(log_b + g / level)
+        out[:] = -level * kernel(level).apply(log_b + g / level, pool)
         return out
 
     scale = sum((h * (k - 1)) ** 2 for h, k in zip(grid.spacing, grid.shape))
     reporter = SolverProgress(progress, "sinkhorn (grid)")
-    f, g, info = alternate(to_columns, to_rows, a, b, eps=eps, scale=max(scale, eps), tol=tol,
-                           max_iter=max_iter, scaling=eps_scaling,
-                           progress=reporter.stage("OT(p, q)"))
-    reporter.close()
+    threads = get_threads() if a.shape[0] >= _PARALLEL_CELLS else 1
+    with single_threaded_blas(), _executor(threads) as pool:
+        f, g, info = alternate(to_columns, to_rows, a, b, eps=eps, scale=max(scale, eps), tol=tol,
+                               max_iter=max_iter, scaling=eps_scaling,
+                               progress=reporter.stage("OT(p, q)"))
+        reporter.close()
+        transport, marginal_error = _plan_sums(grid, eps, log_a, log_b, a, b, f, g, pool)
     if not info["converged"]:
         sinkhorn._warn_not_converged("Sinkhorn on the grid", info, tol)
-    transport, marginal_error = _plan_sums(grid, eps, log_a, log_b, a, b, f, g)
     transport = max(transport, 0.0)
     order = float(order)
     return entropic_result(
@@ -428,19 +472,29 @@ def solve_sinkhorn(p, q, *, eps, order=1.0, metric="euclidean", tol=1e-6, max_it
 solve_sinkhorn.required_help = {"eps": "the entropic regularisation, in cost units |x - y|^2"}
 
 
-def _plan_sums(grid, eps, log_a, log_b, a, b, f, g):
+def _executor(threads):
+    """A thread pool of ``threads`` workers, or no pool (``None``) for one."""
+    import contextlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    if threads <= 1:
+        return contextlib.nullcontext(None)
+    return ThreadPoolExecutor(threads, thread_name_prefix="grid-sinkhorn")
+
+
+def _plan_sums(grid, eps, log_a, log_b, a, b, f, g, pool=None):
     """``<pi, C>`` and the L1 marginal error of ``pi = a b exp((f + g - C) / eps)``."""
     from scipy.special import logsumexp
 
     row_log = log_a + f / eps
     col_log = log_b + g / eps
     base = _SeparableKernel(grid, eps)
-    rows = np.exp(row_log + base.apply(col_log))
-    cols = np.exp(col_log + base.apply(row_log))
+    rows = np.exp(row_log + base.apply(col_log, pool))
+    cols = np.exp(col_log + base.apply(row_log, pool))
     marginal_error = float(np.abs(np.nan_to_num(rows) - a).sum()
                            + np.abs(np.nan_to_num(cols) - b).sum())
     parts = []
     for axis in range(grid.ndim):
-        weighted = _SeparableKernel(grid, eps, weight_axis=axis).apply(col_log)
+        weighted = _SeparableKernel(grid, eps, weight_axis=axis).apply(col_log, pool)
         parts.append(logsumexp(row_log + weighted))
     return float(np.exp(logsumexp(parts))), marginal_error
