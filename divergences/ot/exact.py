@@ -43,7 +43,7 @@ from ..results import OTResult
 from ._common import LengthScale, check_dense_fits, is_point_cloud, point_cloud
 from ._ground import KERNEL_METRICS, as_ground_cost
 
-__all__ = ["applies", "solve", "ground_cost", "certify", "SOLVERS"]
+__all__ = ["applies", "solve", "ground_cost", "certify", "certified_result", "SOLVERS"]
 
 SOLVERS = ("auto", "auction", "network_simplex", "network_simplex_online")
 
@@ -190,6 +190,20 @@ def _certify_dense(plan, cost, a, b, f, g):
     to rounding), and the reduced costs are read block by block into one
     reused buffer, so that no n-by-m temporary is made.
     """
+    if plan.size <= _ROW_BLOCK * 64:
+        # Small problems (digits: 64 x 64) in whole-matrix operations: the same
+        # residuals, in a third of the time of the support-and-blocks version,
+        # most of which is per-call overhead at this size.
+        marginal_error = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
+        reduced = cost - f[:, None]
+        reduced -= g[None, :]
+        primal = float(np.vdot(plan, cost))
+        check = {
+            "marginal_error": marginal_error,
+            "dual_violation": max(float(-reduced.min()), 0.0),
+            "duality_gap": primal - float(a @ f + b @ g),
+        }
+        return check, primal
     rows, cols = np.nonzero(plan)
     mass = plan[rows, cols]
     marginal_error = float(
@@ -341,25 +355,38 @@ def solve(
     if update is not None and solver != "auction":
         update(check["duality_gap"])
     reporter.close()
-    scale = _positive_scale(cost, x, y)
+    result = certified_result(p, q, outcome, solver=solver, scale=_positive_scale(cost, x, y),
+                              order=order, ground=cost, return_plan=return_plan, rule=rule)
+    return length.restore(result, _COST_DETAILS)
+
+
+def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan, rule=None,
+                     stacklevel=5):
+    """The :class:`OTResult` of a solved transport problem, certified or warned about.
+
+    ``outcome`` is a solver's ``(total, plan, f, g, check, n_iter, solved)``
+    and ``scale`` bounds every cost (tolerances are relative to it), both in
+    the same units; the result is in those units.
+    """
+    total, plan, f, g, check, n_iter, solved = outcome
     bound = check["duality_gap"] + check["dual_violation"]
     tolerance = min(_REL_TOL * abs(total) + _ABS_TOL * scale, _value_tolerance(total, order, scale))
     converged = solved and check["marginal_error"] <= 1e-9 and bound <= tolerance
     details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance,
-               **cost.details()}
+               **ground.details()}
     if rule is not None:
         details["auto_rule"] = rule
     if not converged:
         warnings.warn(
             _not_certified(solver, solved, check, total, bound, tolerance),
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
-    result = OTResult.from_cost(
+    return OTResult.from_cost(
         total,
         order=order,
         method="exact",
-        unit=cost.value_unit,
+        unit=ground.value_unit,
         sizes=(p.size, q.size),
         stderr=0.0 if converged else None,
         converged=converged,
@@ -369,7 +396,6 @@ def solve(
         marginal_error=check["marginal_error"],
         details=details,
     )
-    return length.restore(result, _COST_DETAILS)
 
 
 # The entries of ``details`` in cost units, rescaled with the cost.
@@ -437,11 +463,15 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
     )
 
 
-def _solve_simplex(x, a, y, b, ground, max_iter, max_memory):
+def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
+    """POT's network simplex on the dense cost, certified; ``matrix``: that cost, already made.
+
+    ``matrix`` is overwritten (scaled in place).
+    """
     from ._simplex import dense_network_simplex
 
     try:
-        check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
+        check_dense_fits(a.shape[0], b.shape[0], 2, "exact", "sinkhorn", max_memory)
     except DenseMemoryError as error:
         uniform = auction_applies(a, b)
         raise DenseMemoryError(
@@ -454,7 +484,7 @@ def _solve_simplex(x, a, y, b, ground, max_iter, max_memory):
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
         ) from None
-    cost = ground.matrix(x, y)
+    cost = ground.matrix(x, y) if matrix is None else matrix
     # The simplex's own tolerances are absolute: at high orders every cost of
     # the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
     # meaningless potentials. Its largest cost brought to [1/2, 1) -- a power

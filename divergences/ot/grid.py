@@ -29,7 +29,7 @@ has 65,536 cells; the dense cost matrix between two of them is 34 GB):
   e^-50 of it (:mod:`divergences._kernels.grid_sinkhorn`).
 """
 
-import inspect
+import functools
 import math
 import warnings
 from typing import NamedTuple
@@ -99,19 +99,6 @@ def _graph(src, dst, n):
     return reverse, offsets, adjacent
 
 
-def _generic(module_solve, p, q, options, what):
-    """The point-cloud solver, for what the grid solvers do not cover."""
-    metric = options.pop("metric", "euclidean")
-    if "metric" in inspect.signature(module_solve).parameters:
-        options["metric"] = metric
-    elif metric != "euclidean":
-        raise MethodError(
-            f"{what} on a grid covers metric={metric!r} only in the cases its docstring lists; "
-            "the point-cloud solvers here compute Euclidean costs only."
-        )
-    return module_solve(p, q, **options)
-
-
 def solve_exact(p, q, *, order=1.0, metric="euclidean", return_plan=False, max_memory=None,
                 solver="auto", max_iter=None, progress=False):
     """Exact W_p between two histograms on the same grid.
@@ -167,9 +154,55 @@ def solve_exact(p, q, *, order=1.0, metric="euclidean", return_plan=False, max_m
         if solver not in ("auto", "grid_network_simplex"):
             raise MethodError(f"solver={solver!r}: the grid flow has one solver, 'grid_network_simplex'.")
         return _grid_flow(p, q, max_iter)
+    a, b = p.probabilities, q.probabilities
+    if (metric in _CELL_COST_METRICS and float(order) == 1.0 and p.size <= _CELL_COST_CELLS
+            and solver in ("auto", "network_simplex") and max_memory is None
+            and not exact.auction_applies(a, b)):
+        return _exact_on_cells(p, q, metric, return_plan, max_iter)
     options = {"order": order, "metric": metric, "return_plan": return_plan,
                "max_memory": max_memory, "solver": solver, "max_iter": max_iter, "progress": progress}
-    return _generic(exact.solve, p, q, options, "method='exact'")
+    return exact.solve(p, q, **options)
+
+
+# Small grids (digits: 8 x 8) keep their cells' cost matrix: the same for every image.
+_CELL_COST_CELLS = 1024
+_CELL_COST_METRICS = ("euclidean", "cityblock", "chebyshev", "sqeuclidean")
+
+
+@functools.lru_cache(maxsize=4)
+def _cell_costs(grid, metric):
+    """The cost matrix between a grid's cells (read-only) and the bound on its costs."""
+    from .._grid import grid_points
+    from ._ground import as_ground_cost
+
+    ground = as_ground_cost(metric, None, 1.0)
+    points = grid_points(grid)
+    matrix = ground.matrix(points, points)
+    matrix.flags.writeable = False
+    scale = ground.cost_scale(points, points)
+    return matrix, scale if scale > 0.0 else 1.0  # one cell: tolerances stay positive
+
+
+def _exact_on_cells(p, q, metric, return_plan, max_iter):
+    """Exact W1 on a small grid by the network simplex on the cells' cost matrix, kept per grid.
+
+    What :func:`divergences.ot.exact.solve` does for these histograms (the
+    same simplex on the bit-identical scaled matrix, the same certificate and
+    result), less what a loop over many images of one grid repeats: the
+    coordinates' scaling, the cost matrix and its bound.
+    """
+    from .._validation import check_positive_int
+    from . import exact
+    from ._ground import as_ground_cost
+
+    matrix, scale = _cell_costs(p.grid, metric)
+    a, b = p.probabilities, q.probabilities
+    if max_iter is not None:
+        max_iter = check_positive_int(max_iter, "max_iter")
+    outcome = exact._solve_simplex(None, a, None, b, None, max_iter, None, matrix=matrix.copy())
+    return exact.certified_result(p, q, outcome, solver="network_simplex", scale=scale, order=1.0,
+                                  ground=as_ground_cost(metric, None, 1.0),
+                                  return_plan=return_plan, stacklevel=6)
 
 
 # Below this many cells the breadth-first start is as good as a coarser solve's.
@@ -422,7 +455,7 @@ def solve_sinkhorn(p, q, *, eps, order=1.0, metric="euclidean", tol=1e-6, max_it
         options = {"eps": eps, "order": order, "metric": metric, "tol": tol, "max_iter": max_iter,
                    "eps_scaling": eps_scaling, "return_plan": return_plan,
                    "max_memory": max_memory, "progress": progress}
-        return _generic(sinkhorn.solve, p, q, options, "method='sinkhorn'")
+        return sinkhorn.solve(p, q, **options)
     if return_plan or max_memory is not None:
         raise MethodError(
             "the separable grid Sinkhorn holds no N x N plan (return_plan / max_memory); the "
