@@ -322,8 +322,8 @@ def solve(
     order = float(order)
     cost = as_ground_cost(metric, metric_p, order)
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
-    length = LengthScale(x, y, order, cost.degree)
-    x, y = length.points(x), length.points(y)
+    geometry = _Geometry.of(x, y, order, cost)
+    length, x, y = geometry.length, geometry.x, geometry.y
     check_choice(solver, SOLVERS, "solver")
     if max_iter is not None:
         max_iter = check_positive_int(max_iter, "max_iter")
@@ -348,16 +348,64 @@ def solve(
     if solver == "auction":
         outcome = _solve_auction(x, y, cost, max_iter, update)
     elif solver == "network_simplex":
-        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory)
+        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.matrix())
     else:
         outcome = _solve_simplex_online(x, a, y, b, cost, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
     if update is not None and solver != "auction":
         update(check["duality_gap"])
     reporter.close()
-    result = certified_result(p, q, outcome, solver=solver, scale=_positive_scale(cost, x, y),
+    result = certified_result(p, q, outcome, solver=solver, scale=geometry.scale(),
                               order=order, ground=cost, return_plan=return_plan, rule=rule)
     return length.restore(result, _COST_DETAILS)
+
+
+class _Geometry:
+    """Two clouds at the solvers' scale, with their cost matrix and cost bound made on demand.
+
+    :meth:`of` keeps the last small one (at most ``_GEOMETRY_PAIRS`` pairs):
+    a loop over many histograms on one support (digits, images, a fixed
+    vocabulary) scales the points and builds the matrix once. The key is the
+    points' bytes, so a hit is the same problem bit for bit; the matrix is
+    handed out as a copy (the simplex scales it in place).
+    """
+
+    _last = None
+
+    def __init__(self, x, y, order, cost):
+        self.length = LengthScale(x, y, order, cost.degree)
+        self.x, self.y = self.length.points(x), self.length.points(y)
+        self.x.flags.writeable = self.y.flags.writeable = False  # shared by the calls that hit
+        self._cost, self._matrix, self._scale = cost, None, None
+
+    @classmethod
+    def of(cls, x, y, order, cost):
+        if x.shape[0] * y.shape[0] > _GEOMETRY_PAIRS or not cost.online:
+            return cls(x, y, order, cost)
+        key = (x.shape, y.shape, x.tobytes(), y.tobytes(), float(order), cost.degree, cost.kernel)
+        last = cls._last
+        if last is not None and last[0] == key:
+            return last[1]
+        geometry = cls(x, y, order, cost)
+        cls._last = (key, geometry)  # one assignment: safe for concurrent callers
+        return geometry
+
+    def matrix(self):
+        """A fresh copy of the dense cost matrix between the scaled clouds."""
+        if self._matrix is None:
+            matrix = self._cost.matrix(self.x, self.y)
+            matrix.flags.writeable = False
+            self._matrix = matrix
+        return self._matrix.copy()
+
+    def scale(self):
+        if self._scale is None:
+            self._scale = _positive_scale(self._cost, self.x, self.y)
+        return self._scale
+
+
+# Pairs of points (n m) up to which a cloud pair's geometry is kept: a 512 KiB matrix.
+_GEOMETRY_PAIRS = 2**16
 
 
 def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan, rule=None,
