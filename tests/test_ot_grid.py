@@ -231,3 +231,27 @@ def test_separable_pass_split_over_threads_equals_one_piece():
             direct = logsumexp(np.expand_dims(np.moveaxis(h, axis, -1), -2)
                                + np.log(kernel), axis=-1)
             np.testing.assert_allclose(np.moveaxis(alone, axis, -1), direct, rtol=1e-13)
+
+
+def test_small_grids_and_supports_reuse_their_cost_matrix_exactly():
+    # Loops over images of one grid keep the cells' cost matrix (grid path) and the
+    # scaled points and matrix (point-cloud path); alternating grids and spacings must
+    # still give each problem its own answer: POT's on its own matrix.
+    from scipy.spatial.distance import cdist
+
+    for step in range(6):
+        shape, spacing = [((8, 8), 1.0), ((6, 7), 0.5)][step % 2]
+        a, b = _images(shape, seed=20 + step)
+        p = dv.Histogram.from_grid(a, spacing=spacing)
+        q = dv.Histogram.from_grid(b, spacing=spacing)
+        M = cdist(p.support, p.support)
+        expected = ot.emd2(a.ravel(), b.ravel(), M)
+        on_grid = dv.wasserstein(p, q)
+        on_support = dv.wasserstein(dv.Histogram(a.ravel(), support=p.support),
+                                    dv.Histogram(b.ravel(), support=p.support))
+        for r in (on_grid, on_support):
+            assert r.converged and r.details["solver"] == "network_simplex"
+            assert r.value == pytest.approx(expected, rel=1e-13)
+            f, g = r.potentials  # feasible for every pair, empty cells included
+            assert (f[:, None] + g[None, :] - M).max() <= r.details["tolerance"]
+        assert on_grid.value == on_support.value
