@@ -187,6 +187,22 @@ def _price(S, T, C, pi, in_tree, cursor, block, tol):
 
 
 @njit(cache=True, nogil=True)
+def _relabel_last(w, old, new, parent, last_succ):
+    """From ``w`` up, while a subtree ends at ``old``, make it end at ``new``."""
+    while w != -1 and last_succ[w] == old:
+        last_succ[w] = new
+        w = parent[w]
+
+
+@njit(cache=True, nogil=True)
+def _add_to_path(w, stop, amount, parent, succ_num):
+    """Add ``amount`` to the subtree sizes from ``w`` up to ``stop`` (excluded)."""
+    while w != stop:
+        succ_num[w] += amount
+        w = parent[w]
+
+
+@njit(cache=True, nogil=True)
 def network_simplex(src, dst, cost, reverse, offsets, adjacent, supply, root, tol, max_pivots,
                     start_parent, start_pred, verify=False):
     """Min-cost flow ``min sum c_e x_e`` with ``out(v) - in(v) = supply_v``, ``x >= 0``.
@@ -360,14 +376,8 @@ def network_simplex(src, dst, cost, reverse, offsets, adjacent, supply, root, to
         # Cut the old chunk out of the thread; its old ancestors lose it.
         thread[before] = after_chunk
         rev_thread[after_chunk] = before
-        w = old_parent
-        while w != -1 and last_succ[w] == old_last:
-            last_succ[w] = before
-            w = parent[w]
-        w = old_parent
-        while w != join:
-            succ_num[w] -= size
-            w = parent[w]
+        _relabel_last(old_parent, old_last, before, parent, last_succ)
+        _add_to_path(old_parent, join, -size, parent, succ_num)
         # Join the pieces, and hang the chunk right after v_in (its first child).
         for i in range(n_seg - 1):
             thread[seg_end[i]] = seg_start[i + 1]
@@ -377,14 +387,8 @@ def network_simplex(src, dst, cost, reverse, offsets, adjacent, supply, root, to
         rev_thread[u_in] = v_in
         thread[last] = after
         rev_thread[after] = last
-        w = v_in
-        while w != -1 and last_succ[w] == v_in:
-            last_succ[w] = last
-            w = parent[w]
-        w = v_in
-        while w != join:
-            succ_num[w] += size
-            w = parent[w]
+        _relabel_last(v_in, v_in, last, parent, last_succ)
+        _add_to_path(v_in, join, size, parent, succ_num)
         # The stem, reversed.
         parent[u_in] = v_in
         pred[u_in] = best
