@@ -131,9 +131,10 @@ def digits_case(repeat):
     def pot():
         return [ot.emd2(hist[i], hist[j], M) for i, j in pairs]
 
-    # Interleaved rounds, so that a change of the machine's load hits all alike.
+    # Interleaved rounds, best of 5 x repeat: the load of a shared machine changes faster
+    # than a round, so that it hits all alike.
     timings = {f: measure(f, repeat=1) for f in (ours, ours_grid, ours_cost, pot)}
-    for _ in range(max(repeat, 5) - 1):
+    for _ in range(5 * repeat - 1):
         for f, t in timings.items():
             start = time.perf_counter()
             f()
