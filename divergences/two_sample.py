@@ -37,8 +37,12 @@ the labels is computed once:
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
+from ._constants import LOG2
+from ._standardize import check_standardize, standardized_points
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
@@ -97,10 +101,12 @@ class TwoSampleTestResult:
 
     def __repr__(self):
         s = self.statistic
+        rule = self.details.get("standardize", {}).get("rule", "none")
+        standardized = "" if rule == "none" else f", standardize={rule!r}"
         return (
             f"{type(self).__name__}({self.kind}: statistic={s.value:.6g} {s.unit} "
             f"({s.method}), pvalue={self.pvalue:.4g}, n_permutations={self.n_permutations}, "
-            f"null={self.method!r})"
+            f"null={self.method!r}{standardized})"
         )
 
 
@@ -121,16 +127,15 @@ def _pooled(p, q):
     return points, weights
 
 
-def _standardized(p, q):
-    """Both sets with every coordinate centred and scaled by the pooled mean and sd."""
-    points = np.concatenate([p.points, q.points])
-    centre, scale = points.mean(axis=0), points.std(axis=0)
-    # A constant coordinate tells the sets nothing apart: leave it at 0, unscaled.
-    scale[scale == 0] = 1.0
-    return tuple(
-        Samples((s.points - centre) / scale, weights=None if s.is_uniform else s.weights)
-        for s in (p, q)
+def _standardized(p, q, rule):
+    """Both sets transformed by :func:`~divergences._standardize.standardized_points`."""
+    points, record = standardized_points(np.concatenate([p.points, q.points]), rule)
+    n = p.size
+    sets = tuple(
+        Samples(part, weights=None if s.is_uniform else s.weights)
+        for part, s in ((points[:n], p), (points[n:], q))
     )
+    return sets, record
 
 
 def _permutations(rng, total, count):
@@ -138,7 +143,7 @@ def _permutations(rng, total, count):
 
 
 def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=None,
-                    standardize=False, **options):
+                    standardize="whiten", **options):
     """A permutation test of P = Q, with any divergence computable from samples as statistic.
 
     Parameters
@@ -160,13 +165,29 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
         Seed of the permutations (and of the statistic's own random numbers:
         sliced directions, classifier folds, drawn once and held fixed across
         the permutations). The same seed gives the same p-value.
-    standardize : bool, optional
-        Scale every coordinate by the pooled sample's mean and standard
-        deviation first (default False). The pooled moments do not depend on
-        the split, so the test stays exact; use it when the coordinates have
-        different units, which would otherwise let the largest-scaled ones
-        decide a distance-based statistic alone. The statistic is then the
-        divergence between the standardised sets.
+    standardize : {"whiten", "scale", "none"} or bool, optional
+        How both sets are put on the pooled sample's scale before the
+        statistic is computed (:mod:`divergences._standardize`). The pooled
+        sample does not depend on the split, so the test stays exact whatever
+        the choice.
+
+        * ``"whiten"`` (default): every coordinate scaled by its pooled
+          standard deviation, then decorrelated by the inverse square root of
+          the pooled correlation matrix (its Ledoit--Wolf shrinkage estimate,
+          well conditioned in any dimension). The test is then unchanged by
+          any affine change of the data's units, and sees a change that
+          breaks a correlation between features -- one feature moved while
+          the features that track it are not -- as clearly as a change along
+          a feature.
+        * ``"scale"`` (or ``True``): every coordinate centred and divided by
+          its pooled standard deviation only.
+        * ``"none"`` (or ``False``): the sets as given; then the statistic is
+          the divergence of the data themselves, and coordinates of larger
+          units weigh more in a distance-based statistic.
+
+        The statistic is the divergence between the transformed sets;
+        ``details["standardize"]`` records the rule (and the shrinkage
+        weight).
     **options
         Options of the divergence (``method=``, ``bandwidth=``, ``k=``,
         ``eps=``, ...). For ``"mmd"`` without ``bandwidth`` the median
@@ -218,8 +239,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     n_permutations = check_positive_int(n_permutations, "n_permutations")
     p, q = _sample_set(x, "x"), _sample_set(y, "y")
     check_same_dim(p, q)
-    if standardize:
-        p, q = _standardized(p, q)
+    (p, q), standardization = _standardized(p, q, check_standardize(standardize))
     function = divergence_function(kind)
     rng = as_rng(rng)
     if options.get("method") in _DRAWING_METHODS:
@@ -240,7 +260,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     pvalue = (1.0 + np.count_nonzero(null >= observed - tolerance)) / (1.0 + n_permutations)
     null.setflags(write=False)
     details["observed"] = observed
-    details["standardized"] = bool(standardize)
+    details["standardize"] = standardization
     return TwoSampleTestResult(
         statistic=statistic,
         pvalue=float(pvalue),
@@ -264,6 +284,8 @@ def _null(kind, statistic, p, q, permutations, function, options):
     if (uniform and kind == "kl" and statistic.method == "knn" and untied
             and statistic.details.get("variant") == "fixed"):
         return _knn_kl_null(statistic, p, q, permutations, function, options)
+    if uniform and kind in ("js", "js_distance") and statistic.method == "knn" and untied:
+        return _knn_js_null(kind, statistic, p, q, permutations, function, options)
     return _recomputed_null(statistic, p, q, permutations, function, options)
 
 
@@ -400,6 +422,46 @@ def _sliced_null(statistic, p, q, permutations, options):
 # --------------------------------------------------------------------------- k-NN KL
 
 
+def _pooled_neighbour_list(points, k, n, m):
+    """Each pooled point's nearest pooled points, ascending (see :func:`_knn_kl_null`)."""
+    from scipy.spatial import cKDTree
+
+    total = points.shape[0]
+    duplicates = total - np.unique(points, axis=0).shape[0]
+    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
+    distances, indices = cKDTree(points).query(points, width)
+    distances = np.ascontiguousarray(distances.reshape(total, width))
+    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
+    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
+    return distances, indices
+
+
+def _split_labels(permutations, total, n):
+    labels = np.zeros((len(permutations), total), dtype=np.bool_)
+    for b, perm in enumerate(permutations):
+        labels[b, perm[:n]] = True
+    return labels
+
+
+def _varying_dim(points):
+    """The number of coordinates not constant over the pooled points: the estimators' ``d``.
+
+    The k-NN estimators drop coordinates that hold one value across both sets
+    (:func:`divergences._ties.drop_constant`), and the pooled null must use the
+    same ``d`` as the statistic it stands for.
+    """
+    varying = int(np.count_nonzero(np.ptp(points, axis=0) > 0))
+    return varying if varying else points.shape[1]
+
+
+def _recompute_incomplete(null, complete, permutations, points, n, function, options):
+    for b in np.flatnonzero(~complete):
+        perm = permutations[b]
+        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
+                           **options).value
+    return int((~complete).sum())
+
+
 def _knn_kl_null(statistic, p, q, permutations, function, options):
     """The fixed-k k-NN KL on every split, from one pooled neighbour list.
 
@@ -410,27 +472,55 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     A split for which some point's list runs out is recomputed from scratch,
     so the null is exact either way.
     """
-    from scipy.spatial import cKDTree
-
     from ._kernels.knn_permutations import permuted_knn_log_ratios
 
     k = statistic.details["k"]
     points = np.concatenate([p.points, q.points])
     total, n, m = points.shape[0], p.size, q.size
-    duplicates = total - np.unique(points, axis=0).shape[0]
-    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
-    distances, indices = cKDTree(points).query(points, width)
-    distances = np.ascontiguousarray(distances.reshape(total, width))
-    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
-    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
-    labels = np.zeros((len(permutations), total), dtype=np.bool_)
-    for b, perm in enumerate(permutations):
-        labels[b, perm[:n]] = True
-    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
-    null = p.dim / n * sums + np.log(m / (n - 1))
-    for b in np.flatnonzero(~complete):
-        perm = permutations[b]
-        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
-                           **options).value
-    details = {"k": k, "neighbour_list": width, "recomputed": int((~complete).sum())}
+    distances, indices = _pooled_neighbour_list(points, k, n, m)
+    sums, complete = permuted_knn_log_ratios(distances, indices,
+                                             _split_labels(permutations, total, n), k)
+    null = _varying_dim(points) / n * sums + np.log(m / (n - 1))
+    recomputed = _recompute_incomplete(null, complete, permutations, points, n, function, options)
+    details = {"k": k, "neighbour_list": distances.shape[1], "recomputed": recomputed}
     return null, statistic.value, "pooled neighbour lists", details
+
+
+# --------------------------------------------------------------------------- k-NN JS
+
+
+def _knn_js_null(kind, statistic, p, q, permutations, function, options):
+    """The pooled k-NN JS (or its root) on every split, from one pooled neighbour list.
+
+    The estimate of :func:`divergences.knn_estimators.js_knn` needs, at each
+    point, its k-th nearest point of its own set and a count of the other
+    set's points within a rescaled radius: both are read off the pooled list
+    by labels, as for :func:`_knn_kl_null` (a split whose list ends inside
+    some point's ball is recomputed). The observed split is computed the same
+    way, so that it and the null are one function of the labels.
+    """
+    from scipy.special import digamma
+
+    from ._kernels.knn_permutations import permuted_knn_js_sums
+
+    k = statistic.details["k"]
+    points = np.concatenate([p.points, q.points])
+    total, n, m = points.shape[0], p.size, q.size
+    distances, indices = _pooled_neighbour_list(points, k, n, m)
+    dim = _varying_dim(points)
+    stretch = np.array([((n - 1) / m) ** (1.0 / dim), ((m - 1) / n) ** (1.0 / dim)])
+    table = LOG2 + digamma(k) - digamma(k + np.arange(distances.shape[1] + 1))
+    labels = np.zeros((len(permutations) + 1, total), dtype=np.bool_)
+    labels[0, :n] = True
+    labels[1:] = _split_labels(permutations, total, n)
+    sums, complete = permuted_knn_js_sums(distances, indices, labels, k, stretch, table)
+    values = np.clip(0.5 * (sums[:, 0] / n + sums[:, 1] / m), 0.0, LOG2)
+    if kind == "js_distance":
+        values = np.sqrt(values)
+    base = options.get("base")
+    if base is not None:  # the statistic's unit: nats divided by log(base)
+        values = values / (math.log(base) if kind == "js" else math.sqrt(math.log(base)))
+    recomputed = _recompute_incomplete(values, complete, [np.arange(total)] + permutations,
+                                       points, n, function, options)
+    details = {"k": k, "neighbour_list": distances.shape[1], "recomputed": recomputed}
+    return values[1:], float(values[0]), "pooled neighbour lists", details
