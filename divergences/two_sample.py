@@ -76,7 +76,14 @@ class TwoSampleTestResult:
     n_permutations : int
         The number of random splits of the pooled sample.
     null : ndarray, shape (n_permutations,)
-        The statistic on each split (read-only).
+        The test statistic on each split (read-only): the divergence's
+        estimate before any clipping to its range. JS and MMD estimates fall
+        below 0 by chance when P = Q, and their results report 0 there; the
+        test ranks the unclipped values (as signed roots for ``js_distance``
+        and ``mmd(squared=False)``, in the statistic's units) instead, since a
+        null full of tied zeros would make it conservative -- for the
+        classifier's JS, which is clipped on almost every split when P = Q,
+        p = 1 always. So null values may be negative.
     kind : str
         The divergence, by its registry name.
     method : str
@@ -84,8 +91,9 @@ class TwoSampleTestResult:
         projections"``, ``"pooled neighbour lists"`` or ``"recomputed"`` (a
         fresh estimate per split).
     details : dict
-        ``observed`` (the statistic as the null computes it, equal to
-        ``statistic.value`` up to rounding) and method-specific facts.
+        ``observed`` (the test statistic of the split as given, as the null
+        computes it: ``statistic.value`` up to rounding where no clipping
+        took place), ``standardize`` and method-specific facts.
     """
 
     statistic: object
@@ -289,18 +297,40 @@ def _null(kind, statistic, p, q, permutations, function, options):
     return _recomputed_null(statistic, p, q, permutations, function, options)
 
 
+def _signed_root(values):
+    return np.sign(values) * np.sqrt(np.abs(values))
+
+
+def _ranked(result, options):
+    """The value a test ranks: ``result``'s estimate before clipping to its range.
+
+    A JS estimate below 0 is reported as 0 and an MMD^2 below 0 gives MMD 0;
+    both record the unclipped estimate (``details["unclipped"]`` in nats,
+    ``details["mmd2"]``). A root is taken with its sign, so the value is in
+    the statistic's own units and equals it wherever nothing was clipped.
+    """
+    details = result.details
+    if result.divergence in ("js", "js_distance") and "unclipped" in details:
+        base = options.get("base")
+        value = details["unclipped"] / (1.0 if base is None else math.log(base))
+        return float(_signed_root(value)) if result.divergence == "js_distance" else value
+    if result.divergence == "mmd" and "mmd2" in details and result.unit.startswith("sqrt"):
+        return float(_signed_root(details["mmd2"]))
+    return result.value
+
+
 def _recomputed_null(statistic, p, q, permutations, function, options):
     points, weights = _pooled(p, q)
     n = p.size
     null = np.empty(len(permutations))
     for b, perm in enumerate(permutations):
         first, second = perm[:n], perm[n:]
-        null[b] = function(
+        null[b] = _ranked(function(
             _split(points, weights, first, p.is_uniform and q.is_uniform),
             _split(points, weights, second, p.is_uniform and q.is_uniform),
             **options,
-        ).value
-    return null, statistic.value, "recomputed", {}
+        ), options)
+    return null, _ranked(statistic, options), "recomputed", {}
 
 
 def _split(points, weights, index, uniform):
@@ -332,7 +362,7 @@ def _kernel_null(kind, statistic, p, q, permutations, options):
     grand = float(row_sums.sum())
     values = _kernel_statistic(quadratic, linear, grand, n, m, _kernel_at_zero(kernel), unbiased)
     if kind == "mmd" and statistic.unit.startswith("sqrt"):
-        values = np.sqrt(np.maximum(values, 0.0))
+        values = _signed_root(values)  # the ranked value: see _ranked
     # Rounding of sums of N^2 kernel values is relative to their mean size, not to the
     # (much smaller) statistic: the tie tolerance is scaled by it.
     scale = abs(grand) / (total * total)
@@ -457,8 +487,8 @@ def _varying_dim(points):
 def _recompute_incomplete(null, complete, permutations, points, n, function, options):
     for b in np.flatnonzero(~complete):
         perm = permutations[b]
-        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
-                           **options).value
+        null[b] = _ranked(function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
+                                   **options), options)
     return int((~complete).sum())
 
 
@@ -514,12 +544,13 @@ def _knn_js_null(kind, statistic, p, q, permutations, function, options):
     labels[0, :n] = True
     labels[1:] = _split_labels(permutations, total, n)
     sums, complete = permuted_knn_js_sums(distances, indices, labels, k, stretch, table)
-    values = np.clip(0.5 * (sums[:, 0] / n + sums[:, 1] / m), 0.0, LOG2)
-    if kind == "js_distance":
-        values = np.sqrt(values)
+    # Unclipped, in the statistic's units, as _ranked gives the recomputed value.
+    values = 0.5 * (sums[:, 0] / n + sums[:, 1] / m)
     base = options.get("base")
-    if base is not None:  # the statistic's unit: nats divided by log(base)
-        values = values / (math.log(base) if kind == "js" else math.sqrt(math.log(base)))
+    if base is not None:
+        values = values / math.log(base)
+    if kind == "js_distance":
+        values = _signed_root(values)
     recomputed = _recompute_incomplete(values, complete, [np.arange(total)] + permutations,
                                        points, n, function, options)
     details = {"k": k, "neighbour_list": distances.shape[1], "recomputed": recomputed}
