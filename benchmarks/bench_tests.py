@@ -48,7 +48,7 @@ STATISTICS = {
     "mmd": dict(kind="mmd"),
     "sliced W1": dict(kind="wasserstein", method="sliced", n_projections=50),
     "exact W1": dict(kind="wasserstein"),
-    "sinkhorn W1": dict(kind="wasserstein", method="sinkhorn"),
+    "sinkhorn W1": dict(kind="wasserstein", method="sinkhorn", eps=0.2),  # |x - y| ~ 3
     "knn KL": dict(kind="kl"),
     "knn JS": dict(kind="js"),
     "classifier JS": dict(kind="js", method="classifier"),
