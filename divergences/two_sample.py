@@ -23,12 +23,14 @@ the labels is computed once:
   points on the (fixed) directions are sorted once; a permutation's two
   sorted projections are read off the pooled order by their labels, with no
   new sort;
-* **k-NN KL** (the fixed-k estimate, uniform weights): each pooled point's
-  nearest pooled neighbours are listed once; a split finds every point's
-  k-th neighbour in its own set and in the other by walking that list and
-  counting labels (a split whose lists run out is recomputed);
-* everything else (exact and entropic OT, k-NN JS, classifier estimates,
-  weighted samples) is recomputed from scratch for every permutation: exact
+* **k-NN KL and JS** (KL's fixed-k estimate, uniform weights): each pooled
+  point's nearest pooled neighbours are listed once; a split finds every
+  point's k-th neighbour in its own set and in the other (KL), or its own
+  k-th neighbour and the other set's points within a rescaled radius (JS),
+  by walking that list and counting labels (a split whose lists run out is
+  recomputed);
+* everything else (exact and entropic OT, classifier estimates, weighted
+  samples) is recomputed from scratch for every permutation: exact
   OT has nothing that survives a relabelling (the optimal plan of one split
   says nothing about another's), so its test costs ``n_permutations``
   solves -- pick ``kind="energy_distance"`` or ``method="sliced"`` for a
@@ -43,6 +45,7 @@ import numpy as np
 
 from ._constants import LOG2
 from ._standardize import check_standardize, standardized_points
+from ._threads import run_kernel
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
@@ -60,6 +63,9 @@ _DRAWING_METHODS = frozenset({"sliced", "classifier", "critic"})
 _INDICATOR_BYTES = 256 * 2**20
 # Kernel rows are computed in blocks of at most this many bytes.
 _BLOCK_BYTES = 64 * 2**20
+# Below this size (labellings times listed neighbours) a k-NN walk runs serially:
+# waking the thread pool costs more than splitting saves.
+_KNN_SERIAL_BELOW = 32 * 128
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,7 +232,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     -----
     The cost per permutation: energy distance and MMD, one N x N matrix
     product column (N = n + m) after one pass over the pooled kernel matrix;
-    sliced W, a linear scan per direction; k-NN KL, a walk of about
+    sliced W, a linear scan per direction; k-NN KL and JS, a walk of about
     ``k N / min(n, m)`` listed neighbours per point; every other statistic, a fresh
     estimate -- exact OT, in particular, reuses nothing, and its test costs
     ``n_permutations`` exact solves.
@@ -531,7 +537,7 @@ def _knn_js_null(kind, statistic, p, q, permutations, function, options):
     """
     from scipy.special import digamma
 
-    from ._kernels.knn_permutations import permuted_knn_js_sums
+    from ._kernels import knn_permutations as kernels
 
     k = statistic.details["k"]
     points = np.concatenate([p.points, q.points])
@@ -543,7 +549,11 @@ def _knn_js_null(kind, statistic, p, q, permutations, function, options):
     labels = np.zeros((len(permutations) + 1, total), dtype=np.bool_)
     labels[0, :n] = True
     labels[1:] = _split_labels(permutations, total, n)
-    sums, complete = permuted_knn_js_sums(distances, indices, labels, k, stretch, table)
+    # One labelling walks about k N / min(n, m) list entries per point, like the KL
+    # walk: the serial twin below the KL walk's measured size.
+    sums, complete = run_kernel(kernels.permuted_knn_js_sums, kernels.permuted_knn_js_sums_serial,
+                                labels.size * distances.shape[1], _KNN_SERIAL_BELOW,
+                                distances, indices, labels, k, stretch, table)
     # Unclipped, in the statistic's units, as _ranked gives the recomputed value.
     values = 0.5 * (sums[:, 0] / n + sums[:, 1] / m)
     base = options.get("base")

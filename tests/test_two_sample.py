@@ -109,12 +109,12 @@ def test_js_lists_that_end_inside_a_ball_are_recomputed(sets, monkeypatch):
     from divergences._kernels import knn_permutations
 
     x, y = sets
-    real = knn_permutations.permuted_knn_js_sums
+    for name in ("permuted_knn_js_sums", "permuted_knn_js_sums_serial"):
+        def short_lists(distances, indices, labels, k, stretch, table,
+                        real=getattr(knn_permutations, name)):
+            return real(distances[:, :k], indices[:, :k], labels, k, stretch, table)
 
-    def short_lists(distances, indices, labels, k, stretch, table):
-        return real(distances[:, :k], indices[:, :k], labels, k, stretch, table)
-
-    monkeypatch.setattr(knn_permutations, "permuted_knn_js_sums", short_lists)
+        monkeypatch.setattr(knn_permutations, name, short_lists)
     (fast, observed, _, details), (slow, *_), statistic = _both_nulls("js", x, y, {"k": 2})
     assert details["recomputed"] == len(fast) + 1  # the observed split too
     assert np.array_equal(fast, slow) and observed == two_sample._ranked(statistic, {})
@@ -304,3 +304,11 @@ def test_classifier_null_is_not_a_column_of_zeros():
     assert r.statistic.value == max(r.statistic.details["unclipped"], 0.0)
     assert r.details["observed"] == r.statistic.details["unclipped"]
     assert len(np.unique(r.null)) == 9 and r.null.min() < 0.0
+
+
+def test_js_null_is_the_same_on_one_thread(sets):
+    x, y = sets
+    (many, *_), _, _ = _both_nulls("js", x, y, {"k": 3}, count=40)
+    with dv.threads(1):
+        (one, *_), _, _ = _both_nulls("js", x, y, {"k": 3}, count=40)
+    assert np.array_equal(many, one)

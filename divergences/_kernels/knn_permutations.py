@@ -95,49 +95,69 @@ def permuted_knn_js_sums(distances, indices, labels, k, stretch, digamma_table):
     complete : (B,) bool -- False where some point's list ended before its
         rescaled ball did (the caller recomputes that labelling).
     """
-    count, total = labels.shape
-    width = distances.shape[1]
-    whole = width >= total  # every pooled point is listed: no ball runs past the list
+    count = labels.shape[0]
     sums = np.zeros((count, 2))
     complete = np.ones(count, dtype=np.bool_)
     for b in prange(count):
-        first = 0.0
-        second = 0.0
-        for i in range(total):
-            own = labels[b, i]
-            side = 0 if own else 1
-            same = 0
-            rho = -1.0
-            for t in range(width):
-                dist = distances[i, t]
-                if math.isinf(dist):
-                    break
-                if dist > 0.0 and labels[b, indices[i, t]] == own:
-                    same += 1
-                    if same == k:
-                        rho = dist
-                        break
-            if rho < 0.0:
-                complete[b] = False
-                break
-            radius = stretch[side] * rho
-            others = 0
-            ended = True  # the ball ends inside the list (or the pooled sample does)
-            for t in range(width):
-                dist = distances[i, t]
-                if dist > radius:  # also inf: no more points
-                    ended = True
-                    break
-                ended = False
-                if dist > 0.0 and labels[b, indices[i, t]] != own:
-                    others += 1
-            if not ended and not whole:
-                complete[b] = False
-                break
-            if own:
-                first += digamma_table[others]
-            else:
-                second += digamma_table[others]
-        sums[b, 0] = first
-        sums[b, 1] = second
+        _labelled_js_sums(distances, indices, labels[b], k, stretch, digamma_table, sums,
+                          complete, b)
     return sums, complete
+
+
+@njit(cache=True, nogil=True)
+def permuted_knn_js_sums_serial(distances, indices, labels, k, stretch, digamma_table):
+    """:func:`permuted_knn_js_sums` on the calling thread (the serial path for small problems)."""
+    count = labels.shape[0]
+    sums = np.zeros((count, 2))
+    complete = np.ones(count, dtype=np.bool_)
+    for b in range(count):
+        _labelled_js_sums(distances, indices, labels[b], k, stretch, digamma_table, sums,
+                          complete, b)
+    return sums, complete
+
+
+@njit(cache=True, nogil=True)
+def _labelled_js_sums(distances, indices, labelled, k, stretch, digamma_table, sums,
+                      complete, b):
+    """``sums[b]`` for one labelling; ``complete[b] = False`` where a list ends too soon."""
+    total = labelled.shape[0]
+    width = distances.shape[1]
+    whole = width >= total  # every pooled point is listed: no ball runs past the list
+    first = 0.0
+    second = 0.0
+    for i in range(total):
+        own = labelled[i]
+        same = 0
+        rho = -1.0
+        for t in range(width):
+            dist = distances[i, t]
+            if math.isinf(dist):
+                break
+            if dist > 0.0 and labelled[indices[i, t]] == own:
+                same += 1
+                if same == k:
+                    rho = dist
+                    break
+        if rho < 0.0:
+            complete[b] = False
+            return
+        radius = stretch[0 if own else 1] * rho
+        others = 0
+        ended = True  # the ball ends inside the list (or the pooled sample does)
+        for t in range(width):
+            dist = distances[i, t]
+            if dist > radius:  # also inf: no more points
+                ended = True
+                break
+            ended = False
+            if dist > 0.0 and labelled[indices[i, t]] != own:
+                others += 1
+        if not ended and not whole:
+            complete[b] = False
+            return
+        if own:
+            first += digamma_table[others]
+        else:
+            second += digamma_table[others]
+    sums[b, 0] = first
+    sums[b, 1] = second
