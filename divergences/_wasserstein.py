@@ -1,6 +1,6 @@
 """Wasserstein distances: the public entry points, dispatching to :mod:`divergences.ot`."""
 
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._options import (REQUIRED, Anything, Boolean, Choice, Integer, Option, Order, Progress,
                        Real, Seed)
 from ._validation import check_order, check_positive, check_same_dim
@@ -65,7 +65,9 @@ WASSERSTEIN_METHODS = (
                Option("rng", Seed(), None, "of the directions"),
                Option("directions", Anything("array (n_projections, d)"), None,
                       "instead of random ones"),
-           )),
+           ),
+           # Fixed directions: each split's projections are read off one pooled sort.
+           permutation=Permutation(null="pooled sorted projections", seeded=True)),
     Method(
         "critic",
         critic.applies,
@@ -89,6 +91,7 @@ WASSERSTEIN_METHODS = (
             Option("normalize", Boolean(), None, "standardise the inputs"),
             Option("rng", Seed(), None, "of the batches and the network"),
         ),
+        permutation=Permutation(seeded=True),  # its batches and network: one seed per test
     ),
 )
 

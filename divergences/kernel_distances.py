@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._options import REQUIRED, Boolean, Choice, Option, Real
 from ._validation import check_choice, check_positive, check_same_dim
 from .exceptions import MethodError
@@ -329,6 +329,11 @@ _KERNEL_OPTIONS = (
     Option("unbiased", Boolean(), REQUIRED, "the U-statistic (else the V-statistic)"),
 )
 
+# A permutation only relabels the pooled points: the statistic is a quadratic form in
+# the labels of one pooled kernel matrix, and the median-heuristic bandwidth (of the
+# pooled points) is the same for every split.
+_POOLED_KERNEL_SUMS = Permutation(null="pooled kernel sums", held_fixed=("bandwidth",))
+
 MMD_METHODS = (
     Method(
         "gaussian",
@@ -343,9 +348,10 @@ MMD_METHODS = (
         _dense,
         f"two point clouds with n * m <= {DENSE_MAX_PAIRS:,} (the dense kernel matrix)",
         options=_KERNEL_OPTIONS,
+        permutation=_POOLED_KERNEL_SUMS,
     ),
     Method("online", _points_applies, _online, "two point clouds (O(n + m) memory)",
-           options=_KERNEL_OPTIONS),
+           options=_KERNEL_OPTIONS, permutation=_POOLED_KERNEL_SUMS),
 )
 
 

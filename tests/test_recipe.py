@@ -231,6 +231,17 @@ def test_a_record_without_an_objective_says_so(tv):
     assert "total_variation" not in dv.gan.objective_names()
 
 
+def test_two_sample_test_takes_it_and_recomputes(tv):
+    # Its methods declare no pooled shortcut, so every split is recomputed.
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 3, size=(30, 1)), rng.integers(1, 4, size=(30, 1))
+    result = dv.two_sample_test(x.astype(float), y.astype(float), kind="total_variation",
+                                n_permutations=19, rng=0)
+    assert result.method == "recomputed" and result.kind == "total_variation"
+    assert result.statistic.value == pytest.approx(by_hand(*(np.bincount(s[:, 0], minlength=4)
+                                                             for s in (x, y))), abs=1e-15)
+
+
 def test_unregistered_it_is_gone(tv):
     registry.unregister("total_variation")
     with pytest.raises(dv.MethodError, match="unknown divergence kind 'total_variation'"):
@@ -289,6 +300,20 @@ def test_records_are_consistent_with_the_layers_above():
         passes_on = any(par.kind is par.VAR_KEYWORD for par in parameters.values())
         for option in info.options:  # what the CLI offers as --base/--order is taken
             assert option in parameters or passes_on, (kind, option)
+
+
+def test_declared_permutation_shortcuts_exist():
+    from divergences import two_sample
+
+    for kind, info in registry.DIVERGENCE_INFO.items():
+        for method in info.methods:
+            shortcut = method.permutation.null
+            assert shortcut is None or shortcut in two_sample._SHORTCUTS, (kind, method.name)
+            declared = {option.name for option in method.options}
+            for option, _ in method.permutation.defaults:
+                assert option in declared, (kind, method.name, option)
+            if method.permutation.seeded:
+                assert "rng" in declared, (kind, method.name)
 
 
 def test_declared_options_are_the_functions_keyword_options():
