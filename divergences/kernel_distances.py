@@ -152,9 +152,12 @@ def row_sums(x, y, w, kernel, bandwidth, dense):
     """``sum_j w_j k(x_i, y_j)`` for every ``i``: dense numpy, or the O(n + m) Numba kernel."""
     if dense:
         return _pairwise_kernel(x, y, kernel, bandwidth) @ w
-    from ._kernels.kernel_sums import weighted_row_sums
+    from ._kernels import kernel_sums
+    from ._threads import run_kernel
 
-    return weighted_row_sums(x, y, w, _kernel_code(kernel), _inverse_scale(kernel, bandwidth))
+    return run_kernel(kernel_sums.weighted_row_sums, kernel_sums.weighted_row_sums_serial,
+                      x.shape[0] * y.shape[0], kernel_sums.SERIAL_BELOW,
+                      x, y, w, _kernel_code(kernel), _inverse_scale(kernel, bandwidth))
 
 
 # --------------------------------------------------------------------------- from samples

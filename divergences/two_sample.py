@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._threads import run_kernel
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
@@ -338,7 +339,7 @@ def _pooled_sums(points, labels, code, inv):
     counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
     of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
     """
-    from ._kernels.kernel_sums import gram_rows_transposed
+    from ._kernels import kernel_sums
 
     total = points.shape[0]
     transposed = np.ascontiguousarray(points.T)
@@ -353,7 +354,9 @@ def _pooled_sums(points, labels, code, inv):
             r1 = min(r0 + block, total)
             height = r1 - r0
             k = buffer[: height * (total - r0)].reshape(height, total - r0)
-            gram_rows_transposed(points[r0:r1], transposed, r0, code, inv, k)
+            run_kernel(kernel_sums.gram_rows_transposed, kernel_sums.gram_rows_transposed_serial,
+                       k.size, kernel_sums.SERIAL_BELOW, points[r0:r1], transposed, r0, code,
+                       inv, k)
             if c0 == 0:
                 row_sums[r0:r1] += k.sum(axis=1)
                 row_sums[r1:] += k[:, height:].sum(axis=0)
@@ -384,7 +387,7 @@ def _kernel_statistic(quadratic, linear, grand, n, m, k0, unbiased):
 
 def _sliced_null(statistic, p, q, permutations, function, options):
     """Sliced W_p on every split, from the pooled projections sorted once."""
-    from ._kernels.sliced_permutations import permuted_sliced_costs
+    from ._kernels import sliced_permutations as kernels
     from .ot.sliced import _DEFAULT_PROJECTIONS, _as_directions, random_directions
 
     order = float(options.get("order", 1.0))
@@ -403,7 +406,9 @@ def _sliced_null(statistic, p, q, permutations, function, options):
     labels[0, :n] = True
     for b, perm in enumerate(permutations, start=1):
         labels[b, perm[:n]] = True
-    costs = permuted_sliced_costs(sorted_projections, order_index, labels, n, order)
+    costs = run_kernel(kernels.permuted_sliced_costs, kernels.permuted_sliced_costs_serial,
+                       labels.size * directions.shape[0], kernels.SERIAL_BELOW,
+                       sorted_projections, order_index, labels, n, order)
     values = np.maximum(costs, 0.0) ** (1.0 / order)
     details = {"n_projections": directions.shape[0]}
     return values[1:], float(values[0]), "pooled sorted projections", details
@@ -424,7 +429,7 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     """
     from scipy.spatial import cKDTree
 
-    from ._kernels.knn_permutations import permuted_knn_log_ratios
+    from ._kernels import knn_permutations as kernels
 
     k = statistic.details["k"]
     points = np.concatenate([p.points, q.points])
@@ -438,7 +443,9 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     labels = np.zeros((len(permutations), total), dtype=np.bool_)
     for b, perm in enumerate(permutations):
         labels[b, perm[:n]] = True
-    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
+    sums, complete = run_kernel(kernels.permuted_knn_log_ratios,
+                                kernels.permuted_knn_log_ratios_serial, labels.size * width,
+                                kernels.SERIAL_BELOW, distances, indices, labels, k)
     null = p.dim / n * sums + np.log(m / (n - 1))
     for b in np.flatnonzero(~complete):
         perm = permutations[b]
