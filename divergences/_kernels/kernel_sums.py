@@ -27,6 +27,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .costs import EUCLIDEAN, reduced_block
 from .fast_exp import exp_nonpositive
 
 GAUSSIAN = 0
@@ -114,17 +115,8 @@ def gram_rows_transposed_serial(x, yt, start, code, inv, out):
 
 @njit(cache=True, nogil=True)
 def _gram_row(xi, yt, start, code, inv, row):
-    d, m = yt.shape
-    width = m - start
-    x0 = xi[0]
-    for j in range(width):
-        t = x0 - yt[0, start + j]
-        row[j] = t * t
-    for k in range(1, d):
-        xk = xi[k]
-        for j in range(width):
-            t = xk - yt[k, start + j]
-            row[j] += t * t
+    width = yt.shape[1] - start
+    reduced_block(EUCLIDEAN, 2.0, xi, yt, start, width, row)  # the squared distances
     if code == GAUSSIAN:
         for j in range(width):
             row[j] = exp_nonpositive(-row[j] * inv)
