@@ -11,8 +11,9 @@ that the load of a shared machine falls on both alike:
   around a computation that is almost free;
 * ``pairwise``: a 6 x 6 W1 matrix of 300-point clouds, on one worker and on
   two;
-* ``two_sample``: an energy-distance permutation test (999 splits, the
-  pooled kernel sums);
+* ``two_sample``: permutation tests of 999 splits with each pooled null
+  (energy distance, sliced W1, k-NN KL);
+* ``mmd online``: the O(n + m) kernel row sums;
 * ``gan.train``: 100 steps of the sliced objective on the parallel lines.
 
 Numba compilation is done first, for both, and reported apart. Each row
@@ -59,6 +60,7 @@ def _cases(dv):
     u, v = rng.normal(size=200), rng.normal(0.5, 1.0, size=200)
     clouds = [rng.normal(0.1 * k, 1.0, size=(300, 2)) for k in range(6)]
     x, y = rng.normal(size=(200, 2)), rng.normal(0.2, 1.0, size=(200, 2))
+    big_x, big_y = rng.normal(size=(2000, 2)), rng.normal(0.2, 1.0, size=(2000, 2))
     target = dv.gan.parallel_lines_target(500, rng=0)
 
     def dispatch():
@@ -78,6 +80,10 @@ def _cases(dv):
         "pairwise 6x6 W1, 2 workers": lambda: dv.pairwise(clouds, kind="wasserstein",
                                                            workers=2, progress=False),
         "two_sample energy, 999 splits": lambda: dv.two_sample_test(x, y, rng=0),
+        "two_sample sliced W1, 999 splits": lambda: dv.two_sample_test(
+            x, y, kind="wasserstein", method="sliced", rng=0),
+        "two_sample k-NN KL, 999 splits": lambda: dv.two_sample_test(x, y, kind="kl", rng=0),
+        "mmd online, 2000 x 2000": lambda: dv.mmd(big_x, big_y, method="online"),
         "gan.train sliced, 100 steps": gan,
     }
 
