@@ -33,23 +33,25 @@ the labels is computed once:
   says nothing about another's), so its test costs ``n_permutations``
   solves -- pick ``kind="energy_distance"`` or ``method="sliced"`` for a
   cheaper one.
+
+Which of these a statistic allows is declared on its method
+(:class:`divergences._dispatch.Permutation`: the pooled structure, whether it
+draws random numbers, options the test sets or holds fixed), so the test reads
+the method it runs, never the divergence's name; a divergence added with no
+declaration is tested by recomputing.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._threads import run_kernel
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
-from .registry import divergence_function
+from .registry import divergence_info
 
 __all__ = ["two_sample_test", "TwoSampleTestResult"]
-
-# Methods that draw random numbers (directions, folds, networks); their seed is
-# drawn once from rng= and the same for the observed statistic and every
-# permutation, so the null distribution is that of one fixed statistic.
-_DRAWING_METHODS = frozenset({"sliced", "classifier", "critic"})
 
 # The permutations' indicator matrix (N x B float64) is built in batches of at
 # most this many bytes.
@@ -220,21 +222,25 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     check_same_dim(p, q)
     if standardize:
         p, q = _standardized(p, q)
-    function = divergence_function(kind)
+    info = divergence_info(kind)
+    function = info.function
     rng = as_rng(rng)
-    if options.get("method") in _DRAWING_METHODS:
+    # What the method allows is declared on it (divergences._dispatch.Permutation).
+    requested = options.get("method", "auto")
+    named = _method_named(info, requested)
+    if named is not None and named.permutation.seeded:
         # rng= is the test's own keyword, so the statistic's seed always comes from it.
         options["rng"] = int(rng.integers(2**63))
-    if kind == "kl" and options.get("method", "auto") in ("auto", "knn"):
-        # Any statistic gives an exact permutation test; the fixed-k one's null comes
-        # from one pooled neighbour list, where the (less biased) default estimate
-        # would cost a fresh estimate per permutation. A variant asked for is kept.
-        options.setdefault("variant", "fixed")
+    planned = _auto_pick(info, p, q, options) if requested == "auto" else named
+    for option, value in planned.permutation.defaults if planned is not None else ():
+        options.setdefault(option, value)
     statistic = function(p, q, **options)
-    if kind == "mmd" and "bandwidth" in statistic.details:
-        options["bandwidth"] = statistic.details["bandwidth"]
+    ran = _method_named(info, statistic.method)
+    for option in ran.permutation.held_fixed if ran is not None else ():
+        if option in statistic.details:
+            options[option] = statistic.details[option]
     permutations = _permutations(rng, p.size + q.size, n_permutations)
-    null, observed, how, details = _null(kind, statistic, p, q, permutations, function, options)
+    null, observed, how, details = _null(ran, statistic, p, q, permutations, function, options)
     # Ties within rounding count as >=, as scipy.stats.permutation_test does.
     tolerance = 1e-12 * max(abs(observed), details.pop("scale", 0.0))
     pvalue = (1.0 + np.count_nonzero(null >= observed - tolerance)) / (1.0 + n_permutations)
@@ -252,18 +258,25 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     )
 
 
-def _null(kind, statistic, p, q, permutations, function, options):
-    uniform = p.is_uniform and q.is_uniform
-    if uniform and kind in ("energy_distance", "mmd") and statistic.method in ("dense", "online"):
-        return _kernel_null(kind, statistic, p, q, permutations, options)
-    if uniform and kind == "wasserstein" and statistic.method == "sliced":
-        return _sliced_null(statistic, p, q, permutations, options)
-    # The pooled lists follow the zero-distance rule: with duplicates, only where
-    # the statistic did too (ties="skip"); the default tie rules recompute.
-    untied = statistic.details.get("ties") == "none" or options.get("ties") == "skip"
-    if (uniform and kind == "kl" and statistic.method == "knn" and untied
-            and statistic.details.get("variant") == "fixed"):
-        return _knn_kl_null(statistic, p, q, permutations, function, options)
+def _method_named(info, name):
+    """The method of ``info``'s table called ``name``, or None."""
+    return next((m for m in info.methods if m.name == name), None)
+
+
+def _auto_pick(info, p, q, options):
+    """The method ``method="auto"`` takes for these sets: the first that applies (or None)."""
+    own = {key: value for key, value in options.items()
+           if key != "method" and key not in info.options}
+    return next((m for m in info.methods if m.auto and m.applies(p, q, own)), None)
+
+
+def _null(method, statistic, p, q, permutations, function, options):
+    """The null distribution: read off the pooled structure ``method`` declares, or recomputed."""
+    shortcut = method.permutation.null if method is not None else None
+    if shortcut is not None and p.is_uniform and q.is_uniform:
+        applies, compute = _SHORTCUTS[shortcut]
+        if applies(statistic, options):
+            return compute(statistic, p, q, permutations, function, options)
     return _recomputed_null(statistic, p, q, permutations, function, options)
 
 
@@ -288,12 +301,12 @@ def _split(points, weights, index, uniform):
 # --------------------------------------------------------------------------- kernel statistics
 
 
-def _kernel_null(kind, statistic, p, q, permutations, options):
+def _kernel_null(statistic, p, q, permutations, function, options):
     """The energy distance or MMD on every split, from the pooled kernel matrix's sums."""
     from .kernel_distances import _inverse_scale, _kernel_at_zero, _kernel_code
 
-    kernel = "energy" if kind == "energy_distance" else options.get("kernel", "gaussian")
-    bandwidth = options.get("bandwidth")
+    kernel = statistic.details["kernel"]
+    bandwidth = statistic.details.get("bandwidth")
     unbiased = statistic.details["unbiased"]
     points = np.concatenate([p.points, q.points])
     total, n, m = points.shape[0], p.size, q.size
@@ -309,7 +322,7 @@ def _kernel_null(kind, statistic, p, q, permutations, options):
     linear = labels.astype(np.float64) @ row_sums  # s^T K 1
     grand = float(row_sums.sum())
     values = _kernel_statistic(quadratic, linear, grand, n, m, _kernel_at_zero(kernel), unbiased)
-    if kind == "mmd" and statistic.unit.startswith("sqrt"):
+    if statistic.unit.startswith("sqrt"):
         values = np.sqrt(np.maximum(values, 0.0))
     # Rounding of sums of N^2 kernel values is relative to their mean size, not to the
     # (much smaller) statistic: the tie tolerance is scaled by it.
@@ -326,7 +339,7 @@ def _pooled_sums(points, labels, code, inv):
     counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
     of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
     """
-    from ._kernels.kernel_sums import gram_rows_transposed
+    from ._kernels import kernel_sums
 
     total = points.shape[0]
     transposed = np.ascontiguousarray(points.T)
@@ -341,7 +354,9 @@ def _pooled_sums(points, labels, code, inv):
             r1 = min(r0 + block, total)
             height = r1 - r0
             k = buffer[: height * (total - r0)].reshape(height, total - r0)
-            gram_rows_transposed(points[r0:r1], transposed, r0, code, inv, k)
+            run_kernel(kernel_sums.gram_rows_transposed, kernel_sums.gram_rows_transposed_serial,
+                       k.size, kernel_sums.SERIAL_BELOW, points[r0:r1], transposed, r0, code,
+                       inv, k)
             if c0 == 0:
                 row_sums[r0:r1] += k.sum(axis=1)
                 row_sums[r1:] += k[:, height:].sum(axis=0)
@@ -370,9 +385,9 @@ def _kernel_statistic(quadratic, linear, grand, n, m, k0, unbiased):
 # --------------------------------------------------------------------------- sliced W
 
 
-def _sliced_null(statistic, p, q, permutations, options):
+def _sliced_null(statistic, p, q, permutations, function, options):
     """Sliced W_p on every split, from the pooled projections sorted once."""
-    from ._kernels.sliced_permutations import permuted_sliced_costs
+    from ._kernels import sliced_permutations as kernels
     from .ot.sliced import _DEFAULT_PROJECTIONS, _as_directions, random_directions
 
     order = float(options.get("order", 1.0))
@@ -391,7 +406,9 @@ def _sliced_null(statistic, p, q, permutations, options):
     labels[0, :n] = True
     for b, perm in enumerate(permutations, start=1):
         labels[b, perm[:n]] = True
-    costs = permuted_sliced_costs(sorted_projections, order_index, labels, n, order)
+    costs = run_kernel(kernels.permuted_sliced_costs, kernels.permuted_sliced_costs_serial,
+                       labels.size * directions.shape[0], kernels.SERIAL_BELOW,
+                       sorted_projections, order_index, labels, n, order)
     values = np.maximum(costs, 0.0) ** (1.0 / order)
     details = {"n_projections": directions.shape[0]}
     return values[1:], float(values[0]), "pooled sorted projections", details
@@ -412,7 +429,7 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     """
     from scipy.spatial import cKDTree
 
-    from ._kernels.knn_permutations import permuted_knn_log_ratios
+    from ._kernels import knn_permutations as kernels
 
     k = statistic.details["k"]
     points = np.concatenate([p.points, q.points])
@@ -426,7 +443,9 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     labels = np.zeros((len(permutations), total), dtype=np.bool_)
     for b, perm in enumerate(permutations):
         labels[b, perm[:n]] = True
-    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
+    sums, complete = run_kernel(kernels.permuted_knn_log_ratios,
+                                kernels.permuted_knn_log_ratios_serial, labels.size * width,
+                                kernels.SERIAL_BELOW, distances, indices, labels, k)
     null = p.dim / n * sums + np.log(m / (n - 1))
     for b in np.flatnonzero(~complete):
         perm = permutations[b]
@@ -434,3 +453,19 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
                            **options).value
     details = {"k": k, "neighbour_list": width, "recomputed": int((~complete).sum())}
     return null, statistic.value, "pooled neighbour lists", details
+
+
+def _neighbour_lists_apply(statistic, options):
+    # The pooled lists follow the zero-distance rule: with duplicates, only where the
+    # statistic did too (ties="skip"); the default tie rules recompute.
+    untied = statistic.details.get("ties") == "none" or options.get("ties") == "skip"
+    return untied and statistic.details.get("variant") == "fixed"
+
+
+#: The pooled structures a method may declare (``Permutation.null``):
+#: ``name -> (applies(statistic, options), null(statistic, p, q, permutations, function, options))``.
+_SHORTCUTS = {
+    "pooled kernel sums": (lambda statistic, options: True, _kernel_null),
+    "pooled sorted projections": (lambda statistic, options: True, _sliced_null),
+    "pooled neighbour lists": (_neighbour_lists_apply, _knn_kl_null),
+}

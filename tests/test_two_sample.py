@@ -25,7 +25,8 @@ def _both_nulls(kind, x, y, options, count=15):
     if kind == "mmd":
         options = {**options, "bandwidth": statistic.details["bandwidth"]}
     perms = two_sample._permutations(np.random.default_rng(5), len(x) + len(y), count)
-    fast = two_sample._null(kind, statistic, p, q, perms, function, options)
+    method = two_sample._method_named(dv.registry.divergence_info(kind), statistic.method)
+    fast = two_sample._null(method, statistic, p, q, perms, function, options)
     slow = two_sample._recomputed_null(statistic, p, q, perms, function, options)
     return fast, slow, statistic
 

@@ -13,6 +13,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
+# Below this size (labellings times listed neighbours) the serial twin runs: the rule
+# of the sliced costs' linear scans (sliced.py), a walk of similar work per entry.
+SERIAL_BELOW = 32 * 128
+
 
 @njit(cache=True, nogil=True, parallel=True)
 def permuted_knn_log_ratios(distances, indices, labels, k):
@@ -32,38 +36,56 @@ def permuted_knn_log_ratios(distances, indices, labels, k):
     complete : (B,) bool -- False where some point's list ran out before
         both k-th neighbours were found (the caller recomputes that one).
     """
-    count, total = labels.shape
-    width = distances.shape[1]
+    count = labels.shape[0]
     sums = np.zeros(count)
     complete = np.ones(count, dtype=np.bool_)
     for b in prange(count):
-        acc = 0.0
-        for i in range(total):
-            if not labels[b, i]:
-                continue
-            same = 0
-            other = 0
-            rho = -1.0
-            nu = -1.0
-            for t in range(width):
-                dist = distances[i, t]
-                if dist == 0.0:
-                    continue
-                if math.isinf(dist):
-                    break
-                if labels[b, indices[i, t]]:
-                    same += 1
-                    if same == k:
-                        rho = dist
-                else:
-                    other += 1
-                    if other == k:
-                        nu = dist
-                if rho > 0.0 and nu > 0.0:
-                    break
-            if rho < 0.0 or nu < 0.0:
-                complete[b] = False
-                break
-            acc += math.log(nu) - math.log(rho)
-        sums[b] = acc
+        _labelled_sum(distances, indices, labels[b], k, sums, complete, b)
     return sums, complete
+
+
+@njit(cache=True, nogil=True)
+def permuted_knn_log_ratios_serial(distances, indices, labels, k):
+    """:func:`permuted_knn_log_ratios` on the calling thread (the serial path for small problems)."""
+    count = labels.shape[0]
+    sums = np.zeros(count)
+    complete = np.ones(count, dtype=np.bool_)
+    for b in range(count):
+        _labelled_sum(distances, indices, labels[b], k, sums, complete, b)
+    return sums, complete
+
+
+@njit(cache=True, nogil=True)
+def _labelled_sum(distances, indices, labelled, k, sums, complete, b):
+    """``sums[b]`` for one labelling; ``complete[b] = False`` where a list runs out."""
+    total = labelled.shape[0]
+    width = distances.shape[1]
+    acc = 0.0
+    for i in range(total):
+        if not labelled[i]:
+            continue
+        same = 0
+        other = 0
+        rho = -1.0
+        nu = -1.0
+        for t in range(width):
+            dist = distances[i, t]
+            if dist == 0.0:
+                continue
+            if math.isinf(dist):
+                break
+            if labelled[indices[i, t]]:
+                same += 1
+                if same == k:
+                    rho = dist
+            else:
+                other += 1
+                if other == k:
+                    nu = dist
+            if rho > 0.0 and nu > 0.0:
+                break
+        if rho < 0.0 or nu < 0.0:
+            complete[b] = False  # sums[b] stays 0: the caller recomputes this labelling
+            return
+        acc += math.log(nu) - math.log(rho)
+    sums[b] = acc

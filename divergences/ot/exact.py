@@ -37,7 +37,6 @@ import numpy as np
 
 from .._progress import SolverProgress
 from .._threads import get_threads
-from .._validation import check_choice, check_positive_int
 from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
 from ._common import LengthScale, check_dense_fits, is_point_cloud, point_cloud
@@ -310,9 +309,7 @@ def solve(
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
     length = LengthScale(x, y, order, cost.degree)
     x, y = length.points(x), length.points(y)
-    check_choice(solver, SOLVERS, "solver")
-    if max_iter is not None:
-        max_iter = check_positive_int(max_iter, "max_iter")
+    # solver= and max_iter= are checked by their declarations (WASSERSTEIN_METHODS).
     rule = None
     if solver == "auto":
         solver, rule = _auto_solver(x, a, y, b, cost, max_memory)
