@@ -32,7 +32,6 @@ import math
 import numpy as np
 
 from .._constants import LOG2
-from .._objective import Objective
 from .._nn.critic import (
     CRITIC_REGULARISERS,
     LipschitzCritic,
@@ -41,6 +40,7 @@ from .._nn.critic import (
     regulariser_options,
 )
 from .._nn.networks import MLP, _sigmoid
+from .._objective import Objective
 from .._validation import check_choice, check_order, check_positive, check_positive_int
 from ..exceptions import MethodError
 from ..registry import DIVERGENCE_INFO
