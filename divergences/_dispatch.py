@@ -30,7 +30,8 @@ class Permutation:
         once for all of them: ``"pooled kernel sums"`` (a kernel statistic,
         a quadratic form in the labels: needs ``details["kernel"]`` and
         ``details["unbiased"]``), ``"pooled sorted projections"`` (sliced W),
-        ``"pooled neighbour lists"`` (the fixed-k k-NN KL). None (default):
+        ``"pooled neighbour lists"`` (the fixed-k k-NN KL), ``"pooled neighbour
+        counts"`` (the pooled k-NN JS). None (default):
         every split is recomputed from scratch.
     seeded : bool
         The method draws random numbers (directions, folds, a network): the

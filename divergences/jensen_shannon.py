@@ -91,6 +91,7 @@ JS_METHODS = (
         js_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
         options=KNN_OPTIONS,
+        permutation=Permutation(null="pooled neighbour counts"),
     ),
     Method(
         "quadrature",

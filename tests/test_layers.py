@@ -50,6 +50,7 @@ LAYERS = {
     "divergences._dispatch": HELPERS,
     "divergences._options": HELPERS,
     "divergences._multiple_testing": HELPERS,
+    "divergences._standardize": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
     "divergences._grid": HELPERS,
