@@ -9,18 +9,23 @@ Sections:
 
 1. ``timing`` -- 1,000 permutations of the energy distance and of MMD
    (Gaussian kernel, median bandwidth) at n = m = 5,000 in d = 10:
-   ``dv.two_sample_test`` against hyppo's ``Energy().test`` and
-   ``MMD().test`` (when hyppo is installed), same inputs, same process;
+   ``dv.two_sample_test`` against hyppo's permutation tests
+   ``Energy().test(..., auto=False)`` and ``MMD().test(..., auto=False)``
+   (when hyppo is installed; 20 of its permutations timed, the 1,000
+   extrapolated), same inputs, same process;
    the first call (Numba compilation included) is reported apart; and the
-   k-NN KL test's 1,000 permutations (pooled neighbour lists) against 20
-   fresh k-NN KL estimates (``knn-timing`` alone).
+   k-NN KL and JS tests' 1,000 permutations (pooled neighbour lists) against
+   20 fresh estimates of each (``knn-timing`` alone).
 2. ``calibration`` -- the type-I error at nominal 5%: ``--splits`` null
    splits (two random halves of one standard normal sample, n = 100 each,
-   d = 5), 199 permutations each, for every statistic.
+   d = 5), 199 permutations each, for every statistic (the default whitened
+   energy test and the raw one; MMD; sliced, exact and Sinkhorn W1; k-NN KL
+   and JS; the classifier's JS).
 3. ``power`` -- the rejection rate at 5% on shifts of known size (1-D and
    10-D mean shifts, a covariance change, one feature of scikit-learn's
    breast_cancer shifted by 0.5 sd), against ``scipy.stats.ks_2samp`` per
-   feature with Bonferroni's correction.
+   feature with Bonferroni's correction; the energy test whitened (default),
+   scaled and raw.
 
 Timings are wall-clock on whatever machine runs this; on a shared, loaded
 machine they are noisy -- compare ratios taken in the same run.
@@ -39,16 +44,22 @@ sys.path.insert(0, ".")
 import divergences as dv  # noqa: E402
 
 STATISTICS = {
-    "energy": dict(kind="energy_distance"),
-    "energy std": dict(kind="energy_distance", standardize=True),
+    "energy": dict(kind="energy_distance"),  # the default test: whitened
+    "energy scale": dict(kind="energy_distance", standardize="scale"),
+    "energy raw": dict(kind="energy_distance", standardize="none"),
     "mmd": dict(kind="mmd"),
     "sliced W1": dict(kind="wasserstein", method="sliced", n_projections=50),
     "exact W1": dict(kind="wasserstein"),
+    "sinkhorn W1": dict(kind="wasserstein", method="sinkhorn", eps=0.2),  # |x - y| ~ 3
     "knn KL": dict(kind="kl"),
     "knn JS": dict(kind="js"),
+    "classifier JS": dict(kind="js", method="classifier"),
 }
-# The type-I error table needs no standardised variant (the null data are standard normal).
-CALIBRATION_DEFAULT = [name for name in STATISTICS if name != "energy std"]
+# The type-I error table needs one standardisation only besides the default (the
+# null data are standard normal); "scale" and "raw" differ in power, shown below.
+CALIBRATION_DEFAULT = [name for name in STATISTICS if name != "energy scale"]
+POWER_DEFAULT = [name for name in STATISTICS
+                 if name not in ("sinkhorn W1", "classifier JS", "exact W1")]
 
 
 def _seconds(fn):
@@ -57,7 +68,7 @@ def _seconds(fn):
     return time.perf_counter() - start, result
 
 
-def timing(n, d, permutations):
+def timing(n, d, permutations, hyppo_reps=20):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(n, d)), rng.normal(size=(n, d))
     small = dv.two_sample_test(x[:50], y[:50], n_permutations=5)  # compile the kernels
@@ -76,29 +87,44 @@ def timing(n, d, permutations):
     for name, test in (("energy", Energy()), ("mmd", MMD())):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            kwargs = {"reps": permutations, "workers": -1, "random_state": 1}
+            # hyppo's default (auto=True) above 20 points is a chi-square approximation
+            # with no permutation at all; its permutation test is auto=False. At this size
+            # each of its permutations recomputes the statistic on the N x N matrices, so
+            # `hyppo_reps` of them are timed and the 1,000 extrapolated linearly from the
+            # cost per permutation (the statistic itself timed apart).
+            stat_seconds, _ = _seconds(lambda: test.statistic(x, y))
+            kwargs = {"reps": hyppo_reps, "workers": -1, "auto": False, "random_state": 1}
             seconds, (stat, pvalue) = _seconds(lambda: test.test(x, y, **kwargs))
-        rows.append((f"hyppo {name}", seconds, pvalue))
-        print(f"hyppo {name}: {seconds:.1f} s, p = {pvalue:.3f}", flush=True)
+            approx_seconds, (_, approx_p) = _seconds(lambda: test.test(x, y, auto=True))
+        per_permutation = max(seconds - stat_seconds, 0.0) / hyppo_reps
+        extrapolated = stat_seconds + permutations * per_permutation
+        rows.append((f"hyppo {name}", extrapolated, pvalue))
+        print(f"hyppo {name}: {hyppo_reps} permutations {seconds:.1f} s (the statistic alone "
+              f"{stat_seconds:.1f} s): {permutations} permutations ~ {extrapolated:.0f} s; "
+              f"its chi-square approximation (no permutations) {approx_seconds:.1f} s, "
+              f"p = {approx_p:.3f}", flush=True)
     for name in ("energy", "mmd"):
         ours = next(s for label, s, _ in rows if label == f"divergences {name}")
         theirs = next(s for label, s, _ in rows if label == f"hyppo {name}")
-        print(f"{name}: hyppo / divergences = {theirs / ours:.1f}x")
+        print(f"{name}, {permutations} permutations: hyppo / divergences = {theirs / ours:.1f}x "
+              f"(hyppo extrapolated from {hyppo_reps})")
     return rows
 
 
 def knn_timing(n, d, permutations, fresh=20):
-    """1,000 permutations of the k-NN KL test against ``fresh`` fresh estimates."""
+    """1,000 permutations of the k-NN KL and JS tests against ``fresh`` fresh estimates."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(n, d)), rng.normal(size=(n, d))
-    dv.two_sample_test(x[:50], y[:50], kind="kl", n_permutations=5)  # compile
-    seconds, test = _seconds(lambda: dv.two_sample_test(
-        x, y, kind="kl", n_permutations=permutations, rng=1))
-    print(f"divergences knn KL, {permutations} permutations ({test.method}, "
-          f"{test.details['recomputed']} recomputed): {seconds:.1f} s, p = {test.pvalue:.3f}")
-    single, _ = _seconds(lambda: [dv.kl_divergence(x, y) for _ in range(fresh)])
-    print(f"{fresh} fresh k-NN KL estimates: {single:.1f} s "
-          f"(permutations / fresh = {seconds / single:.2f})", flush=True)
+    for kind, estimate in (("kl", dv.kl_divergence), ("js", dv.js_divergence)):
+        dv.two_sample_test(x[:50], y[:50], kind=kind, n_permutations=5)  # compile
+        seconds, test = _seconds(lambda: dv.two_sample_test(
+            x, y, kind=kind, n_permutations=permutations, rng=1))
+        print(f"divergences knn {kind.upper()}, {permutations} permutations ({test.method}, "
+              f"{test.details.get('recomputed', 'all')} recomputed): {seconds:.1f} s, "
+              f"p = {test.pvalue:.3f}")
+        single, _ = _seconds(lambda: [estimate(x, y) for _ in range(fresh)])
+        print(f"{fresh} fresh k-NN {kind.upper()} estimates: {single:.1f} s "
+              f"(permutations / fresh = {seconds / single:.2f})", flush=True)
 
 
 def calibration(splits, n, d, permutations, names):
@@ -137,10 +163,43 @@ def _breast_cancer_shift(rng, feature=0, shift=0.5):
     return x, y
 
 
+def _peers(permutations):
+    """The peers' tests on the same data, as ``name -> (x, y, rng) -> p-value``."""
+    peers = {"KS-Bonf": lambda x, y, rng: _ks_bonferroni(x, y)}
+
+    def scipy_energy(x, y, rng):
+        # scipy's permutation engine around the library's raw energy statistic: an
+        # independent check of the reused-sums null (same statistic, other shuffles).
+        # scipy permutes 1-D samples, so it permutes row indices into the pooled points.
+        pooled = np.concatenate([x, y])
+
+        def statistic(first, second):
+            return dv.energy_distance(dv.Samples(pooled[first.astype(int)]),
+                                      dv.Samples(pooled[second.astype(int)])).value
+
+        rows = (np.arange(len(x)), np.arange(len(x), len(pooled)))
+        return stats.permutation_test(rows, statistic, n_resamples=permutations,
+                                      vectorized=False, alternative="greater",
+                                      random_state=rng).pvalue
+
+    peers["scipy perm"] = scipy_energy
+    try:
+        from hyppo.ksample import MMD, Energy
+    except ImportError:
+        print("hyppo is not installed: no hyppo columns (pip install hyppo)")
+        return peers
+    for name, test in (("hyppo Energy", Energy()), ("hyppo MMD", MMD())):
+        def run(x, y, rng, test=test):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return test.test(x, y, reps=permutations, workers=1, auto=False,
+                                 random_state=int(rng.integers(2**31)))[1]
+
+        peers[name] = run
+    return peers
+
+
 def power(reps, permutations, names):
-    if "energy" in names and "energy std" not in names:
-        # The real data set has columns in different units: show the standardised test too.
-        names = [*names, "energy std"]
     scenarios = {
         "1-D mean +0.3": lambda rng: (rng.normal(size=(100, 1)), rng.normal(0.3, 1, (100, 1))),
         "10-D mean +0.3 e1": lambda rng: (rng.normal(size=(100, 10)),
@@ -149,20 +208,25 @@ def power(reps, permutations, names):
                                            rng.normal(size=(100, 10)) * np.r_[1.5, [1] * 9]),
         "breast_cancer f0 +0.5 sd": _breast_cancer_shift,
     }
-    print(f"power at 5% ({reps} repetitions, {permutations} permutations)")
-    header = "  ".join(f"{n:>10s}" for n in [*names, "KS-Bonf"])
+    peers = _peers(permutations)
+    columns = [*names, *peers]
+    print(f"power at 5% ({reps} repetitions, {permutations} permutations); the peers "
+          f"(KS per feature with Bonferroni, scipy.stats.permutation_test of the raw "
+          f"energy distance, hyppo's Energy and MMD) on the same data")
+    header = "  ".join(f"{n:>13s}" for n in columns)
     print(f"{'':26s}{header}")
     for label, draw in scenarios.items():
         rng = np.random.default_rng(7)
-        counts = dict.fromkeys([*names, "KS-Bonf"], 0)
+        counts = dict.fromkeys(columns, 0)
         for _ in range(reps):
             x, y = draw(rng)
             for name in names:
                 r = dv.two_sample_test(x, y, n_permutations=permutations, rng=rng,
                                        **STATISTICS[name])
                 counts[name] += r.pvalue <= 0.05
-            counts["KS-Bonf"] += _ks_bonferroni(x, y) <= 0.05
-        row = "  ".join(f"{counts[n] / reps:10.2f}" for n in counts)
+            for name, test in peers.items():
+                counts[name] += test(x, y, rng) <= 0.05
+        row = "  ".join(f"{counts[n] / reps:13.2f}" for n in counts)
         print(f"{label:26s}{row}", flush=True)
 
 
@@ -171,19 +235,22 @@ def main(argv=None):
     parser.add_argument("--sections", default="timing,calibration,power")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--splits", type=int, default=500)
-    parser.add_argument("--statistics", default=",".join(CALIBRATION_DEFAULT))
+    parser.add_argument("--statistics", default=None,
+                        help="comma-separated names of STATISTICS (default: all for "
+                        "calibration; all but the recomputed ones for power)")
     parser.add_argument("--permutations", type=int, default=199)
     args = parser.parse_args(argv)
-    names = args.statistics.split(",")
+    chosen = None if args.statistics is None else args.statistics.split(",")
     sections = args.sections.split(",")
     if "timing" in sections:
         timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
     if "timing" in sections or "knn-timing" in sections:
         knn_timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
     if "calibration" in sections:
-        calibration(50 if args.quick else args.splits, 100, 5, args.permutations, names)
+        calibration(50 if args.quick else args.splits, 100, 5, args.permutations,
+                    chosen or CALIBRATION_DEFAULT)
     if "power" in sections:
-        power(10 if args.quick else 100, args.permutations, names)
+        power(10 if args.quick else 100, args.permutations, chosen or POWER_DEFAULT)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,12 @@ def add_test_parser(commands):
                       help="random splits of the pooled sample (default 999)")
     test.add_argument("--seed", type=_seed, default=None,
                       help="random seed: the same seed gives the same p-value")
-    test.add_argument("--standardize", action="store_true",
-                      help="scale each column by the pooled mean and sd first "
-                      "(for columns in different units)")
+    test.add_argument("--standardize", nargs="?", const="scale", default="whiten",
+                      choices=("whiten", "scale", "none"), metavar="RULE",
+                      help="put both sets on the pooled sample's scale first: 'whiten' "
+                      "(default; scale each column, then decorrelate by the pooled "
+                      "Ledoit-Wolf correlation), 'scale' (each column by its pooled mean "
+                      "and sd; the rule of a bare --standardize) or 'none'")
     test.add_argument("--json", action="store_true", help="print the result as JSON")
     test.set_defaults(handler=_cmd_test)
 
@@ -57,11 +60,11 @@ def _cmd_test(args):
             "pvalue": result.pvalue,
             "n_permutations": result.n_permutations,
             "null_method": result.method,
-            "standardized": result.details["standardized"],
+            "standardize": result.details["standardize"],
         }
         print(json.dumps(data, indent=2, allow_nan=False))
         return EXIT_OK
     print(_format_result(result.statistic, ("X", "Y")))
     print(f"p-value     {result.pvalue:.4g}  ({result.n_permutations} permutations; "
-          f"null: {result.method}{'; standardized' if args.standardize else ''})")
+          f"null: {result.method}; standardize: {result.details['standardize']['rule']})")
     return EXIT_OK

@@ -7,13 +7,59 @@ takes the first applicable entry of the table, so the order of the table
 *is* the auto policy, written down once.
 """
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from ._options import check_options
 from .exceptions import MethodError
 
-__all__ = ["Method", "resolve_method", "run_method", "method_names", "planned"]
+__all__ = ["Method", "Permutation", "resolve_method", "run_method", "method_names", "planned"]
+
+
+@dataclass(frozen=True)
+class Permutation:
+    """What a permutation test of a method's statistic may reuse across the splits.
+
+    Facts of the method, read by :func:`divergences.two_sample_test`, so that
+    the test asks what a statistic allows, never which divergence it is.
+
+    Attributes
+    ----------
+    null : str or None
+        The pooled structure every split's statistic is read from, computed
+        once for all of them: ``"pooled kernel sums"`` (a kernel statistic,
+        a quadratic form in the labels: needs ``details["kernel"]`` and
+        ``details["unbiased"]``), ``"pooled sorted projections"`` (sliced W),
+        ``"pooled neighbour lists"`` (the fixed-k k-NN KL), ``"pooled neighbour
+        counts"`` (the pooled k-NN JS). None (default):
+        every split is recomputed from scratch.
+    seeded : bool
+        The method draws random numbers (directions, folds, a network): the
+        test draws one seed from its ``rng=`` and gives the same to the
+        observed statistic and to every split, so that the null is that of
+        one fixed statistic.
+    defaults : mapping
+        Options the test sets unless the call gives them (the k-NN KL's
+        ``variant="fixed"``, whose null is read from the pooled lists).
+    held_fixed : tuple of str
+        Options the statistic may choose from the data and records under the
+        same name in ``details`` (MMD's median-heuristic ``bandwidth``): the
+        observed choice is passed on to every split.
+    """
+
+    null: Optional[str] = None
+    seeded: bool = False
+    defaults: tuple = ()
+    held_fixed: tuple = ()
+
+    def __post_init__(self):
+        defaults = self.defaults.items() if hasattr(self.defaults, "items") else self.defaults
+        object.__setattr__(self, "defaults", tuple(defaults))
+        object.__setattr__(self, "held_fixed", tuple(self.held_fixed))
+
+
+#: A method whose statistic a permutation test recomputes for every split.
+RECOMPUTED = Permutation()
 
 
 @dataclass(frozen=True)
@@ -37,6 +83,9 @@ class Method:
     options : tuple of divergences._options.Option
         The keyword options ``compute`` takes, declared once: checked by
         :func:`run_method` before the call, printed by ``divergences methods``.
+    permutation : Permutation
+        What :func:`divergences.two_sample_test` may reuse of its statistic
+        across permutations (default: nothing, every split recomputed).
     """
 
     name: str
@@ -45,6 +94,7 @@ class Method:
     requires: str
     auto: bool = True
     options: tuple = ()
+    permutation: Permutation = field(default=RECOMPUTED, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "options", tuple(self.options))

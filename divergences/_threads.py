@@ -185,13 +185,14 @@ def run_kernel(parallel, serial, work, serial_below, *args):
 
 
 def single_threaded_blas():
-    """A context manager limiting BLAS to one thread (a no-op without threadpoolctl).
+    """A context manager limiting BLAS to one thread (threadpoolctl; a no-op without it).
 
     The small networks of :mod:`divergences._nn` (the critic solver, the GAN
-    module) multiply matrices of a few hundred by a few tens of entries,
+    module) and the classifier estimators' logistic fits multiply matrices of a few hundred by a few tens of entries,
     thousands of times: a BLAS thread pool buys nothing at that size and, on a
     loaded machine, its spinning threads make each product many times slower.
-    threadpoolctl (optional) limits the pool for the duration of a loop; the
+    threadpoolctl (a dependency; the no-op fallback serves a copy of the
+    package whose environment lacks it) limits the pool for a loop; the
     library's own kernels keep following :func:`get_threads`.
     """
     import contextlib

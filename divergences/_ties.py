@@ -85,6 +85,7 @@ import warnings
 
 import numpy as np
 
+from ._constants import LOG2
 from .exceptions import EstimatorWarning
 
 __all__ = [
@@ -506,7 +507,7 @@ def plug_in_js(ties, n, m):
     for own, size in ((p, n), (q, m)):
         seen = own > 0
         # log(2 own / (p + q)) at the values own's sample holds; at most log 2.
-        terms = math.log(2.0) + np.log(own[seen]) - np.log(mixture[seen])
+        terms = LOG2 + np.log(own[seen]) - np.log(mixture[seen])
         mean = float(np.sum(own[seen] * terms))
         halves.append(mean)
         variance += 0.25 * max(float(np.sum(own[seen] * terms**2)) - mean**2, 0.0) / size
@@ -515,7 +516,7 @@ def plug_in_js(ties, n, m):
     n_values = p.shape[0]
     variance += ((1.0 / n + 1.0 / m) * math.sqrt(2.0 * (n_values - 1)) / 8.0) ** 2
     details = {"uncorrected": raw, "bias_correction": -bias}
-    return min(max(raw - bias, 0.0), math.log(2.0)), math.sqrt(variance), details
+    return min(max(raw - bias, 0.0), LOG2), math.sqrt(variance), details
 
 
 def atom_js_terms(ties, n, m):
@@ -534,6 +535,6 @@ def atom_js_terms(ties, n, m):
         terms = np.full(rows.shape[0], np.nan)
         hit = shared[rows]
         value = own[rows[hit]]
-        terms[hit] = math.log(2.0) + np.log(value) - np.log(p[rows[hit]] + q[rows[hit]])
+        terms[hit] = LOG2 + np.log(value) - np.log(p[rows[hit]] + q[rows[hit]])
         out.append(terms)
     return out[0], out[1]

@@ -1,6 +1,7 @@
 """Wasserstein distances: the public entry points, dispatching to :mod:`divergences.ot`."""
 
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
+from ._nn.critic import CRITIC_REGULARISERS
 from ._options import (REQUIRED, Anything, Boolean, Choice, Integer, Option, Order, Progress,
                        Real, Seed)
 from ._validation import check_order, check_positive, check_same_dim
@@ -65,7 +66,9 @@ WASSERSTEIN_METHODS = (
                Option("rng", Seed(), None, "of the directions"),
                Option("directions", Anything("array (n_projections, d)"), None,
                       "instead of random ones"),
-           )),
+           ),
+           # Fixed directions: each split's projections are read off one pooled sort.
+           permutation=Permutation(null="pooled sorted projections", seeded=True)),
     Method(
         "critic",
         critic.applies,
@@ -74,9 +77,9 @@ WASSERSTEIN_METHODS = (
         auto=False,
         options=(
             _order(1.0),
-            Option("penalty", Choice("gp", "one_sided", "zero_centred", "clip"), "gp",
+            Option("penalty", Choice(*CRITIC_REGULARISERS), "gp",
                    "the critic's Lipschitz regulariser"),
-            Option("lam", Real(0.0, low_open=False), None, "the penalty's weight"),
+            Option("lam", Real(), None, "the penalty's weight"),
             Option("clip", Real(), None, "weight clipping bound (penalty='clip')"),
             Option("steps", Integer(), 1000, "training steps"),
             Option("batch_size", Integer(), 256, "samples per step"),
@@ -89,6 +92,7 @@ WASSERSTEIN_METHODS = (
             Option("normalize", Boolean(), None, "standardise the inputs"),
             Option("rng", Seed(), None, "of the batches and the network"),
         ),
+        permutation=Permutation(seeded=True),  # its batches and network: one seed per test
     ),
 )
 

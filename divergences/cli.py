@@ -343,8 +343,8 @@ def _cmd_methods(args):
                  f"unit: {UNIT_KINDS[info.unit_kind]}"]
         if info.options:
             facts.append("options: " + ", ".join(info.options))
-        if info.gan_objective:
-            facts.append(f"GAN objective: {info.gan_objective!r}")
+        if info.gan_objective is not None:
+            facts.append(f"GAN objective: {info.gan_objective_name!r}")
         print(f"    ({'; '.join(facts)})")
         table = info.methods
         width = max(len(m.name) for m in table)

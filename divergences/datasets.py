@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from ._constants import LOG2
 from ._validation import as_rng, check_base, check_positive, check_positive_int
 from .measures import Histogram
 
@@ -187,7 +188,7 @@ def parallel_lines_truth(theta, *, base=None):
     apart = theta != 0.0
     return {
         "wasserstein": abs(theta),
-        "js": math.log(2.0) / divisor if apart else 0.0,
+        "js": LOG2 / divisor if apart else 0.0,
         "kl": math.inf if apart else 0.0,
         "tv": 1.0 if apart else 0.0,
     }

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ._constants import LOG2
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._estimator_options import CLASSIFIER_OPTIONS, KNN_OPTIONS, MONTE_CARLO_OPTIONS
 from ._validation import check_base, check_same_dim
@@ -91,6 +91,7 @@ JS_METHODS = (
         js_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
         options=KNN_OPTIONS,
+        permutation=Permutation(null="pooled neighbour counts"),
     ),
     Method(
         "quadrature",
@@ -112,6 +113,7 @@ JS_METHODS = (
         "sample sets or densities (densities are drawn from)",
         auto=False,
         options=CLASSIFIER_OPTIONS,
+        permutation=Permutation(seeded=True),  # its folds and features: one seed per test
     ),
 )
 

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._options import REQUIRED, Boolean, Choice, Option, Real
 from ._validation import check_choice, check_positive, check_same_dim
 from .exceptions import MethodError
@@ -152,9 +152,12 @@ def row_sums(x, y, w, kernel, bandwidth, dense):
     """``sum_j w_j k(x_i, y_j)`` for every ``i``: dense numpy, or the O(n + m) Numba kernel."""
     if dense:
         return _pairwise_kernel(x, y, kernel, bandwidth) @ w
-    from ._kernels.kernel_sums import weighted_row_sums
+    from ._kernels import kernel_sums
+    from ._threads import run_kernel
 
-    return weighted_row_sums(x, y, w, _kernel_code(kernel), _inverse_scale(kernel, bandwidth))
+    return run_kernel(kernel_sums.weighted_row_sums, kernel_sums.weighted_row_sums_serial,
+                      x.shape[0] * y.shape[0], kernel_sums.SERIAL_BELOW,
+                      x, y, w, _kernel_code(kernel), _inverse_scale(kernel, bandwidth))
 
 
 # --------------------------------------------------------------------------- from samples
@@ -329,6 +332,11 @@ _KERNEL_OPTIONS = (
     Option("unbiased", Boolean(), REQUIRED, "the U-statistic (else the V-statistic)"),
 )
 
+# A permutation only relabels the pooled points: the statistic is a quadratic form in
+# the labels of one pooled kernel matrix, and the median-heuristic bandwidth (of the
+# pooled points) is the same for every split.
+_POOLED_KERNEL_SUMS = Permutation(null="pooled kernel sums", held_fixed=("bandwidth",))
+
 MMD_METHODS = (
     Method(
         "gaussian",
@@ -343,9 +351,10 @@ MMD_METHODS = (
         _dense,
         f"two point clouds with n * m <= {DENSE_MAX_PAIRS:,} (the dense kernel matrix)",
         options=_KERNEL_OPTIONS,
+        permutation=_POOLED_KERNEL_SUMS,
     ),
     Method("online", _points_applies, _online, "two point clouds (O(n + m) memory)",
-           options=_KERNEL_OPTIONS),
+           options=_KERNEL_OPTIONS, permutation=_POOLED_KERNEL_SUMS),
 )
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ._dispatch import Method, resolve_method, run_method
+from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
 from ._estimator_options import CLASSIFIER_OPTIONS, KL_KNN_OPTIONS, MONTE_CARLO_OPTIONS
 from ._validation import check_base, check_same_dim
@@ -119,6 +119,10 @@ KL_METHODS = (
         kl_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
         options=KL_KNN_OPTIONS,
+        # Any statistic gives an exact permutation test; the fixed-k one's null comes from
+        # one pooled neighbour list, where the (less biased) default estimate would cost a
+        # fresh estimate per permutation. A variant the call asks for is kept.
+        permutation=Permutation(null="pooled neighbour lists", defaults={"variant": "fixed"}),
     ),
     Method(
         "quadrature",
@@ -140,6 +144,7 @@ KL_METHODS = (
         "sample sets or densities (densities are drawn from)",
         auto=False,
         options=CLASSIFIER_OPTIONS,
+        permutation=Permutation(seeded=True),  # its folds and features: one seed per test
     ),
 )
 

@@ -16,7 +16,7 @@ records behind :func:`scipy.spatial.distance.cdist`.
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Optional, Union
+from typing import Callable, Union
 
 from .exceptions import MethodError
 from .jensen_shannon import JS_METHODS, js_distance, js_divergence
@@ -78,9 +78,14 @@ class DivergenceInfo:
         methods' own (``"base"`` for log units, ``"order"`` for transport
         costs): the command line offers ``--base`` and ``--order`` to the
         kinds that take them.
-    gan_objective : str or None
-        The name in :data:`divergences.gan.OBJECTIVES` of the objective that
-        trains a generator against it.
+    gan_objective : str, callable or None
+        What trains a generator against it in :func:`divergences.gan.train`:
+        the name of one of the library's objectives
+        (:data:`divergences.gan.OBJECTIVES`), or a factory
+        ``factory(**options) -> Objective`` -- typically a subclass of
+        :class:`divergences._objective.Objective` written in the divergence's
+        own module, so that a new divergence trains with no edit in ``gan/``.
+        None: no GAN objective.
     summary : str
         One line, for ``divergences methods``.
     """
@@ -92,7 +97,7 @@ class DivergenceInfo:
     unit_kind: str
     unit: Union[str, Callable] = field(repr=False)
     options: tuple = ()
-    gan_objective: Optional[str] = None
+    gan_objective: Union[str, Callable, None] = None
     summary: str = ""
 
     def __post_init__(self):
@@ -109,12 +114,26 @@ class DivergenceInfo:
             raise TypeError(f"unit must be a string or unit(options) -> str, got {self.unit!r}.")
         if not self.methods:
             raise ValueError(f"{self.name}: give a method table (one Method at least).")
+        if not (self.gan_objective is None or isinstance(self.gan_objective, str)
+                or callable(self.gan_objective)):
+            raise TypeError(
+                f"{self.name}: gan_objective must be an objective's name, a factory "
+                f"factory(**options) -> Objective, or None; got {self.gan_objective!r}."
+            )
         object.__setattr__(self, "methods", tuple(self.methods))
         object.__setattr__(self, "options", tuple(self.options))
 
     def unit_for(self, options):
         """The unit of the values a call with ``options`` returns."""
         return self.unit if isinstance(self.unit, str) else self.unit(options)
+
+    @property
+    def gan_objective_name(self):
+        """The GAN objective in words: its name (a factory's ``name``, else its ``__name__``), or None."""
+        objective = self.gan_objective
+        if objective is None or isinstance(objective, str):
+            return objective
+        return getattr(objective, "name", None) or getattr(objective, "__name__", repr(objective))
 
     @property
     def method_names(self):

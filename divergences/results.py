@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._constants import LOG2
+
 __all__ = ["DivergenceResult", "OTResult", "in_base"]
 
 
@@ -156,7 +158,7 @@ class DivergenceResult:
 def _nats_per_unit(unit):
     """How many nats one ``unit`` holds (``"nats"``, ``"bits"``, ``"log{base}"``)."""
     if unit == "bits":
-        return math.log(2.0)
+        return LOG2
     if unit.startswith("log"):
         return math.log(float(unit[3:]))
     return 1.0
@@ -166,9 +168,9 @@ def _ceiling(divergence, unit):
     """The largest value ``divergence`` can take in ``unit`` (inf where unbounded)."""
     if divergence not in ("js", "js_distance"):
         return math.inf
-    log2 = {"nats": math.log(2.0), "bits": 1.0}.get(unit)
+    log2 = {"nats": LOG2, "bits": 1.0}.get(unit)
     if log2 is None and unit.startswith("log"):
-        log2 = math.log(2.0) / math.log(float(unit[3:]))
+        log2 = LOG2 / math.log(float(unit[3:]))
     if log2 is None:
         return math.inf
     return log2 if divergence == "js" else math.sqrt(log2)

@@ -23,33 +23,41 @@ the labels is computed once:
   points on the (fixed) directions are sorted once; a permutation's two
   sorted projections are read off the pooled order by their labels, with no
   new sort;
-* **k-NN KL** (the fixed-k estimate, uniform weights): each pooled point's
-  nearest pooled neighbours are listed once; a split finds every point's
-  k-th neighbour in its own set and in the other by walking that list and
-  counting labels (a split whose lists run out is recomputed);
-* everything else (exact and entropic OT, k-NN JS, classifier estimates,
-  weighted samples) is recomputed from scratch for every permutation: exact
+* **k-NN KL and JS** (KL's fixed-k estimate, uniform weights): each pooled
+  point's nearest pooled neighbours are listed once; a split finds every
+  point's k-th neighbour in its own set and in the other (KL), or its own
+  k-th neighbour and the other set's points within a rescaled radius (JS),
+  by walking that list and counting labels (a split whose lists run out is
+  recomputed);
+* everything else (exact and entropic OT, classifier estimates, weighted
+  samples) is recomputed from scratch for every permutation: exact
   OT has nothing that survives a relabelling (the optimal plan of one split
   says nothing about another's), so its test costs ``n_permutations``
   solves -- pick ``kind="energy_distance"`` or ``method="sliced"`` for a
   cheaper one.
+
+Which of these a statistic allows is declared on its method
+(:class:`divergences._dispatch.Permutation`: the pooled structure, whether it
+draws random numbers, options the test sets or holds fixed), so the test reads
+the method it runs, never the divergence's name; a divergence added with no
+declaration is tested by recomputing.
 """
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
+from ._constants import LOG2
+from ._standardize import check_standardize, standardized_points
+from ._threads import run_kernel
 from ._validation import as_rng, check_positive_int, check_same_dim
 from .exceptions import MethodError
 from .measures import Samples, as_measure
-from .registry import divergence_function
+from .registry import divergence_info
 
 __all__ = ["two_sample_test", "TwoSampleTestResult"]
-
-# Methods that draw random numbers (directions, folds, networks); their seed is
-# drawn once from rng= and the same for the observed statistic and every
-# permutation, so the null distribution is that of one fixed statistic.
-_DRAWING_METHODS = frozenset({"sliced", "classifier", "critic"})
 
 # The permutations' indicator matrix (N x B float64) is built in batches of at
 # most this many bytes.
@@ -72,16 +80,25 @@ class TwoSampleTestResult:
     n_permutations : int
         The number of random splits of the pooled sample.
     null : ndarray, shape (n_permutations,)
-        The statistic on each split (read-only).
+        The test statistic on each split (read-only): the divergence's
+        estimate before any clipping to its range. JS and MMD estimates fall
+        below 0 by chance when P = Q, and their results report 0 there; the
+        test ranks the unclipped values (as signed roots for ``js_distance``
+        and ``mmd(squared=False)``, in the statistic's units) instead, since a
+        null full of tied zeros would make it conservative -- for the
+        classifier's JS, which is clipped on almost every split when P = Q,
+        p = 1 always. So null values may be negative.
     kind : str
         The divergence, by its registry name.
     method : str
         How the null was computed: ``"pooled kernel sums"``, ``"pooled sorted
-        projections"``, ``"pooled neighbour lists"`` or ``"recomputed"`` (a
-        fresh estimate per split).
+        projections"``, ``"pooled neighbour lists"`` (k-NN KL), ``"pooled
+        neighbour counts"`` (k-NN JS) or ``"recomputed"`` (a fresh estimate per
+        split).
     details : dict
-        ``observed`` (the statistic as the null computes it, equal to
-        ``statistic.value`` up to rounding) and method-specific facts.
+        ``observed`` (the test statistic of the split as given, as the null
+        computes it: ``statistic.value`` up to rounding where no clipping
+        took place), ``standardize`` and method-specific facts.
     """
 
     statistic: object
@@ -97,10 +114,12 @@ class TwoSampleTestResult:
 
     def __repr__(self):
         s = self.statistic
+        rule = self.details.get("standardize", {}).get("rule", "none")
+        standardized = "" if rule == "none" else f", standardize={rule!r}"
         return (
             f"{type(self).__name__}({self.kind}: statistic={s.value:.6g} {s.unit} "
             f"({s.method}), pvalue={self.pvalue:.4g}, n_permutations={self.n_permutations}, "
-            f"null={self.method!r})"
+            f"null={self.method!r}{standardized})"
         )
 
 
@@ -121,16 +140,15 @@ def _pooled(p, q):
     return points, weights
 
 
-def _standardized(p, q):
-    """Both sets with every coordinate centred and scaled by the pooled mean and sd."""
-    points = np.concatenate([p.points, q.points])
-    centre, scale = points.mean(axis=0), points.std(axis=0)
-    # A constant coordinate tells the sets nothing apart: leave it at 0, unscaled.
-    scale[scale == 0] = 1.0
-    return tuple(
-        Samples((s.points - centre) / scale, weights=None if s.is_uniform else s.weights)
-        for s in (p, q)
+def _standardized(p, q, rule):
+    """Both sets transformed by :func:`~divergences._standardize.standardized_points`."""
+    points, record = standardized_points(np.concatenate([p.points, q.points]), rule)
+    n = p.size
+    sets = tuple(
+        Samples(part, weights=None if s.is_uniform else s.weights)
+        for part, s in ((points[:n], p), (points[n:], q))
     )
+    return sets, record
 
 
 def _permutations(rng, total, count):
@@ -138,7 +156,7 @@ def _permutations(rng, total, count):
 
 
 def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=None,
-                    standardize=False, **options):
+                    standardize="whiten", **options):
     """A permutation test of P = Q, with any divergence computable from samples as statistic.
 
     Parameters
@@ -160,13 +178,29 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
         Seed of the permutations (and of the statistic's own random numbers:
         sliced directions, classifier folds, drawn once and held fixed across
         the permutations). The same seed gives the same p-value.
-    standardize : bool, optional
-        Scale every coordinate by the pooled sample's mean and standard
-        deviation first (default False). The pooled moments do not depend on
-        the split, so the test stays exact; use it when the coordinates have
-        different units, which would otherwise let the largest-scaled ones
-        decide a distance-based statistic alone. The statistic is then the
-        divergence between the standardised sets.
+    standardize : {"whiten", "scale", "none"} or bool, optional
+        How both sets are put on the pooled sample's scale before the
+        statistic is computed (:mod:`divergences._standardize`). The pooled
+        sample does not depend on the split, so the test stays exact whatever
+        the choice.
+
+        * ``"whiten"`` (default): every coordinate scaled by its pooled
+          standard deviation, then decorrelated by the inverse square root of
+          the pooled correlation matrix (its Ledoit--Wolf shrinkage estimate,
+          well conditioned in any dimension). The test is then unchanged by
+          any affine change of the data's units, and sees a change that
+          breaks a correlation between features -- one feature moved while
+          the features that track it are not -- as clearly as a change along
+          a feature.
+        * ``"scale"`` (or ``True``): every coordinate centred and divided by
+          its pooled standard deviation only.
+        * ``"none"`` (or ``False``): the sets as given; then the statistic is
+          the divergence of the data themselves, and coordinates of larger
+          units weigh more in a distance-based statistic.
+
+        The statistic is the divergence between the transformed sets;
+        ``details["standardize"]`` records the rule (and the shrinkage
+        weight).
     **options
         Options of the divergence (``method=``, ``bandwidth=``, ``k=``,
         ``eps=``, ...). For ``"mmd"`` without ``bandwidth`` the median
@@ -197,7 +231,7 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     -----
     The cost per permutation: energy distance and MMD, one N x N matrix
     product column (N = n + m) after one pass over the pooled kernel matrix;
-    sliced W, a linear scan per direction; k-NN KL, a walk of about
+    sliced W, a linear scan per direction; k-NN KL and JS, a walk of about
     ``k N / min(n, m)`` listed neighbours per point; every other statistic, a fresh
     estimate -- exact OT, in particular, reuses nothing, and its test costs
     ``n_permutations`` exact solves.
@@ -218,29 +252,32 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     n_permutations = check_positive_int(n_permutations, "n_permutations")
     p, q = _sample_set(x, "x"), _sample_set(y, "y")
     check_same_dim(p, q)
-    if standardize:
-        p, q = _standardized(p, q)
-    function = divergence_function(kind)
+    (p, q), standardization = _standardized(p, q, check_standardize(standardize))
+    info = divergence_info(kind)
+    function = info.function
     rng = as_rng(rng)
-    if options.get("method") in _DRAWING_METHODS:
+    # What the method allows is declared on it (divergences._dispatch.Permutation).
+    requested = options.get("method", "auto")
+    named = _method_named(info, requested)
+    if named is not None and named.permutation.seeded:
         # rng= is the test's own keyword, so the statistic's seed always comes from it.
         options["rng"] = int(rng.integers(2**63))
-    if kind == "kl" and options.get("method", "auto") in ("auto", "knn"):
-        # Any statistic gives an exact permutation test; the fixed-k one's null comes
-        # from one pooled neighbour list, where the (less biased) default estimate
-        # would cost a fresh estimate per permutation. A variant asked for is kept.
-        options.setdefault("variant", "fixed")
+    planned = _auto_pick(info, p, q, options) if requested == "auto" else named
+    for option, value in planned.permutation.defaults if planned is not None else ():
+        options.setdefault(option, value)
     statistic = function(p, q, **options)
-    if kind == "mmd" and "bandwidth" in statistic.details:
-        options["bandwidth"] = statistic.details["bandwidth"]
+    ran = _method_named(info, statistic.method)
+    for option in ran.permutation.held_fixed if ran is not None else ():
+        if option in statistic.details:
+            options[option] = statistic.details[option]
     permutations = _permutations(rng, p.size + q.size, n_permutations)
-    null, observed, how, details = _null(kind, statistic, p, q, permutations, function, options)
+    null, observed, how, details = _null(ran, statistic, p, q, permutations, function, options)
     # Ties within rounding count as >=, as scipy.stats.permutation_test does.
     tolerance = 1e-12 * max(abs(observed), details.pop("scale", 0.0))
     pvalue = (1.0 + np.count_nonzero(null >= observed - tolerance)) / (1.0 + n_permutations)
     null.setflags(write=False)
     details["observed"] = observed
-    details["standardized"] = bool(standardize)
+    details["standardize"] = standardization
     return TwoSampleTestResult(
         statistic=statistic,
         pvalue=float(pvalue),
@@ -252,19 +289,48 @@ def two_sample_test(x, y, /, *, kind="energy_distance", n_permutations=999, rng=
     )
 
 
-def _null(kind, statistic, p, q, permutations, function, options):
-    uniform = p.is_uniform and q.is_uniform
-    if uniform and kind in ("energy_distance", "mmd") and statistic.method in ("dense", "online"):
-        return _kernel_null(kind, statistic, p, q, permutations, options)
-    if uniform and kind == "wasserstein" and statistic.method == "sliced":
-        return _sliced_null(statistic, p, q, permutations, options)
-    # The pooled lists follow the zero-distance rule: with duplicates, only where
-    # the statistic did too (ties="skip"); the default tie rules recompute.
-    untied = statistic.details.get("ties") == "none" or options.get("ties") == "skip"
-    if (uniform and kind == "kl" and statistic.method == "knn" and untied
-            and statistic.details.get("variant") == "fixed"):
-        return _knn_kl_null(statistic, p, q, permutations, function, options)
+def _method_named(info, name):
+    """The method of ``info``'s table called ``name``, or None."""
+    return next((m for m in info.methods if m.name == name), None)
+
+
+def _auto_pick(info, p, q, options):
+    """The method ``method="auto"`` takes for these sets: the first that applies (or None)."""
+    own = {key: value for key, value in options.items()
+           if key != "method" and key not in info.options}
+    return next((m for m in info.methods if m.auto and m.applies(p, q, own)), None)
+
+
+def _null(method, statistic, p, q, permutations, function, options):
+    """The null distribution: read off the pooled structure ``method`` declares, or recomputed."""
+    shortcut = method.permutation.null if method is not None else None
+    if shortcut is not None and p.is_uniform and q.is_uniform:
+        applies, compute = _SHORTCUTS[shortcut]
+        if applies(statistic, options):
+            return compute(statistic, p, q, permutations, function, options)
     return _recomputed_null(statistic, p, q, permutations, function, options)
+
+
+def _signed_root(values):
+    return np.sign(values) * np.sqrt(np.abs(values))
+
+
+def _ranked(result, options):
+    """The value a test ranks: ``result``'s estimate before clipping to its range.
+
+    A JS estimate below 0 is reported as 0 and an MMD^2 below 0 gives MMD 0;
+    both record the unclipped estimate (``details["unclipped"]`` in nats,
+    ``details["mmd2"]``). A root is taken with its sign, so the value is in
+    the statistic's own units and equals it wherever nothing was clipped.
+    """
+    details = result.details
+    if result.divergence in ("js", "js_distance") and "unclipped" in details:
+        base = options.get("base")
+        value = details["unclipped"] / (1.0 if base is None else math.log(base))
+        return float(_signed_root(value)) if result.divergence == "js_distance" else value
+    if result.divergence == "mmd" and "mmd2" in details and result.unit.startswith("sqrt"):
+        return float(_signed_root(details["mmd2"]))
+    return result.value
 
 
 def _recomputed_null(statistic, p, q, permutations, function, options):
@@ -273,12 +339,12 @@ def _recomputed_null(statistic, p, q, permutations, function, options):
     null = np.empty(len(permutations))
     for b, perm in enumerate(permutations):
         first, second = perm[:n], perm[n:]
-        null[b] = function(
+        null[b] = _ranked(function(
             _split(points, weights, first, p.is_uniform and q.is_uniform),
             _split(points, weights, second, p.is_uniform and q.is_uniform),
             **options,
-        ).value
-    return null, statistic.value, "recomputed", {}
+        ), options)
+    return null, _ranked(statistic, options), "recomputed", {}
 
 
 def _split(points, weights, index, uniform):
@@ -288,12 +354,12 @@ def _split(points, weights, index, uniform):
 # --------------------------------------------------------------------------- kernel statistics
 
 
-def _kernel_null(kind, statistic, p, q, permutations, options):
+def _kernel_null(statistic, p, q, permutations, function, options):
     """The energy distance or MMD on every split, from the pooled kernel matrix's sums."""
     from .kernel_distances import _inverse_scale, _kernel_at_zero, _kernel_code
 
-    kernel = "energy" if kind == "energy_distance" else options.get("kernel", "gaussian")
-    bandwidth = options.get("bandwidth")
+    kernel = statistic.details["kernel"]
+    bandwidth = statistic.details.get("bandwidth")
     unbiased = statistic.details["unbiased"]
     points = np.concatenate([p.points, q.points])
     total, n, m = points.shape[0], p.size, q.size
@@ -309,8 +375,8 @@ def _kernel_null(kind, statistic, p, q, permutations, options):
     linear = labels.astype(np.float64) @ row_sums  # s^T K 1
     grand = float(row_sums.sum())
     values = _kernel_statistic(quadratic, linear, grand, n, m, _kernel_at_zero(kernel), unbiased)
-    if kind == "mmd" and statistic.unit.startswith("sqrt"):
-        values = np.sqrt(np.maximum(values, 0.0))
+    if statistic.unit.startswith("sqrt"):
+        values = _signed_root(values)  # the ranked value: see _ranked
     # Rounding of sums of N^2 kernel values is relative to their mean size, not to the
     # (much smaller) statistic: the tie tolerance is scaled by it.
     scale = abs(grand) / (total * total)
@@ -326,7 +392,7 @@ def _pooled_sums(points, labels, code, inv):
     counts twice. Memory: one block of rows (``_BLOCK_BYTES``) and one batch
     of the indicator matrix (``_INDICATOR_BYTES``), never the N x N matrix.
     """
-    from ._kernels.kernel_sums import gram_rows_transposed
+    from ._kernels import kernel_sums
 
     total = points.shape[0]
     transposed = np.ascontiguousarray(points.T)
@@ -341,7 +407,9 @@ def _pooled_sums(points, labels, code, inv):
             r1 = min(r0 + block, total)
             height = r1 - r0
             k = buffer[: height * (total - r0)].reshape(height, total - r0)
-            gram_rows_transposed(points[r0:r1], transposed, r0, code, inv, k)
+            run_kernel(kernel_sums.gram_rows_transposed, kernel_sums.gram_rows_transposed_serial,
+                       k.size, kernel_sums.SERIAL_BELOW, points[r0:r1], transposed, r0, code,
+                       inv, k)
             if c0 == 0:
                 row_sums[r0:r1] += k.sum(axis=1)
                 row_sums[r1:] += k[:, height:].sum(axis=0)
@@ -370,9 +438,9 @@ def _kernel_statistic(quadratic, linear, grand, n, m, k0, unbiased):
 # --------------------------------------------------------------------------- sliced W
 
 
-def _sliced_null(statistic, p, q, permutations, options):
+def _sliced_null(statistic, p, q, permutations, function, options):
     """Sliced W_p on every split, from the pooled projections sorted once."""
-    from ._kernels.sliced_permutations import permuted_sliced_costs
+    from ._kernels import sliced_permutations as kernels
     from .ot.sliced import _DEFAULT_PROJECTIONS, _as_directions, random_directions
 
     order = float(options.get("order", 1.0))
@@ -391,13 +459,55 @@ def _sliced_null(statistic, p, q, permutations, options):
     labels[0, :n] = True
     for b, perm in enumerate(permutations, start=1):
         labels[b, perm[:n]] = True
-    costs = permuted_sliced_costs(sorted_projections, order_index, labels, n, order)
+    costs = run_kernel(kernels.permuted_sliced_costs, kernels.permuted_sliced_costs_serial,
+                       labels.size * directions.shape[0], kernels.SERIAL_BELOW,
+                       sorted_projections, order_index, labels, n, order)
     values = np.maximum(costs, 0.0) ** (1.0 / order)
     details = {"n_projections": directions.shape[0]}
     return values[1:], float(values[0]), "pooled sorted projections", details
 
 
 # --------------------------------------------------------------------------- k-NN KL
+
+
+def _pooled_neighbour_list(points, k, n, m):
+    """Each pooled point's nearest pooled points, ascending (see :func:`_knn_kl_null`)."""
+    from scipy.spatial import cKDTree
+
+    total = points.shape[0]
+    duplicates = total - np.unique(points, axis=0).shape[0]
+    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
+    distances, indices = cKDTree(points).query(points, width)
+    distances = np.ascontiguousarray(distances.reshape(total, width))
+    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
+    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
+    return distances, indices
+
+
+def _split_labels(permutations, total, n):
+    labels = np.zeros((len(permutations), total), dtype=np.bool_)
+    for b, perm in enumerate(permutations):
+        labels[b, perm[:n]] = True
+    return labels
+
+
+def _varying_dim(points):
+    """The number of coordinates not constant over the pooled points: the estimators' ``d``.
+
+    The k-NN estimators drop coordinates that hold one value across both sets
+    (:func:`divergences._ties.drop_constant`), and the pooled null must use the
+    same ``d`` as the statistic it stands for.
+    """
+    varying = int(np.count_nonzero(np.ptp(points, axis=0) > 0))
+    return varying if varying else points.shape[1]
+
+
+def _recompute_incomplete(null, complete, permutations, points, n, function, options):
+    for b in np.flatnonzero(~complete):
+        perm = permutations[b]
+        null[b] = _ranked(function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
+                                   **options), options)
+    return int((~complete).sum())
 
 
 def _knn_kl_null(statistic, p, q, permutations, function, options):
@@ -410,27 +520,82 @@ def _knn_kl_null(statistic, p, q, permutations, function, options):
     A split for which some point's list runs out is recomputed from scratch,
     so the null is exact either way.
     """
-    from scipy.spatial import cKDTree
-
-    from ._kernels.knn_permutations import permuted_knn_log_ratios
+    from ._kernels import knn_permutations as kernels
 
     k = statistic.details["k"]
     points = np.concatenate([p.points, q.points])
     total, n, m = points.shape[0], p.size, q.size
-    duplicates = total - np.unique(points, axis=0).shape[0]
-    width = min(total, 4 * k * -(-total // min(n, m)) + 20 + duplicates)
-    distances, indices = cKDTree(points).query(points, width)
-    distances = np.ascontiguousarray(distances.reshape(total, width))
-    indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
-    # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
-    labels = np.zeros((len(permutations), total), dtype=np.bool_)
-    for b, perm in enumerate(permutations):
-        labels[b, perm[:n]] = True
-    sums, complete = permuted_knn_log_ratios(distances, indices, labels, k)
-    null = p.dim / n * sums + np.log(m / (n - 1))
-    for b in np.flatnonzero(~complete):
-        perm = permutations[b]
-        null[b] = function(Samples(points[perm[:n]]), Samples(points[perm[n:]]),
-                           **options).value
-    details = {"k": k, "neighbour_list": width, "recomputed": int((~complete).sum())}
+    distances, indices = _pooled_neighbour_list(points, k, n, m)
+    labels = _split_labels(permutations, total, n)
+    sums, complete = run_kernel(kernels.permuted_knn_log_ratios,
+                                kernels.permuted_knn_log_ratios_serial,
+                                labels.size * distances.shape[1], kernels.SERIAL_BELOW,
+                                distances, indices, labels, k)
+    null = _varying_dim(points) / n * sums + np.log(m / (n - 1))
+    recomputed = _recompute_incomplete(null, complete, permutations, points, n, function, options)
+    details = {"k": k, "neighbour_list": distances.shape[1], "recomputed": recomputed}
     return null, statistic.value, "pooled neighbour lists", details
+
+
+# --------------------------------------------------------------------------- k-NN JS
+
+
+def _knn_js_null(statistic, p, q, permutations, function, options):
+    """The pooled k-NN JS (or its root) on every split, from one pooled neighbour list.
+
+    The estimate of :func:`divergences.knn_estimators.js_knn` needs, at each
+    point, its k-th nearest point of its own set and a count of the other
+    set's points within a rescaled radius: both are read off the pooled list
+    by labels, as for :func:`_knn_kl_null` (a split whose list ends inside
+    some point's ball is recomputed). The observed split is computed the same
+    way, so that it and the null are one function of the labels.
+    """
+    from scipy.special import digamma
+
+    from ._kernels import knn_permutations as kernels
+
+    k = statistic.details["k"]
+    points = np.concatenate([p.points, q.points])
+    total, n, m = points.shape[0], p.size, q.size
+    distances, indices = _pooled_neighbour_list(points, k, n, m)
+    dim = _varying_dim(points)
+    stretch = np.array([((n - 1) / m) ** (1.0 / dim), ((m - 1) / n) ** (1.0 / dim)])
+    table = LOG2 + digamma(k) - digamma(k + np.arange(distances.shape[1] + 1))
+    labels = np.zeros((len(permutations) + 1, total), dtype=np.bool_)
+    labels[0, :n] = True
+    labels[1:] = _split_labels(permutations, total, n)
+    # A labelling walks about as many list entries per point as the KL walk does.
+    sums, complete = run_kernel(kernels.permuted_knn_js_sums, kernels.permuted_knn_js_sums_serial,
+                                labels.size * distances.shape[1], kernels.SERIAL_BELOW,
+                                distances, indices, labels, k, stretch, table)
+    # Unclipped, in the statistic's units, as _ranked gives the recomputed value.
+    values = 0.5 * (sums[:, 0] / n + sums[:, 1] / m)
+    base = options.get("base")
+    if base is not None:
+        values = values / math.log(base)
+    if statistic.divergence == "js_distance":
+        values = _signed_root(values)
+    recomputed = _recompute_incomplete(values, complete, [np.arange(total)] + permutations,
+                                       points, n, function, options)
+    details = {"k": k, "neighbour_list": distances.shape[1], "recomputed": recomputed}
+    return values[1:], float(values[0]), "pooled neighbour counts", details
+
+
+def _untied(statistic, options):
+    # The pooled lists follow the zero-distance rule: with duplicates, only where the
+    # statistic did too (ties="skip"); the default tie rules recompute.
+    return statistic.details.get("ties") == "none" or options.get("ties") == "skip"
+
+
+def _neighbour_lists_apply(statistic, options):
+    return _untied(statistic, options) and statistic.details.get("variant") == "fixed"
+
+
+#: The pooled structures a method may declare (``Permutation.null``):
+#: ``name -> (applies(statistic, options), null(statistic, p, q, permutations, function, options))``.
+_SHORTCUTS = {
+    "pooled kernel sums": (lambda statistic, options: True, _kernel_null),
+    "pooled sorted projections": (lambda statistic, options: True, _sliced_null),
+    "pooled neighbour lists": (_neighbour_lists_apply, _knn_kl_null),
+    "pooled neighbour counts": (_untied, _knn_js_null),
+}

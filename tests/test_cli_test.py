@@ -24,7 +24,9 @@ def test_json_matches_the_library(tmp_path, capsys):
     assert code == 0
     assert out["pvalue"] == expected.pvalue == 0.02
     assert out["statistic"]["value"] == expected.statistic.value
-    assert out["null_method"] == "pooled kernel sums" and out["standardized"] is False
+    assert out["null_method"] == "pooled kernel sums"
+    assert out["standardize"] == expected.details["standardize"]
+    assert out["standardize"]["rule"] == "whiten"
 
 
 def test_readable_output_and_options(tmp_path, capsys):
@@ -32,7 +34,7 @@ def test_readable_output_and_options(tmp_path, capsys):
     code = cli.main(["test", fx, fy, "--kind", "mmd", "--option", "bandwidth=0.5",
                      "--permutations", "19", "--seed", "1", "--standardize"])
     out = capsys.readouterr().out
-    assert code == 0 and "p-value" in out and "19 permutations" in out and "standardized" in out
+    assert code == 0 and "p-value" in out and "19 permutations" in out and "standardize: scale" in out
 
 
 def test_errors_are_one_line(tmp_path, capsys):

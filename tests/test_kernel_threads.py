@@ -87,6 +87,45 @@ def test_sliced_kernel_follows_the_setting(monkeypatch):
     assert serial.value == parallel.value
 
 
+def _online_mmd(x, y):
+    return dv.mmd(x, y, method="online").value
+
+
+def _energy_test(x, y):
+    return dv.two_sample_test(x, y, n_permutations=20, rng=0).pvalue
+
+
+def _sliced_test(x, y):
+    return dv.two_sample_test(x, y, kind="wasserstein", method="sliced", n_permutations=20,
+                              rng=0).pvalue
+
+
+def _knn_test(x, y):
+    return dv.two_sample_test(x, y, kind="kl", n_permutations=20, rng=0).pvalue
+
+
+@two_threads
+@pytest.mark.parametrize("module, kernel, run", [
+    ("kernel_sums", "weighted_row_sums", _online_mmd),
+    ("kernel_sums", "gram_rows_transposed", _energy_test),
+    ("sliced_permutations", "permuted_sliced_costs", _sliced_test),
+    ("knn_permutations", "permuted_knn_log_ratios", _knn_test),
+])
+def test_kernel_statistics_and_permutation_nulls_follow_the_setting(monkeypatch, module,
+                                                                    kernel, run):
+    import importlib
+
+    spy = _spy(monkeypatch, importlib.import_module(f"divergences._kernels.{module}"), kernel)
+    x, y = _clouds(300)
+    with dv.threads(1):
+        serial = run(x, y)
+    assert spy.counts == []  # the serial twin ran
+    with dv.threads(2):
+        parallel = run(x, y)
+    assert spy.counts and set(spy.counts) == {2}
+    assert serial == parallel  # each row or labelling is computed the same way on any thread
+
+
 @two_threads
 def test_launch_caps_at_the_pool_and_restores():
     from divergences._kernels import launch

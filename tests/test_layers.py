@@ -50,9 +50,12 @@ LAYERS = {
     "divergences._dispatch": HELPERS,
     "divergences._options": HELPERS,
     "divergences._multiple_testing": HELPERS,
+    "divergences._standardize": HELPERS,
     "divergences._ties": HELPERS,
     "divergences._discrete": HELPERS,
     "divergences._grid": HELPERS,
+    # The interface of a GAN objective: a divergence's own module may define one.
+    "divergences._objective": HELPERS,
     "divergences.ot": SOLVERS,
     "divergences.neighbors": SOLVERS,
     "divergences.knn_estimators": SOLVERS,

@@ -68,16 +68,24 @@ def days():
     return {f"day{d}": rng.normal(0.12 * d, 1.0, size=(120, 2)) for d in range(4)}
 
 
-def test_each_entry_is_the_two_sample_test_of_its_pair(days):
-    # The oracle: two_sample_test on the pair, with the pair's own stream.
-    r = dv.pairwise(days, kind="energy_distance", test=True, n_permutations=99, rng=5)
+@pytest.mark.parametrize("standardize", [None, "whiten"])
+def test_each_entry_is_the_two_sample_test_of_its_pair(days, standardize):
+    # The oracle: two_sample_test on the pair, with the pair's own stream. In pairwise
+    # the sets are not standardised unless asked (so that the values are comparable).
+    options = {} if standardize is None else {"standardize": standardize}
+    r = dv.pairwise(days, kind="energy_distance", test=True, n_permutations=99, rng=5,
+                    **options)
     labels = list(days)
     for i in range(4):
         for j in range(i + 1, 4):
             one = dv.two_sample_test(days[labels[i]], days[labels[j]], kind="energy_distance",
-                                     n_permutations=99, rng=dv.pair_rng(5, i, j))
+                                     n_permutations=99, rng=dv.pair_rng(5, i, j),
+                                     standardize=standardize or "none")
             assert r.pvalues[i, j] == r.pvalues[j, i] == one.pvalue
             assert r.values[i, j] == one.statistic.value
+            if standardize is None:
+                assert one.statistic.value == dv.energy_distance(
+                    days[labels[i]], days[labels[j]]).value
     np.testing.assert_array_equal(np.diag(r.pvalues), 1.0)
     family = r.pvalues[np.triu_indices(4, 1)]
     np.testing.assert_allclose(r.adjusted_pvalues[np.triu_indices(4, 1)],

@@ -25,7 +25,8 @@ def _both_nulls(kind, x, y, options, count=15):
     if kind == "mmd":
         options = {**options, "bandwidth": statistic.details["bandwidth"]}
     perms = two_sample._permutations(np.random.default_rng(5), len(x) + len(y), count)
-    fast = two_sample._null(kind, statistic, p, q, perms, function, options)
+    method = two_sample._method_named(dv.registry.divergence_info(kind), statistic.method)
+    fast = two_sample._null(method, statistic, p, q, perms, function, options)
     slow = two_sample._recomputed_null(statistic, p, q, perms, function, options)
     return fast, slow, statistic
 
@@ -87,16 +88,61 @@ def test_pooled_neighbour_lists_give_the_recomputed_null(sets, k):
     assert np.abs(fast - slow).max() <= 16 * len(x) * EPS * max(np.abs(slow).max(), 1.0)
 
 
+@pytest.mark.parametrize("kind, options", [
+    ("js", {"k": 1}),
+    ("js", {"k": 4, "ties": "skip"}),
+    ("js_distance", {"k": 3, "base": 2}),
+])
+def test_pooled_neighbour_lists_give_the_recomputed_js_null(sets, kind, options):
+    x, y = sets  # 70 and 50 points: the balls of the larger set reach past rho
+    x, y = x.copy(), y.copy()
+    if options.get("ties") == "skip":
+        x[5], y[3] = x[6], x[10]  # duplicates: zero distances skipped by both
+    (fast, observed, how, details), (slow, *_), statistic = _both_nulls(kind, x, y, options)
+    assert how == "pooled neighbour counts" and details["recomputed"] == 0
+    # Sums of the same digamma terms in another order: n eps per term's size (log 2).
+    tolerance = 16 * len(x) * EPS
+    assert observed == pytest.approx(statistic.value, abs=tolerance)
+    assert np.abs(fast - slow).max() <= tolerance
+
+
+def test_js_lists_that_end_inside_a_ball_are_recomputed(sets, monkeypatch):
+    from divergences._kernels import knn_permutations
+
+    x, y = sets
+    for name in ("permuted_knn_js_sums", "permuted_knn_js_sums_serial"):
+        def short_lists(distances, indices, labels, k, stretch, table,
+                        real=getattr(knn_permutations, name)):
+            return real(distances[:, :k], indices[:, :k], labels, k, stretch, table)
+
+        monkeypatch.setattr(knn_permutations, name, short_lists)
+    (fast, observed, _, details), (slow, *_), statistic = _both_nulls("js", x, y, {"k": 2})
+    assert details["recomputed"] == len(fast) + 1  # the observed split too
+    assert np.array_equal(fast, slow) and observed == two_sample._ranked(statistic, {})
+
+
+def test_a_constant_coordinate_leaves_the_knn_nulls_unchanged(sets):
+    # The estimators drop a coordinate constant over both sets; the pooled nulls
+    # must use the same dimension, or the null is that of another statistic.
+    x, y = sets
+    padded = [np.c_[s, np.full(len(s), 3.0)] for s in (x, y)]
+    for kind, options in (("kl", {"k": 2, "variant": "fixed"}), ("js", {"k": 2})):
+        (plain, *_), _, _ = _both_nulls(kind, x, y, dict(options))
+        (fast, *_), (slow, *_), _ = _both_nulls(kind, *padded, dict(options))
+        assert np.abs(fast - slow).max() <= 16 * len(x) * EPS * max(np.abs(slow).max(), 1.0)
+        assert np.abs(fast - plain).max() <= 16 * len(x) * EPS * max(np.abs(slow).max(), 1.0)
+
+
 def test_duplicates_under_the_default_tie_rule_are_recomputed(sets):
     # The default rule treats shared values as atoms, which the pooled lists do not
     # know: the null is then recomputed, so that it is the statistic's own null.
     x, y = sets
     x, y = x.copy(), y.copy()
     y[3] = x[10]
-    (fast, observed, how, _), (slow, *_), statistic = _both_nulls(
-        "kl", x, y, {"k": 2, "variant": "fixed"})
-    assert statistic.details["ties"] != "none" and how != "pooled neighbour lists"
-    assert np.array_equal(fast, slow) and observed == statistic.value
+    for kind, options in (("kl", {"k": 2, "variant": "fixed"}), ("js", {"k": 2})):
+        (fast, observed, how, _), (slow, *_), statistic = _both_nulls(kind, x, y, options)
+        assert statistic.details["ties"] != "none" and how != "pooled neighbour lists"
+        assert np.array_equal(fast, slow) and observed == statistic.value
 
 
 def test_neighbour_lists_that_run_out_are_recomputed(sets, monkeypatch):
@@ -157,7 +203,8 @@ def test_calibrated_under_the_null():
         ("sinkhorn", {"eps": 0.5}, "recomputed"),
         ("kl", {"k": 3}, "pooled neighbour lists"),
         ("kl", {"variant": "adaptive"}, "recomputed"),
-        ("js", {}, "recomputed"),
+        ("js", {}, "pooled neighbour counts"),
+        ("js_distance", {"k": 2, "base": 2}, "pooled neighbour counts"),
         # The classifier needs more points: at n = 30 its cross-fitted JS of this shift is
         # negative before clipping (see the report of this change).
         ("js_distance", {"method": "classifier", "folds": 2}, "recomputed"),
@@ -181,7 +228,7 @@ def test_weighted_samples_permute_their_weights():
     x, y = rng.normal(size=(12, 2)), rng.normal(size=(9, 2))
     w, v = rng.uniform(0.5, 2.0, 12), rng.uniform(0.5, 2.0, 9)
     p, q = dv.Samples(x, weights=w), dv.Samples(y, weights=v)
-    r = dv.two_sample_test(p, q, n_permutations=5, rng=4)
+    r = dv.two_sample_test(p, q, n_permutations=5, rng=4, standardize="none")
     assert r.method == "recomputed"
     # Replay the first permutation by hand: each point keeps its weight relative to its
     # set's (n * w_i), renormalised in its new set.
@@ -224,10 +271,45 @@ def test_standardize_lets_a_small_scale_coordinate_count():
     x[:, 0] *= 1000.0  # a coordinate in other units, and pure noise
     y[:, 0] *= 1000.0
     y[:, 1] += 1.0  # the shift is in the small-scale coordinate
-    raw = dv.two_sample_test(x, y, n_permutations=99, rng=0)
+    raw = dv.two_sample_test(x, y, n_permutations=99, rng=0, standardize=False)
     scaled = dv.two_sample_test(x, y, n_permutations=99, rng=0, standardize=True)
     assert raw.pvalue > 0.05 and scaled.pvalue == 0.01
-    assert scaled.details["standardized"] and not raw.details["standardized"]
+    assert scaled.details["standardize"]["rule"] == "scale"
+    assert raw.details["standardize"] == {"rule": "none"}
     pooled = np.concatenate([x, y])
     expected = dv.energy_distance(*np.split((pooled - pooled.mean(0)) / pooled.std(0), 2))
     assert scaled.statistic.value == pytest.approx(expected.value, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind, options", [("js", {}), ("mmd", {"squared": False}),
+                                           ("js_distance", {"base": 2})])
+def test_clipped_statistics_are_ranked_unclipped(kind, options):
+    # Under P = Q about half the JS and MMD estimates fall below 0 and are reported as
+    # 0; a null of tied zeros gives p = 1 half the time (mean p 0.63, measured). The
+    # test ranks the unclipped estimates, so its p-values are uniform on {1/50, ..., 1}:
+    # mean 0.51 +- 4 * 0.29 / sqrt(150).
+    rng = np.random.default_rng(11)
+    pvalues = []
+    for _ in range(150):
+        pooled = rng.normal(size=(80, 3))
+        r = dv.two_sample_test(pooled[:40], pooled[40:], kind=kind, n_permutations=49,
+                               rng=rng, standardize="none", **options)
+        pvalues.append(r.pvalue)
+    assert abs(np.mean(pvalues) - 0.51) < 4 * 0.29 / math.sqrt(150)
+
+
+def test_classifier_null_is_not_a_column_of_zeros():
+    rng = np.random.default_rng(12)
+    x, y = rng.normal(size=(100, 3)), rng.normal(size=(100, 3))
+    r = dv.two_sample_test(x, y, kind="js", method="classifier", n_permutations=9, rng=1)
+    assert r.statistic.value == max(r.statistic.details["unclipped"], 0.0)
+    assert r.details["observed"] == r.statistic.details["unclipped"]
+    assert len(np.unique(r.null)) == 9 and r.null.min() < 0.0
+
+
+def test_js_null_is_the_same_on_one_thread(sets):
+    x, y = sets
+    (many, *_), _, _ = _both_nulls("js", x, y, {"k": 3}, count=40)
+    with dv.threads(1):
+        (one, *_), _, _ = _both_nulls("js", x, y, {"k": 3}, count=40)
+    assert np.array_equal(many, one)

@@ -27,11 +27,16 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .costs import EUCLIDEAN, reduced_block
 from .fast_exp import exp_nonpositive
 
 GAUSSIAN = 0
 LAPLACIAN = 1
 ENERGY = 2
+
+# Below this many kernel evaluations (rows times columns) the serial twins run: the
+# rule of the kernel gradient's row sums (kernel_gradient.py), the same work per pair.
+SERIAL_BELOW = 128 * 128
 
 
 @njit(cache=True, nogil=True)
@@ -75,6 +80,16 @@ def weighted_row_sums(x, y, w, code, inv):
     return out
 
 
+@njit(cache=True, nogil=True)
+def weighted_row_sums_serial(x, y, w, code, inv):
+    """:func:`weighted_row_sums` on the calling thread (the serial path for small problems)."""
+    n = x.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _row_sum(x[i], y, w, code, inv)
+    return out
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def gram_rows_transposed(x, yt, start, code, inv, out):
     """``out[i, j] = k(x[i], y[start + j])``, the columns' points given transposed.
@@ -87,28 +102,30 @@ def gram_rows_transposed(x, yt, start, code, inv, out):
     ulps of libm's): 2-4 times faster, under load, than
     a loop over the columns with the coordinates innermost.
     """
-    d, m = yt.shape
-    width = m - start
     for i in prange(x.shape[0]):
-        row = out[i]
-        x0 = x[i, 0]
+        _gram_row(x[i], yt, start, code, inv, out[i])
+
+
+@njit(cache=True, nogil=True)
+def gram_rows_transposed_serial(x, yt, start, code, inv, out):
+    """:func:`gram_rows_transposed` on the calling thread (the serial path for small problems)."""
+    for i in range(x.shape[0]):
+        _gram_row(x[i], yt, start, code, inv, out[i])
+
+
+@njit(cache=True, nogil=True)
+def _gram_row(xi, yt, start, code, inv, row):
+    width = yt.shape[1] - start
+    reduced_block(EUCLIDEAN, 2.0, xi, yt, start, width, row)  # the squared distances
+    if code == GAUSSIAN:
         for j in range(width):
-            t = x0 - yt[0, start + j]
-            row[j] = t * t
-        for k in range(1, d):
-            xk = x[i, k]
-            for j in range(width):
-                t = xk - yt[k, start + j]
-                row[j] += t * t
-        if code == GAUSSIAN:
-            for j in range(width):
-                row[j] = exp_nonpositive(-row[j] * inv)
-        elif code == LAPLACIAN:
-            for j in range(width):
-                row[j] = exp_nonpositive(-math.sqrt(row[j]) * inv)
-        else:
-            for j in range(width):
-                row[j] = -math.sqrt(row[j])
+            row[j] = exp_nonpositive(-row[j] * inv)
+    elif code == LAPLACIAN:
+        for j in range(width):
+            row[j] = exp_nonpositive(-math.sqrt(row[j]) * inv)
+    else:
+        for j in range(width):
+            row[j] = -math.sqrt(row[j])
 
 
 def warm_up():
@@ -118,4 +135,6 @@ def warm_up():
     out = np.empty((2, 2))
     for code in (GAUSSIAN, LAPLACIAN, ENERGY):
         weighted_row_sums(x, x, w, code, 1.0)
+        weighted_row_sums_serial(x, x, w, code, 1.0)
         gram_rows_transposed(x, np.ascontiguousarray(x.T), 0, code, 1.0, out)
+        gram_rows_transposed_serial(x, np.ascontiguousarray(x.T), 0, code, 1.0, out)

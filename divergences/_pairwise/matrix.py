@@ -320,7 +320,12 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
         :func:`divergences.two_sample_test` with the divergence as its
         statistic (``n_permutations=`` and ``standardize=`` pass through with
         the divergence's options), and the result holds ``pvalues`` and
-        ``adjusted_pvalues``. Needs sample sets.
+        ``adjusted_pvalues``. Needs sample sets. ``standardize`` defaults to
+        ``"none"`` here, unlike in :func:`~divergences.two_sample_test`: each
+        pair's test would standardise by its own pooled sample, and the
+        matrix's values, the tests' statistics, would no longer be comparable
+        across pairs; pass ``standardize="whiten"`` for tests that no change of
+        units or correlated features can sway, at that price.
     correction : {"holm", "bonferroni", "fdr_bh", "none"}, optional
         How ``adjusted_pvalues`` allow for testing many pairs at once
         (:mod:`divergences._multiple_testing`): ``"holm"`` (default) keeps the
@@ -394,6 +399,10 @@ def pairwise(measures, others=None, /, *, kind="wasserstein", client=None, progr
     cols = rows if same else _validate(col_items, col_names)
     _check_dimensions(rows + ([] if same else cols), row_names + ([] if same else col_names))
     root = seed_root(options.pop("rng", None))
+    if test:
+        # Each pair's test would otherwise whiten by its own pooled sample, and the
+        # matrix entries would be on as many scales as there are pairs.
+        options.setdefault("standardize", "none")
     symmetric = same and info.symmetric
     labels = (row_labels, col_labels)
     shape = (len(rows), len(cols))

@@ -46,6 +46,7 @@ from .objectives import (
     SlicedObjective,
     WassersteinCritic,
     make_objective,
+    objective_names,
 )
 from .optim import SGD, Adam, RMSProp
 from .toy import TOY_SETTINGS, ToyRun, toy_experiment
@@ -68,6 +69,7 @@ __all__ = [
     "SlicedObjective",
     "OBJECTIVES",
     "make_objective",
+    "objective_names",
     "train",
     "History",
     "TrainingState",

@@ -9,7 +9,7 @@ from .._threads import single_threaded_blas
 from .._validation import as_rng, check_positive, check_positive_int
 from ..exceptions import MethodError
 from .generators import ParallelLinesGenerator
-from .objectives import OBJECTIVES, JensenShannonGAN
+from .objectives import JensenShannonGAN, objective_names
 from .optim import SGD
 from .training import train
 
@@ -125,7 +125,7 @@ def parallel_lines_experiment(
     Parameters
     ----------
     objectives : sequence of str
-        Names from :data:`divergences.gan.OBJECTIVES`; default Wasserstein
+        Names :func:`divergences.gan.train` takes (``objective_names()``); default Wasserstein
         critic (GP), exact OT, Sinkhorn, sliced, JS (saturating), KL.
     theta0 : float
         The starting theta.
@@ -156,9 +156,10 @@ def parallel_lines_experiment(
     """
     if isinstance(objectives, str):
         objectives = (objectives,)
-    unknown = [name for name in objectives if name not in OBJECTIVES]
+    known = objective_names()
+    unknown = [name for name in objectives if name not in known]
     if unknown:
-        names = ", ".join(repr(n) for n in OBJECTIVES)
+        names = ", ".join(repr(n) for n in known)
         raise MethodError(f"unknown objective(s) {unknown}; choose from {names}.")
     for name in overrides:
         if name not in objectives:

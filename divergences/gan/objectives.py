@@ -40,8 +40,10 @@ from .._nn.critic import (
     regulariser_options,
 )
 from .._nn.networks import MLP, _sigmoid
+from .._objective import Objective
 from .._validation import check_choice, check_order, check_positive, check_positive_int
 from ..exceptions import MethodError
+from ..registry import DIVERGENCE_INFO
 
 __all__ = [
     "Objective",
@@ -53,49 +55,10 @@ __all__ = [
     "SlicedObjective",
     "OBJECTIVES",
     "make_objective",
+    "objective_names",
 ]
 
 _LOG4 = math.log(4.0)
-
-
-class Objective:
-    """Interface of a training objective.
-
-    Attributes
-    ----------
-    name : str
-        The name it is registered under in :data:`OBJECTIVES`.
-    divergence : str
-        What :meth:`generator_step`'s estimate estimates (``"js"``,
-        ``"wasserstein"``, ...).
-    n_critic : int
-        Critic updates per generator update (0 without a critic).
-    warmup : int
-        Extra critic updates before the first generator update.
-    critic : MLP or None
-        The critic or discriminator, once :meth:`setup` has run.
-    estimate_label : str
-        What the estimate of :meth:`generator_step` is, in words (recorded in
-        :class:`~divergences.gan.History`).
-    """
-
-    name = None
-    divergence = None
-    estimate_label = "the objective's estimate of its divergence on the step's batches"
-    n_critic = 0
-    warmup = 0
-    critic = None
-
-    def setup(self, dim, rng):
-        """Build the critic for points of dimension ``dim`` (no-op without one)."""
-
-    def critic_step(self, real, fake, rng):
-        """Update the critic once; return a dict of statistics (``loss``, ...)."""
-        return {}
-
-    def generator_step(self, real, fake, rng):
-        """Return ``(loss, grad_fake, estimate)`` for the current batches."""
-        raise NotImplementedError
 
 
 class _WithCritic(Objective):
@@ -534,8 +497,10 @@ class SlicedObjective(Objective):
         return cost, grad, cost ** (1.0 / p)
 
 
-#: Objectives by name. The names of :data:`divergences.DIVERGENCES` map to
-#: their natural objective; the others name a variant explicitly.
+#: The library's objectives by name: those the built-in divergences' registry
+#: records name (``gan_objective="js"``, ...), and variants named explicitly.
+#: :func:`make_objective` looks a divergence's name up in its record first, so a
+#: divergence added elsewhere brings its own objective (see CONTRIBUTING.md).
 OBJECTIVES = {
     "js": lambda **o: JensenShannonGAN(**o),
     "js_distance": lambda **o: JensenShannonGAN(distance=True, **o),
@@ -562,13 +527,66 @@ def _kernel_objective(**options):
     return KernelObjective(**options)
 
 
+def objective_names():
+    """Every name :func:`make_objective` (and :func:`~divergences.gan.train`) accepts.
+
+    The registered divergences whose record names a GAN objective
+    (:attr:`divergences.registry.DivergenceInfo.gan_objective`), then the
+    variants of :data:`OBJECTIVES`.
+    """
+    kinds = [kind for kind, info in DIVERGENCE_INFO.items() if info.gan_objective is not None]
+    return tuple(dict.fromkeys([*kinds, *OBJECTIVES]))
+
+
+def _objective_factory(divergence):
+    """``factory(**options) -> Objective`` for a divergence's registry name or a variant's.
+
+    A registered divergence trains against what its record says: a name in
+    :data:`OBJECTIVES`, or a factory (an :class:`Objective` subclass, say)
+    written in the divergence's own module -- so a divergence added by one
+    module and one record trains with no edit here.
+    """
+    info = DIVERGENCE_INFO.get(divergence) if isinstance(divergence, str) else None
+    if info is None:
+        if isinstance(divergence, str) and divergence in OBJECTIVES:
+            return OBJECTIVES[divergence]
+        names = ", ".join(repr(n) for n in objective_names())
+        raise MethodError(f"unknown divergence {divergence!r} for training; choose one of {names}.")
+    named = info.gan_objective
+    if named is None:
+        names = ", ".join(repr(n) for n in objective_names())
+        raise MethodError(
+            f"the divergence {divergence!r} has no GAN objective (its registry record's "
+            f"gan_objective is None); train against one of {names}."
+        )
+    if not isinstance(named, str):
+        return named
+    if named not in OBJECTIVES:
+        raise MethodError(
+            f"the registry record of {divergence!r} names the GAN objective {named!r}, which "
+            f"divergences.gan.OBJECTIVES does not have."
+        )
+    return OBJECTIVES[named]
+
+
 def make_objective(divergence, **options):
-    """An :class:`Objective` from a name in :data:`OBJECTIVES` (or an instance).
+    """An :class:`Objective` from a divergence's name, a variant's name, or an instance.
+
+    Parameters
+    ----------
+    divergence : str or Objective
+        A registered divergence (:data:`divergences.DIVERGENCES`): the
+        objective its registry record names; or a variant in
+        :data:`OBJECTIVES` (``"wgan_clip"``, ``"sliced"``, ...); or an
+        :class:`Objective` instance, returned as it is.
+    **options
+        The objective's options.
 
     Raises
     ------
     MethodError
-        For an unknown name; the message lists the known ones.
+        For an unknown name, or a divergence without a GAN objective; the
+        message lists the known names.
     TypeError
         For an option the objective does not take.
 
@@ -576,6 +594,8 @@ def make_objective(divergence, **options):
     --------
     >>> make_objective("wgan_clip").penalty
     'clip'
+    >>> type(make_objective("mmd")).__name__
+    'KernelObjective'
     """
     if isinstance(divergence, Objective):
         if options:
@@ -583,10 +603,14 @@ def make_objective(divergence, **options):
                 "options were given together with an Objective instance; set them on the instance."
             )
         return divergence
-    if not isinstance(divergence, str) or divergence not in OBJECTIVES:
-        names = ", ".join(repr(n) for n in OBJECTIVES)
-        raise MethodError(f"unknown divergence {divergence!r} for training; choose one of {names}.")
+    factory = _objective_factory(divergence)
     try:
-        return OBJECTIVES[divergence](**options)
+        objective = factory(**options)
     except TypeError as exc:
         raise TypeError(f"divergence={divergence!r}: {exc}") from None
+    if not isinstance(objective, Objective):
+        raise TypeError(
+            f"divergence={divergence!r}: its GAN objective made {type(objective).__name__}, "
+            "not an Objective (divergences._objective.Objective)."
+        )
+    return objective

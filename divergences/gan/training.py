@@ -170,7 +170,9 @@ def train(
     divergence : str or Objective
         A name of :data:`divergences.DIVERGENCES` -- ``"kl"``, ``"js"``,
         ``"js_distance"``, ``"wasserstein"`` (WGAN-GP critic), ``"sinkhorn"``,
-        ``"energy_distance"``, ``"mmd"`` (U-statistic between the batches) --
+        ``"energy_distance"``, ``"mmd"`` (U-statistic between the batches), or
+        any registered divergence: the objective its registry record names
+        (``gan_objective``) --
         or of a variant in :data:`divergences.gan.OBJECTIVES`:
         ``"js_nonsaturating"``, ``"kl_reverse"``, ``"wgan_gp"``,
         ``"wgan_clip"``, ``"exact_ot"``, ``"sliced"``; or an

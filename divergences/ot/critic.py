@@ -49,14 +49,9 @@ import warnings
 
 import numpy as np
 
-from .._nn.critic import (
-    CRITIC_REGULARISERS,
-    LipschitzCritic,
-    interpolates,
-    regulariser_options,
-)
+from .._nn.critic import LipschitzCritic, interpolates, regulariser_options
 from .._threads import single_threaded_blas
-from .._validation import as_rng, check_choice, check_positive, check_positive_int
+from .._validation import as_rng
 from ..exceptions import ConvergenceWarning, InvalidMeasureError
 from ..results import OTResult
 
@@ -157,20 +152,16 @@ def solve(
     FloatingPointError
         If the trained critic's values are not finite (lower ``lr``).
     """
-    penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
-    steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    n_eval = check_positive_int(n_eval, "n_eval")
-    if not 0 < holdout < 1:
-        raise ValueError(f"holdout must lie strictly between 0 and 1, got {holdout!r}.")
+    # Each option's type and range is checked by its declaration (WASSERSTEIN_METHODS);
+    # what is left here is how they combine.
     if normalize is None:
         normalize = penalty in ("clip", "zero_centred")
     lam, clip = regulariser_options(penalty, lam, clip, "method='critic'")
     rng = as_rng(rng)
     if penalty == "clip":
-        optimizer = ("rmsprop", 5e-5 if lr is None else check_positive(lr, "lr"))
+        optimizer = ("rmsprop", 5e-5 if lr is None else lr)
     else:
-        optimizer = ("adam", 1e-3 if lr is None else check_positive(lr, "lr"))
+        optimizer = ("adam", 1e-3 if lr is None else lr)
     trainer = LipschitzCritic(
         p.dim, penalty=penalty, lam=lam, clip=clip, hidden=hidden, activation=activation,
         optimizer=optimizer[0], lr=optimizer[1], betas=(0.5, 0.9), rng=rng,

@@ -37,7 +37,6 @@ import numpy as np
 
 from .._progress import SolverProgress
 from .._threads import get_threads
-from .._validation import check_choice, check_positive_int
 from ..exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from ..results import OTResult
 from ._common import LengthScale, check_dense_fits, is_point_cloud, point_cloud
@@ -324,9 +323,7 @@ def solve(
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
     geometry = _Geometry.of(x, y, order, cost)
     length, x, y = geometry.length, geometry.x, geometry.y
-    check_choice(solver, SOLVERS, "solver")
-    if max_iter is not None:
-        max_iter = check_positive_int(max_iter, "max_iter")
+    # solver= and max_iter= are checked by their declarations (WASSERSTEIN_METHODS).
     rule = None
     if solver == "auto":
         solver, rule = _auto_solver(x, a, y, b, cost, max_memory)

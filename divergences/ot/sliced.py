@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .._threads import run_kernel
-from .._validation import as_rng, check_positive_int
+from .._validation import as_rng
 from ..results import OTResult
 from ._common import LengthScale, is_point_cloud, is_uniform, point_cloud
 
@@ -81,9 +81,8 @@ def solve(p, q, *, order=1.0, n_projections=None, rng=None, directions=None):
     x, y = length.points(x), length.points(y)
     dim = x.shape[1]
     if directions is None:
-        count = check_positive_int(
-            _DEFAULT_PROJECTIONS if n_projections is None else n_projections, "n_projections"
-        )
+        # n_projections= is checked by its declaration (WASSERSTEIN_METHODS).
+        count = _DEFAULT_PROJECTIONS if n_projections is None else int(n_projections)
         directions = random_directions(count, dim, as_rng(rng))
     else:
         _refuse_with_directions(n_projections=n_projections, rng=rng)
