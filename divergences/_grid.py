@@ -1,5 +1,6 @@
 """Regular grids: what :meth:`divergences.Histogram.from_grid` records about its bins."""
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +34,15 @@ class Grid:
         return self.origin[axis] + self.spacing[axis] * np.arange(self.shape[axis], dtype=np.float64)
 
 
+@functools.lru_cache(maxsize=8)
 def grid_points(grid):
-    """The cells' coordinates, shape ``(size, ndim)``, in C order."""
+    """The cells' coordinates, shape ``(size, ndim)``, in C order (read-only).
+
+    Kept for the last few grids: a loop over images of one grid (digits,
+    frames of a video) builds them once.
+    """
     axes = [grid.axis_coordinates(k) for k in range(grid.ndim)]
     mesh = np.meshgrid(*axes, indexing="ij")
-    return np.stack([m.ravel() for m in mesh], axis=1)
+    points = np.stack([m.ravel() for m in mesh], axis=1)
+    points.flags.writeable = False
+    return points

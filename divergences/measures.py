@@ -229,14 +229,20 @@ class Histogram(Measure):
             )
         if array.size == 0:
             raise InvalidMeasureError(f"masses is empty (shape {array.shape}).")
-        steps = as_vector(spacing, "spacing", array.ndim)
-        if not np.all(steps > 0):
-            raise InvalidMeasureError(f"spacing must be > 0 along every axis, got {steps.tolist()}.")
-        start = as_vector(origin, "origin", array.ndim)
-        grid = Grid(tuple(int(k) for k in array.shape), tuple(float(h) for h in steps),
-                    tuple(float(o) for o in start))
-        masses = as_probabilities(np.reshape(array, -1), "masses")
-        histogram = cls(masses, support=grid_points(grid))
+        def per_axis(value, name):
+            # A plain number (the usual case) without the array checks' overhead.
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                return (float(value),) * array.ndim
+            return tuple(float(v) for v in as_vector(value, name, array.ndim))
+
+        steps = per_axis(spacing, "spacing")
+        if not all(h > 0 for h in steps):
+            raise InvalidMeasureError(f"spacing must be > 0 along every axis, got {list(steps)}.")
+        grid = Grid(tuple(int(k) for k in array.shape), steps, per_axis(origin, "origin"))
+        histogram = cls.__new__(cls)
+        histogram._probabilities = as_probabilities(np.reshape(array, -1), "masses")
+        # The cells' coordinates, finite by construction (and shared, read-only).
+        histogram._support = grid_points(grid)
         histogram.grid = grid
         return histogram
 

@@ -62,6 +62,68 @@ def test_grid_flow_equals_pot_emd2_on_the_cityblock_matrix(shape, spacing):
     assert abs(a.ravel() @ f + b.ravel() @ g - r.cost) <= r.details["tolerance"] + 1e-15
 
 
+def _kernel_flow(a, b, spacing, start):
+    """The kernel alone, checking its thread after every pivot (``verify``)."""
+    from divergences._kernels.grid_flow import lift_tree, network_simplex
+    from divergences.ot import grid
+
+    shape = a.shape
+    src, dst, cost = grid.grid_edges(shape, spacing)
+    reverse, offsets, adjacent = grid._graph(src, dst, a.size)
+    supply = (a - b).ravel()
+    none = np.empty(0, dtype=np.int64)
+    root, parent, pred = 0, none, none
+    if start == "coarse":  # the multiscale start, its coarse level solved by the kernel too
+        coarse_shape, coarse_supply = grid._coarsened(shape, supply)
+        c_src, c_dst, c_cost = grid.grid_edges(coarse_shape, tuple(2 * h for h in spacing))
+        c_graph = grid._graph(c_src, c_dst, coarse_supply.size)
+        _, _, c_parent, _, _, status = network_simplex(
+            c_src, c_dst, c_cost, *c_graph, coarse_supply.ravel(), 0, 1e-14, 10**9, none, none,
+            True)
+        assert status == 0
+        root, parent, pred = lift_tree(c_parent, 0, np.array(coarse_shape), np.array(shape),
+                                       offsets, adjacent, dst)
+    flow, phi, _, _, _, status = network_simplex(src, dst, cost, reverse, offsets, adjacent,
+                                                 supply, root, 1e-14, 10**9, parent, pred, True)
+    assert status == 0  # 4 would be a broken thread
+    assert np.max(phi[src] - phi[dst] - cost) <= 1e-12  # dual feasible on every arc
+    return cost @ flow
+
+
+@pytest.mark.parametrize("start", ["breadth_first", "coarse"])
+def test_grid_flow_kernel_keeps_its_tree_and_equals_pot(start):
+    # Many small problems, with ties and empty cells (degenerate pivots), in 1-3 D.
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        shape = tuple(int(k) for k in rng.integers(2, 8, size=rng.integers(1, 4)))
+        a, b = (rng.random(shape) * (rng.random(shape) < rng.choice([0.3, 1.0])) for _ in range(2))
+        if rng.random() < 0.4:
+            a, b = np.round(3 * a), np.round(3 * b)  # equal masses: many ties
+        a[(0,) * len(shape)] += 1.0
+        b[(-1,) * len(shape)] += 1.0
+        a, b = a / a.sum(), b / b.sum()
+        spacing = tuple(float(h) for h in rng.choice([1.0, 0.3, 0.5], size=len(shape)))
+        support = dv.Histogram.from_grid(a, spacing=spacing).support
+        expected = ot.emd2(a.ravel(), b.ravel(), cdist(support, support, "cityblock"))
+        assert _kernel_flow(a, b, spacing, start) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(45, 38), (11, 13, 9)])
+def test_grid_flow_multiscale_start_on_ragged_grids(shape):
+    # Odd sides make ragged coarse blocks; the coarse levels run below _COARSEST cells.
+    from scipy.spatial.distance import cdist
+
+    a, b = _images(shape, seed=9)
+    p, q = dv.Histogram.from_grid(a), dv.Histogram.from_grid(b)
+    r = dv.wasserstein(p, q, metric="cityblock")
+    assert r.converged and len(r.details["coarse_pivots"]) >= 1
+    expected = ot.emd2(a.ravel(), b.ravel(), cdist(p.support, p.support, "cityblock"),
+                       numItermax=10**8)
+    assert r.value == pytest.approx(expected, rel=1e-9)
+
+
 def test_grid_flow_diracs_and_identity():
     a = np.zeros((5, 9)); a[1, 1] = 1.0
     b = np.zeros((5, 9)); b[4, 7] = 1.0
@@ -144,3 +206,52 @@ def test_separable_sinkhorn_not_converged_warns():
         r = dv.wasserstein(dv.Histogram.from_grid(a), dv.Histogram.from_grid(b), order=2,
                            method="sinkhorn", eps=0.01, max_iter=1)
     assert not r.converged
+
+
+def test_separable_pass_split_over_threads_equals_one_piece():
+    # The pool splits each axis pass along the axes before it or after it; every split
+    # must give the same sums (lines without mass included: -inf in, -inf out).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from divergences.ot import grid
+
+    rng = np.random.default_rng(12)
+    h = np.log(rng.random((7, 7, 7)))
+    h[1, :, 3] = -np.inf  # a line without mass along axis 1
+    x = np.arange(7.0)
+    kernel = np.exp(-(x[:, None] - x[None, :]) ** 2 / 3.0)
+    with ThreadPoolExecutor(3) as pool:
+        for axis in range(3):  # split along `after`, along `before`, rows @ K
+            alone = grid._blas_pass(h, axis, kernel, None)
+            split = grid._blas_pass(h, axis, kernel, pool)
+            np.testing.assert_allclose(alone, split, rtol=1e-14)  # the same up to BLAS blocking
+            # Against a direct log-sum-exp along the axis.
+            from scipy.special import logsumexp
+
+            direct = logsumexp(np.expand_dims(np.moveaxis(h, axis, -1), -2)
+                               + np.log(kernel), axis=-1)
+            np.testing.assert_allclose(np.moveaxis(alone, axis, -1), direct, rtol=1e-13)
+
+
+def test_small_grids_and_supports_reuse_their_cost_matrix_exactly():
+    # Loops over images of one grid keep the cells' cost matrix (grid path) and the
+    # scaled points and matrix (point-cloud path); alternating grids and spacings must
+    # still give each problem its own answer: POT's on its own matrix.
+    from scipy.spatial.distance import cdist
+
+    for step in range(6):
+        shape, spacing = [((8, 8), 1.0), ((6, 7), 0.5)][step % 2]
+        a, b = _images(shape, seed=20 + step)
+        p = dv.Histogram.from_grid(a, spacing=spacing)
+        q = dv.Histogram.from_grid(b, spacing=spacing)
+        M = cdist(p.support, p.support)
+        expected = ot.emd2(a.ravel(), b.ravel(), M)
+        on_grid = dv.wasserstein(p, q)
+        on_support = dv.wasserstein(dv.Histogram(a.ravel(), support=p.support),
+                                    dv.Histogram(b.ravel(), support=p.support))
+        for r in (on_grid, on_support):
+            assert r.converged and r.details["solver"] == "network_simplex"
+            assert r.value == pytest.approx(expected, rel=1e-13)
+            f, g = r.potentials  # feasible for every pair, empty cells included
+            assert (f[:, None] + g[None, :] - M).max() <= r.details["tolerance"]
+        assert on_grid.value == on_support.value

@@ -29,12 +29,18 @@ def dense_memory_limit():
         return 8 * 2**30
 
 
+# Dense arrays this small fit on any machine the library runs on.
+_ALWAYS_FITS = 64 * 2**20
+
+
 def check_dense_fits(n, m, matrices, method, alternative, max_memory=None):
     """Refuse a dense method whose ``matrices`` n-by-m float64 arrays would not fit."""
     from ..exceptions import DenseMemoryError
 
-    limit = dense_memory_limit() if max_memory is None else max_memory
     needed = 8 * n * m * matrices
+    if max_memory is None and needed <= _ALWAYS_FITS:
+        return  # not worth asking the OS (two system calls, on every small solve)
+    limit = dense_memory_limit() if max_memory is None else max_memory
     if needed > limit:
         raise DenseMemoryError(
             f"method={method!r} needs {matrices} dense {n}x{m} matrices ({needed / 2**30:.1f} GiB), "

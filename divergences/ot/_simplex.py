@@ -3,9 +3,10 @@
 :func:`ot.emd` wraps the C++ solver in backend detection, marginal checks
 (``numpy.testing``), dual centring and a dual completion for empty bins,
 about as long as the solve itself on 64-bin problems (digits: 8 x 8 images).
-Here the solver is called directly on the atoms with mass, and the potentials
-of the atoms without mass are completed by c-transforms, which keeps them
-dual feasible (the certificate checks every pair). Where POT's private
+Here the solver is called directly (it leaves out the atoms without mass
+itself), and the potentials of the atoms without mass are completed by
+c-transforms, which keeps them dual feasible (the certificate checks every
+pair). Where POT's private
 binding is missing or differs (another POT version), :func:`ot.emd` is used.
 """
 
@@ -31,17 +32,18 @@ def dense_network_simplex(a, b, cost, max_iter):
     for atoms without mass.
     """
     emd_c = _emd_c()
-    rows, cols = a > 0, b > 0
-    every_row, every_col = bool(rows.all()), bool(cols.all())
-    sub = cost if every_row and every_col else np.ascontiguousarray(cost[np.ix_(rows, cols)])
-    a_sub = np.ascontiguousarray(a[rows], dtype=np.float64)
-    b_sub = np.ascontiguousarray(b[cols], dtype=np.float64)
-    b_sub = b_sub * (a_sub.sum() / b_sub.sum())
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    cost = np.ascontiguousarray(cost, dtype=np.float64)
+    # The same total mass to rounding, as the solver requires (POT does the same).
+    b = b * (a.sum() / b.sum())
     result = None
     if emd_c is not None:
+        # The C++ solver itself leaves out the atoms without mass (POT's own
+        # filtering before it copies the sub-matrix for nothing).
         for args in ((max_iter, 1, None, None), (max_iter, 1)):
             try:
-                result = emd_c(a_sub, b_sub, np.ascontiguousarray(sub, dtype=np.float64), *args)
+                result = emd_c(a, b, cost, *args)
                 break
             except TypeError:
                 continue
@@ -53,17 +55,16 @@ def dense_network_simplex(a, b, cost, max_iter):
             plan, log = ot.emd(a, b, cost, numItermax=max_iter, log=True)
         return (plan, np.asarray(log["u"], dtype=np.float64), np.asarray(log["v"], dtype=np.float64),
                 log["result_code"] == 1)
-    plan_sub, _, f_sub, g_sub, code = result
-    if every_row and every_col:
-        return plan_sub, np.asarray(f_sub, dtype=np.float64), np.asarray(g_sub, dtype=np.float64), code == 1
-    plan = np.zeros(cost.shape)
-    plan[np.ix_(rows, cols)] = plan_sub
-    f = np.zeros(cost.shape[0])
-    g = np.zeros(cost.shape[1])
-    f[rows], g[cols] = f_sub, g_sub
-    # c-transforms: the largest feasible potentials of the empty atoms.
-    if not every_row:
-        f[~rows] = np.min(cost[np.ix_(~rows, cols)] - g[cols][None, :], axis=1)
-    if not every_col:
-        g[~cols] = np.min(cost[:, ~cols] - f[:, None], axis=0)
+    plan, _, f, g, code = result
+    f, g = np.asarray(f, dtype=np.float64), np.asarray(g, dtype=np.float64)
+    empty_rows, empty_cols = a <= 0.0, b <= 0.0
+    # c-transforms give the empty atoms (whose potentials the solver leaves at
+    # 0) the largest feasible values: rows against every column, then columns
+    # against every (completed) row, so that every pair is feasible.
+    if empty_rows.any():
+        rows = np.flatnonzero(empty_rows)
+        f[rows] = np.min(cost[rows] - g[None, :], axis=1)
+    if empty_cols.any():
+        cols = np.flatnonzero(empty_cols)
+        g[cols] = np.min(cost[:, cols] - f[:, None], axis=0)
     return plan, f, g, code == 1

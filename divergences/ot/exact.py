@@ -42,7 +42,7 @@ from ..results import OTResult
 from ._common import LengthScale, check_dense_fits, is_point_cloud, point_cloud
 from ._ground import KERNEL_METRICS, as_ground_cost
 
-__all__ = ["applies", "solve", "ground_cost", "certify", "SOLVERS"]
+__all__ = ["applies", "solve", "ground_cost", "certify", "certified_result", "SOLVERS"]
 
 SOLVERS = ("auto", "auction", "network_simplex", "network_simplex_online")
 
@@ -189,6 +189,20 @@ def _certify_dense(plan, cost, a, b, f, g):
     to rounding), and the reduced costs are read block by block into one
     reused buffer, so that no n-by-m temporary is made.
     """
+    if plan.size <= _ROW_BLOCK * 64:
+        # Small problems (digits: 64 x 64) in whole-matrix operations: the same
+        # residuals, in a third of the time of the support-and-blocks version,
+        # most of which is per-call overhead at this size.
+        marginal_error = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
+        reduced = cost - f[:, None]
+        reduced -= g[None, :]
+        primal = float(np.vdot(plan, cost))
+        check = {
+            "marginal_error": marginal_error,
+            "dual_violation": max(float(-reduced.min()), 0.0),
+            "duality_gap": primal - float(a @ f + b @ g),
+        }
+        return check, primal
     rows, cols = np.nonzero(plan)
     mass = plan[rows, cols]
     marginal_error = float(
@@ -307,8 +321,8 @@ def solve(
     order = float(order)
     cost = as_ground_cost(metric, metric_p, order)
     # Solved at unit scale, so that no cost over- or underflows (see LengthScale).
-    length = LengthScale(x, y, order, cost.degree)
-    x, y = length.points(x), length.points(y)
+    geometry = _Geometry.of(x, y, order, cost)
+    length, x, y = geometry.length, geometry.x, geometry.y
     # solver= and max_iter= are checked by their declarations (WASSERSTEIN_METHODS).
     rule = None
     if solver == "auto":
@@ -331,32 +345,93 @@ def solve(
     if solver == "auction":
         outcome = _solve_auction(x, y, cost, max_iter, update)
     elif solver == "network_simplex":
-        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory)
+        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.matrix())
     else:
         outcome = _solve_simplex_online(x, a, y, b, cost, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
     if update is not None and solver != "auction":
         update(check["duality_gap"])
     reporter.close()
-    scale = _positive_scale(cost, x, y)
+    result = certified_result(p, q, outcome, solver=solver, scale=geometry.scale(),
+                              order=order, ground=cost, return_plan=return_plan, rule=rule)
+    return length.restore(result, _COST_DETAILS)
+
+
+class _Geometry:
+    """Two clouds at the solvers' scale, with their cost matrix and cost bound made on demand.
+
+    :meth:`of` keeps the last small one (at most ``_GEOMETRY_PAIRS`` pairs):
+    a loop over many histograms on one support (digits, images, a fixed
+    vocabulary) scales the points and builds the matrix once. The key is the
+    points' bytes, so a hit is the same problem bit for bit; the matrix is
+    handed out as a copy (the simplex scales it in place).
+    """
+
+    _last = None
+
+    def __init__(self, x, y, order, cost):
+        self.length = LengthScale(x, y, order, cost.degree)
+        self.x, self.y = self.length.points(x), self.length.points(y)
+        self.x.flags.writeable = self.y.flags.writeable = False  # shared by the calls that hit
+        self._cost, self._matrix, self._scale = cost, None, None
+
+    @classmethod
+    def of(cls, x, y, order, cost):
+        if x.shape[0] * y.shape[0] > _GEOMETRY_PAIRS or not cost.online:
+            return cls(x, y, order, cost)
+        key = (x.shape, y.shape, x.tobytes(), y.tobytes(), float(order), cost.degree, cost.kernel)
+        last = cls._last
+        if last is not None and last[0] == key:
+            return last[1]
+        geometry = cls(x, y, order, cost)
+        cls._last = (key, geometry)  # one assignment: safe for concurrent callers
+        return geometry
+
+    def matrix(self):
+        """A fresh copy of the dense cost matrix between the scaled clouds."""
+        if self._matrix is None:
+            matrix = self._cost.matrix(self.x, self.y)
+            matrix.flags.writeable = False
+            self._matrix = matrix
+        return self._matrix.copy()
+
+    def scale(self):
+        if self._scale is None:
+            self._scale = _positive_scale(self._cost, self.x, self.y)
+        return self._scale
+
+
+# Pairs of points (n m) up to which a cloud pair's geometry is kept: a 512 KiB matrix.
+_GEOMETRY_PAIRS = 2**16
+
+
+def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan, rule=None,
+                     stacklevel=5):
+    """The :class:`OTResult` of a solved transport problem, certified or warned about.
+
+    ``outcome`` is a solver's ``(total, plan, f, g, check, n_iter, solved)``
+    and ``scale`` bounds every cost (tolerances are relative to it), both in
+    the same units; the result is in those units.
+    """
+    total, plan, f, g, check, n_iter, solved = outcome
     bound = check["duality_gap"] + check["dual_violation"]
     tolerance = min(_REL_TOL * abs(total) + _ABS_TOL * scale, _value_tolerance(total, order, scale))
     converged = solved and check["marginal_error"] <= 1e-9 and bound <= tolerance
     details = {"solver": solver, **check, "error_bound": bound, "tolerance": tolerance,
-               **cost.details()}
+               **ground.details()}
     if rule is not None:
         details["auto_rule"] = rule
     if not converged:
         warnings.warn(
             _not_certified(solver, solved, check, total, bound, tolerance),
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
-    result = OTResult.from_cost(
+    return OTResult.from_cost(
         total,
         order=order,
         method="exact",
-        unit=cost.value_unit,
+        unit=ground.value_unit,
         sizes=(p.size, q.size),
         stderr=0.0 if converged else None,
         converged=converged,
@@ -366,7 +441,6 @@ def solve(
         marginal_error=check["marginal_error"],
         details=details,
     )
-    return length.restore(result, _COST_DETAILS)
 
 
 # The entries of ``details`` in cost units, rescaled with the cost.
@@ -434,11 +508,15 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
     )
 
 
-def _solve_simplex(x, a, y, b, ground, max_iter, max_memory):
+def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
+    """POT's network simplex on the dense cost, certified; ``matrix``: that cost, already made.
+
+    ``matrix`` is overwritten (scaled in place).
+    """
     from ._simplex import dense_network_simplex
 
     try:
-        check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
+        check_dense_fits(a.shape[0], b.shape[0], 2, "exact", "sinkhorn", max_memory)
     except DenseMemoryError as error:
         uniform = auction_applies(a, b)
         raise DenseMemoryError(
@@ -451,7 +529,7 @@ def _solve_simplex(x, a, y, b, ground, max_iter, max_memory):
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
         ) from None
-    cost = ground.matrix(x, y)
+    cost = ground.matrix(x, y) if matrix is None else matrix
     # The simplex's own tolerances are absolute: at high orders every cost of
     # the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
     # meaningless potentials. Its largest cost brought to [1/2, 1) -- a power
