@@ -104,12 +104,26 @@ def _knn_test(x, y):
     return dv.two_sample_test(x, y, kind="kl", n_permutations=20, rng=0).pvalue
 
 
+def _knn_js_test(x, y):
+    return tuple(dv.two_sample_test(x, y, kind="js", n_permutations=20, rng=0).null)
+
+
+def _small_eps_grid(x, y):
+    # Two 48 x 48 images on [0, 1]^2; eps far below the axis cost / 600 takes the
+    # exact (Numba) log-sum-exp pass instead of the BLAS one.
+    rng = np.random.default_rng(1)
+    images = [dv.Histogram.from_grid(rng.random((48, 48)) + 0.1, spacing=1 / 47) for _ in "ab"]
+    return dv.wasserstein(*images, order=2, method="sinkhorn", eps=2e-4).value
+
+
 @two_threads
 @pytest.mark.parametrize("module, kernel, run", [
     ("kernel_sums", "weighted_row_sums", _online_mmd),
     ("kernel_sums", "gram_rows_transposed", _energy_test),
     ("sliced_permutations", "permuted_sliced_costs", _sliced_test),
     ("knn_permutations", "permuted_knn_log_ratios", _knn_test),
+    ("knn_permutations", "permuted_knn_js_sums", _knn_js_test),
+    ("grid_sinkhorn", "axis_logsumexp", _small_eps_grid),
 ])
 def test_kernel_statistics_and_permutation_nulls_follow_the_setting(monkeypatch, module,
                                                                     kernel, run):

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._threads import get_threads, single_threaded_blas
+from .._threads import get_threads, run_kernel, single_threaded_blas
 from ..exceptions import ConvergenceWarning, MethodError
 from ..results import OTResult
 
@@ -343,7 +343,7 @@ class _SeparableKernel:
 
     def apply(self, log_values, pool=None):
         """One soft-min pass per axis; ``pool`` (an executor) splits each pass in pieces."""
-        from .._kernels.grid_sinkhorn import axis_logsumexp
+        from .._kernels import grid_sinkhorn
 
         h = log_values.reshape(self.shape)
         for axis, matrix, blas in self.passes:
@@ -352,7 +352,9 @@ class _SeparableKernel:
                 continue
             moved = np.moveaxis(h, axis, -1)
             rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-            out = axis_logsumexp(rows, matrix, np.empty_like(rows), self.monotone)
+            out = run_kernel(grid_sinkhorn.axis_logsumexp, grid_sinkhorn.axis_logsumexp_serial,
+                             rows.size * rows.shape[1], grid_sinkhorn.SERIAL_BELOW, rows, matrix,
+                             np.empty_like(rows), self.monotone)
             h = np.ascontiguousarray(np.moveaxis(out.reshape(moved.shape), -1, axis))
         return h.reshape(-1)
 
