@@ -132,7 +132,7 @@ ROW_HEADER = ["objective", "dataset", "steps", "W1", "floor", "W1/floor", "modes
 
 def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, probe_every=None,
                    probe_size=1000, n_eval=2000, target_size=20000, progress=False,
-                   **overrides):
+                   callbacks=(), **overrides):
     """Train a generator on a 2-D benchmark with one objective, and measure it.
 
     Parameters
@@ -154,6 +154,9 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
     target_size : int
         Points of the target sample the batches are drawn from.
     progress : bool
+    callbacks : sequence of callables
+        Passed to :func:`~divergences.gan.train` (e.g. to record the modes
+        covered over training).
     **overrides
         Replace settings (training or objective options).
 
@@ -188,6 +191,6 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
         objective_options["lr"] = objective_options.pop("critic_lr")
     history = train(generator, target, divergence=make_objective(objective, **objective_options),
                     rng=as_rng(streams[2]), probe_every=probe_every, probe_size=probe_size,
-                    progress=progress, **train_options)
+                    progress=progress, callbacks=callbacks, **train_options)
     measured = quality(generator, dataset, n=n_eval, rng=np.random.default_rng(streams[2]))
     return ToyRun(objective, dataset, settings, history, measured, generator)
