@@ -8,6 +8,7 @@ import pytest
 import divergences as dv
 from divergences.exceptions import MethodError
 from divergences.gan import TOY_DATASETS, TOY_SETTINGS, quality, toy_experiment
+from divergences.gan.toy import toy_settings
 from divergences.gan.metrics import mode_counts, mode_statistics
 
 
@@ -77,3 +78,14 @@ def test_toy_experiment_passes_callbacks_to_train():
     toy_experiment("sliced", "ring", steps=3, n_eval=100, target_size=500, batch_size=16,
                    callbacks=[lambda state: seen.append(state.step)])
     assert seen == [0, 1, 2]
+
+
+def test_a_data_set_s_settings_replace_the_objective_s_own():
+    ring, moons = toy_settings("sinkhorn", "ring"), toy_settings("sinkhorn", "moons")
+    assert "datasets" not in ring and "datasets" not in moons
+    assert ring["batch_size"] == TOY_SETTINGS["sinkhorn"]["datasets"]["ring"]["batch_size"]
+    assert moons["batch_size"] == TOY_SETTINGS["sinkhorn"]["batch_size"]
+    run = toy_experiment("wasserstein", "moons", steps=2, n_eval=50, target_size=200,
+                         batch_size=8)
+    assert run.settings["lr"] == TOY_SETTINGS["wasserstein"]["datasets"]["moons"]["lr"]
+    assert "datasets" not in run.settings
