@@ -64,12 +64,15 @@ TOY_SETTINGS = {
     # did worse (ring 2.6x, 68%; moons 6.7x, its exact W1 rising again late).
     # The moons, diagnosed (seed 0, 3,000-8,000 steps; exact W1 over the 2,000-point
     # floor 0.044). (1) The generator's step: with Adam every parameter moves by about
-    # lr whatever the gradient's size, and at lr 1e-4 (the paper's, with its 1e-4
-    # critic and a 3 x 128 ReLU critic: 7.0x) the generated points moved 0.07-0.13 per
-    # step (a fixed latent sample) -- faster than the critic can follow: over half of
-    # its fresh-batch estimates E_P f - E_Q f were negative while exact W1 was 0.6-1.6.
+    # lr whatever the gradient's size. At lr 1e-4 (the paper's step for generator and
+    # critic, with a 3 x 128 ReLU critic: 7.0x after 3,000 steps) the generated points
+    # moved 0.07-0.13 per step (a fixed latent sample) -- faster than the critic can
+    # follow: over half of its fresh-batch estimates E_P f - E_Q f were negative while
+    # exact W1 was 0.6-1.6; with the critic at 1e-3, 4.2x after 3,000 steps but 6.1x
+    # after 8,000 (5,030 negative estimates).
     # At lr 1e-5 they move 0.005-0.01 a step, no estimate is negative, and W1 falls
-    # steadily -- to a plateau: 8,000 steps 4.6x. (2) The plateau is the critic's: with
+    # steadily -- to a plateau: 8,000 steps, seeds 0, 1, 2: 4.6x, 5.0x, 4.3x the
+    # floor (109-115 CPU-s). (2) The plateau is the critic's: with
     # the generator frozen there (exact W1 0.21), a critic trained from scratch for
     # 1,000 steps reaches E_P f - E_Q f = 0.056 (27% of W1) and its gradient's cosine
     # with the exact transport direction T(y) - y averages 0.18; wider critics (2 x 128,
