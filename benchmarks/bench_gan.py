@@ -126,6 +126,7 @@ def quality_table(objectives, datasets, scale, seeds, probe_every):
                 runs.append(run)
                 print(" | ".join(row), flush=True)
     print()
+    print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(markdown_table(ROW_HEADER + ["seed", "warnings"], rows))
     return runs
 
@@ -161,7 +162,10 @@ def main(argv=None):
                         help="another checkout's root: its step costs next to this one's")
     parser.add_argument("--notebook", action="store_true")
     args = parser.parse_args(argv)
-    print("Machine: shared, 2 cores; timings under load.", flush=True)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: shared, "
+          f"{os.cpu_count()} cores, load average {load} (1, 5, 15 min); timings under load: "
+          "read the CPU seconds.", flush=True)
 
     if not args.no_speed:
         names = [n for n in SPEED_OBJECTIVES if n in args.objectives.split(",")] or list(

@@ -31,7 +31,7 @@ import numpy as np
 from .. import datasets
 from .._validation import as_rng, check_positive_int
 
-__all__ = ["Quality", "ToyDataset", "TOY_DATASETS", "quality"]
+__all__ = ["Quality", "ToyDataset", "TOY_DATASETS", "quality", "mode_counts", "mode_statistics"]
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,37 @@ class Quality:
         return text
 
 
-def mode_statistics(points, centres, std, min_share=0.2):
-    """``(modes covered, share of high-quality points)`` of ``points`` for a mixture."""
+def mode_counts(points, centres, std):
+    """High-quality points per mode: those within 3 ``std`` of their nearest centre.
+
+    Returns
+    -------
+    counts : ndarray of int, shape (k,)
+        Per centre, the points nearest to it and within ``3 * std``.
+    good : ndarray of bool, shape (n,)
+        Which points are of high quality.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts, good = mode_counts(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0]]),
+    ...                            np.array([[0.0, 0.0], [1.0, 0.0]]), 0.05)
+    >>> counts.tolist(), good.tolist()
+    ([2, 0], [True, True, False])
+    """
     dist2 = np.sum((points[:, None, :] - centres[None, :, :]) ** 2, axis=2)
     nearest = dist2.argmin(axis=1)
     good = np.sqrt(dist2[np.arange(points.shape[0]), nearest]) <= 3.0 * std
-    counts = np.bincount(nearest[good], minlength=centres.shape[0])
+    return np.bincount(nearest[good], minlength=centres.shape[0]), good
+
+
+def mode_statistics(points, centres, std, min_share=0.2):
+    """``(modes covered, share of high-quality points)`` of ``points`` for a mixture.
+
+    A mode is covered when :func:`mode_counts` gives it at least ``min_share``
+    of its fair share ``n / k`` of the points.
+    """
+    counts, good = mode_counts(points, centres, std)
     fair = points.shape[0] / centres.shape[0]
     return int(np.sum(counts >= min_share * fair)), float(np.mean(good))
 

@@ -8,7 +8,8 @@ import pytest
 import divergences as dv
 from divergences.exceptions import MethodError
 from divergences.gan import TOY_DATASETS, TOY_SETTINGS, quality, toy_experiment
-from divergences.gan.metrics import mode_statistics
+from divergences.gan.toy import toy_settings
+from divergences.gan.metrics import mode_counts, mode_statistics
 
 
 def test_a_perfect_sampler_sits_at_the_floor():
@@ -59,3 +60,32 @@ def test_a_short_sliced_run_improves_exact_w1(seed):
     w1 = run.history.probe_w1
     assert w1.shape == (2,) and w1[-1] < 0.8 * w1[0]
     assert run.settings["order"] == TOY_SETTINGS["sliced"]["order"]
+
+
+def test_mode_counts_are_what_mode_statistics_reads():
+    ring = TOY_DATASETS["ring"]
+    # 30 points on mode 0, 5 on mode 1, 5 far from every mode.
+    points = np.vstack([np.tile(ring.centres[0], (30, 1)), np.tile(ring.centres[1], (5, 1)),
+                        np.full((5, 2), 10.0)])
+    counts, good = mode_counts(points, ring.centres, ring.std)
+    assert counts.tolist() == [30, 5, 0, 0, 0, 0, 0, 0] and good.sum() == 35
+    # Fair share 40 / 8 = 5: mode 1 has exactly it, so min_share=1 counts both.
+    assert mode_statistics(points, ring.centres, ring.std, min_share=1.0) == (2, 35 / 40)
+
+
+def test_toy_experiment_passes_callbacks_to_train():
+    seen = []
+    toy_experiment("sliced", "ring", steps=3, n_eval=100, target_size=500, batch_size=16,
+                   callbacks=[lambda state: seen.append(state.step)])
+    assert seen == [0, 1, 2]
+
+
+def test_a_data_set_s_settings_replace_the_objective_s_own():
+    ring, moons = toy_settings("sinkhorn", "ring"), toy_settings("sinkhorn", "moons")
+    assert "datasets" not in ring and "datasets" not in moons
+    assert ring["batch_size"] == TOY_SETTINGS["sinkhorn"]["datasets"]["ring"]["batch_size"]
+    assert moons["batch_size"] == TOY_SETTINGS["sinkhorn"]["batch_size"]
+    run = toy_experiment("wasserstein", "moons", steps=2, n_eval=50, target_size=200,
+                         batch_size=8)
+    assert run.settings["lr"] == TOY_SETTINGS["wasserstein"]["datasets"]["moons"]["lr"]
+    assert "datasets" not in run.settings
