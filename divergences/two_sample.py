@@ -347,6 +347,21 @@ def _recomputed_null(statistic, p, q, permutations, function, options):
     return null, _ranked(statistic, options), "recomputed", {}
 
 
+def _split_labels(permutations, total, n, observed=False):
+    """``labels[b, i]``: pooled point ``i`` is in the first set of split ``b``.
+
+    With ``observed``, row 0 is the split as given (the first ``n`` points), so
+    that the observed statistic is computed exactly like the null's.
+    """
+    offset = int(observed)
+    labels = np.zeros((len(permutations) + offset, total), dtype=np.bool_)
+    if observed:
+        labels[0, :n] = True
+    for b, perm in enumerate(permutations, start=offset):
+        labels[b, perm[:n]] = True
+    return labels
+
+
 def _split(points, weights, index, uniform):
     return Samples(points[index], weights=None if uniform else weights[index])
 
@@ -365,11 +380,7 @@ def _kernel_null(statistic, p, q, permutations, function, options):
     total, n, m = points.shape[0], p.size, q.size
     code, inv = _kernel_code(kernel), _inverse_scale(kernel, bandwidth)
 
-    # Column 0 is the observed split, so that it is computed exactly like the null.
-    labels = np.zeros((len(permutations) + 1, total), dtype=bool)
-    labels[0, :n] = True
-    for b, perm in enumerate(permutations, start=1):
-        labels[b, perm[:n]] = True
+    labels = _split_labels(permutations, total, n, observed=True)
 
     quadratic, row_sums = _pooled_sums(points, labels, code, inv)
     linear = labels.astype(np.float64) @ row_sums  # s^T K 1
@@ -455,10 +466,7 @@ def _sliced_null(statistic, p, q, permutations, function, options):
     order_index = np.argsort(projections, axis=1, kind="stable")
     sorted_projections = np.take_along_axis(projections, order_index, axis=1)
     n = p.size
-    labels = np.zeros((len(permutations) + 1, points.shape[0]), dtype=np.bool_)
-    labels[0, :n] = True
-    for b, perm in enumerate(permutations, start=1):
-        labels[b, perm[:n]] = True
+    labels = _split_labels(permutations, points.shape[0], n, observed=True)
     costs = run_kernel(kernels.permuted_sliced_costs, kernels.permuted_sliced_costs_serial,
                        labels.size * directions.shape[0], kernels.SERIAL_BELOW,
                        sorted_projections, order_index, labels, n, order)
@@ -482,13 +490,6 @@ def _pooled_neighbour_list(points, k, n, m):
     indices = np.ascontiguousarray(indices.reshape(total, width)).astype(np.intp)
     # A missing neighbour (width > N - 1) has index N and distance inf: end of the list.
     return distances, indices
-
-
-def _split_labels(permutations, total, n):
-    labels = np.zeros((len(permutations), total), dtype=np.bool_)
-    for b, perm in enumerate(permutations):
-        labels[b, perm[:n]] = True
-    return labels
 
 
 def _varying_dim(points):
@@ -561,9 +562,7 @@ def _knn_js_null(statistic, p, q, permutations, function, options):
     dim = _varying_dim(points)
     stretch = np.array([((n - 1) / m) ** (1.0 / dim), ((m - 1) / n) ** (1.0 / dim)])
     table = LOG2 + digamma(k) - digamma(k + np.arange(distances.shape[1] + 1))
-    labels = np.zeros((len(permutations) + 1, total), dtype=np.bool_)
-    labels[0, :n] = True
-    labels[1:] = _split_labels(permutations, total, n)
+    labels = _split_labels(permutations, total, n, observed=True)
     # A labelling walks about as many list entries per point as the KL walk does.
     sums, complete = run_kernel(kernels.permuted_knn_js_sums, kernels.permuted_knn_js_sums_serial,
                                 labels.size * distances.shape[1], kernels.SERIAL_BELOW,
