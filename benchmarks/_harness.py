@@ -5,6 +5,7 @@ includes compilation), then the best of ``repeat`` warm calls. Peak memory:
 see :func:`peak_rss_during`, measured on one more warm call.
 """
 
+import contextlib
 import gc
 import json
 import os
@@ -29,6 +30,10 @@ __all__ = [
     "machine_line",
     "worker_max_rss_mib",
     "task_round_trip_seconds",
+    "background_load",
+    "conditions",
+    "add_load_argument",
+    "load_average",
 ]
 
 
@@ -204,3 +209,48 @@ def task_round_trip_seconds(client, count=500):
     start = time.perf_counter()
     client.gather(client.map(abs, range(count), pure=False))
     return (time.perf_counter() - start) / count
+
+
+@contextlib.contextmanager
+def background_load(count):
+    """``count`` busy Python processes for the duration of the block (stopped by pid).
+
+    Each spins on one core, as another user's job would; they are started and
+    killed by the benchmark itself, so an interrupted run leaves none behind.
+    """
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        time.sleep(0.5)  # let them reach the run queue before anything is timed
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+def load_average():
+    """The 1-minute load average, as a string for the tables."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def conditions(load):
+    """Yield the conditions a benchmark runs under, in turn, each while it holds.
+
+    First ``"no load added"`` (other users' work may still be running: print
+    :func:`load_average` with it), then, if ``load > 0``, ``"N busy processes
+    added"`` with :func:`background_load` running for the whole loop body.
+    Use as ``for condition in conditions(args.load): ...``; leaving the loop
+    early (break, exception) stops the busy processes.
+    """
+    yield "no load added"
+    if load > 0:
+        with background_load(load):
+            yield f"{load} busy processes added"
+
+
+def add_load_argument(parser):
+    """``--load N``: also run with N busy processes (default: one per core; 0: idle only)."""
+    parser.add_argument(
+        "--load", type=int, default=os.cpu_count() or 1,
+        help="busy processes started for the loaded run (default: one per core; 0: skip it)")

@@ -55,7 +55,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import divergences as dv  # noqa: E402
-from _harness import fmt_seconds, machine_line, markdown_table  # noqa: E402
+from _harness import background_load, fmt_seconds, machine_line, markdown_table  # noqa: E402
 
 ALL_CASES = ("sinkhorn", "divergence", "gan", "knn", "sliced", "exact")
 QUICK_CASES = ("sinkhorn", "divergence", "gan", "knn")
@@ -119,20 +119,6 @@ def make_cases(names, quick):
         cases["exact"] = ("exact W_2 (auction), 2-D, n = 2,000",
                           lambda: dv.wasserstein(ex, ey, order=2, method="exact"))
     return cases
-
-
-@contextlib.contextmanager
-def background_load(count):
-    """``count`` busy Python processes for the duration of the block (stopped by pid)."""
-    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        time.sleep(0.5)  # let them reach the run queue
-        yield
-    finally:
-        for proc in procs:
-            proc.kill()
-        for proc in procs:
-            proc.wait()
 
 
 def _run(fn):
