@@ -246,7 +246,7 @@ def conditions(load):
     yield "no load added"
     if load > 0:
         with background_load(load):
-            yield f"{load} busy processes added"
+            yield f"{load} busy process{'es' if load > 1 else ''} added"
 
 
 def add_load_argument(parser):

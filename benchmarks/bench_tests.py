@@ -4,6 +4,7 @@
     python benchmarks/bench_tests.py --sections calibration --splits 500
     python benchmarks/bench_tests.py --sections power
     python benchmarks/bench_tests.py --quick                      # everything, small
+    python benchmarks/bench_tests.py --sections timing --load 2   # timings idle, then loaded
 
 Sections:
 
@@ -27,12 +28,15 @@ Sections:
    feature with Bonferroni's correction; the energy test whitened (default),
    scaled and raw.
 
+With ``--load N`` (N > 0) the timing sections run twice: with no load added and
+with ``N`` busy processes the benchmark starts and stops itself.
 Timings are wall-clock on whatever machine runs this; on a shared, loaded
 machine they are noisy -- compare ratios taken in the same run.
 """
 
 import argparse
 import math
+import os
 import sys
 import time
 import warnings
@@ -41,7 +45,9 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, ".")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import divergences as dv  # noqa: E402
+from _harness import conditions, load_average  # noqa: E402
 
 STATISTICS = {
     "energy": dict(kind="energy_distance"),  # the default test: whitened
@@ -239,13 +245,18 @@ def main(argv=None):
                         help="comma-separated names of STATISTICS (default: all for "
                         "calibration; all but the recomputed ones for power)")
     parser.add_argument("--permutations", type=int, default=199)
+    parser.add_argument("--load", type=int, default=0,
+                        help="also time with this many busy processes (default 0: idle only)")
     args = parser.parse_args(argv)
     chosen = None if args.statistics is None else args.statistics.split(",")
     sections = args.sections.split(",")
-    if "timing" in sections:
-        timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
-    if "timing" in sections or "knn-timing" in sections:
-        knn_timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
+    for condition in conditions(args.load if {"timing", "knn-timing"} & set(sections) else 0):
+        if {"timing", "knn-timing"} & set(sections):
+            print(f"\n## Timings, {condition} (load average {load_average()})\n", flush=True)
+        if "timing" in sections:
+            timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
+        if "timing" in sections or "knn-timing" in sections:
+            knn_timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
     if "calibration" in sections:
         calibration(50 if args.quick else args.splits, 100, 5, args.permutations,
                     chosen or CALIBRATION_DEFAULT)
