@@ -33,6 +33,7 @@ HEADLINE = {
     "one_d": ("bench_one_d.py", []),
     "threads": ("bench_threads.py", []),
     "sinkhorn": ("bench_sinkhorn.py", []),
+    "sinkhorn_divergence": ("bench_sinkhorn_divergence.py", []),
     "exact": ("bench_exact.py", []),
     "knn": ("bench_knn.py", ["--sections", "speed,large"]),
     "grids": ("bench_grids.py", []),
