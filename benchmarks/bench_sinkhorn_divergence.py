@@ -12,7 +12,9 @@ law shifted by (0.25, 0) (independent draws, seeds 1 and 2), n = m = 5,000 and
   ``tol=1e-3``;
 - GeomLoss ``SamplesLoss("sinkhorn", p=2, blur=blur, debias=True)`` with
   ``backend="online"`` (KeOps, compiled for the CPU) and ``"tensorized"`` (dense
-  torch matrices; skipped where its matrices would pass ``--dense-limit``), float64.
+  torch matrices; skipped where its matrices would pass ``--dense-limit``), float64;
+- OTT-JAX ``sinkhorn_divergence`` on ``PointCloud`` geometries, float64, CPU, jitted,
+  at the same ``eps`` and at our default ``tol`` as its ``threshold`` (``_peers.py``).
 
 GeomLoss's ground cost for ``p=2`` is |x - y|^2 / 2 and its eps is blur^p, so its
 value is S_eps / 2 at our ``eps = 2 blur^2`` (GeomLoss documentation,
@@ -25,7 +27,8 @@ calls. Each table is printed with no load added and with ``--load`` busy
 processes started and stopped by the benchmark. torch and the library use the same
 number of threads (``--threads``, default: every core).
 
-Needs ``pip install torch geomloss pykeops`` (not dependencies of the library).
+Needs ``pip install torch geomloss pykeops ott-jax`` (not dependencies of the
+library); a contender whose package is missing is skipped.
 """
 
 import argparse
@@ -44,6 +47,7 @@ import divergences as dv  # noqa: E402
 from _harness import (  # noqa: E402
     add_load_argument, conditions, fmt_seconds, load_average, machine_line, markdown_table,
     max_rss_mib)
+from _peers import ott_sinkhorn_divergence  # noqa: E402
 
 
 def clouds(n):
@@ -83,7 +87,7 @@ def geomloss_contenders(backends):
     return contenders
 
 
-def table(sizes, blurs, repeat, dense_limit, peers, references):
+def table(sizes, blurs, repeat, dense_limit, peers, references, use_ott):
     rows = []
     for n in sizes:
         x, y = clouds(n)
@@ -109,6 +113,10 @@ def table(sizes, blurs, repeat, dense_limit, peers, references):
                     continue
                 first, warm, value = best_of(lambda: run(x, y, blur), repeat)
                 timings[name] = (first, warm, value, "")
+            ott = ott_sinkhorn_divergence(eps, tol=1e-6) if use_ott else None
+            if ott is not None:
+                first, warm, value = best_of(lambda: ott(x, y), repeat)
+                timings["OTT-JAX, threshold 1e-6"] = (first, warm, value, "")
             ours = timings["divergences"][1]
             for name, (first, warm, value, iters) in timings.items():
                 rows.append([f"{n:,}", f"{blur:g}", name, fmt_seconds(warm), fmt_seconds(first),
@@ -128,6 +136,7 @@ def main(argv=None):
                         help="GeomLoss backends (comma-separated; empty for none)")
     parser.add_argument("--dense-limit", type=float, default=4e9,
                         help="bytes of dense matrices beyond which tensorized is skipped")
+    parser.add_argument("--no-ott", action="store_true", help="leave OTT-JAX out")
     add_load_argument(parser)
     args = parser.parse_args(argv)
     threads = args.threads or os.cpu_count() or 1
@@ -145,7 +154,8 @@ def main(argv=None):
           f"{machine_line()}; {threads} thread(s) each\n")
     references = {}
     for condition in conditions(args.load):
-        rows = table(sizes, blurs, args.repeat, args.dense_limit, peers, references)
+        rows = table(sizes, blurs, args.repeat, args.dense_limit, peers, references,
+                     not args.no_ott)
         print(f"## {condition} (load average {load_average()})\n")
         print(markdown_table(["n = m", "blur", "contender", "warm", "first call",
                               "iterations (ab+aa+bb)", "rel. error vs converged",
