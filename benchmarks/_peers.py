@@ -6,7 +6,7 @@ to the library's: squared Euclidean cost |x - y|^2, eps in the units of that cos
 and tolerances on the L1 marginal error.
 
 - OTT-JAX (``pip install ott-jax``): ``PointCloud`` geometries with the default
-  ``SqEuclidean`` cost |x - y|^2 and ``epsilon=eps``; its ``Sinkhorn`` stops when
+  ``SqEuclidean`` cost |x - y|^2 and ``epsilon=eps``; its Sinkhorn solves stop when
   the L1 error of the second marginal is below ``threshold`` (``norm_error=1``,
   checked every ``inner_iterations=10`` iterations; OTT-JAX documentation of
   ``ott.solvers.linear.sinkhorn.Sinkhorn``); run in float64 on the CPU, jitted, so
@@ -15,7 +15,7 @@ and tolerances on the L1 marginal error.
 
 import sys
 
-__all__ = ["ott_entropic", "ott_sinkhorn_divergence"]
+__all__ = ["ott_sinkhorn_divergence"]
 
 
 def _ott():
@@ -25,33 +25,11 @@ def _ott():
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
         from ott.geometry import pointcloud
-        from ott.problems.linear import linear_problem
-        from ott.solvers.linear import sinkhorn
         from ott.tools import sinkhorn_divergence
     except ImportError as exc:
         print(f"OTT-JAX skipped ({exc}); pip install ott-jax", file=sys.stderr)
         return None
-    return jax, jnp, pointcloud, linear_problem, sinkhorn, sinkhorn_divergence
-
-
-def ott_entropic(eps, tol, max_iter=100_000):
-    """A function ``(x, y) -> (OT_eps, iterations, converged)`` by OTT-JAX's Sinkhorn, or None."""
-    loaded = _ott()
-    if loaded is None:
-        return None
-    jax, jnp, pointcloud, linear_problem, sinkhorn, _ = loaded
-    solver = sinkhorn.Sinkhorn(threshold=tol, max_iterations=max_iter)
-
-    @jax.jit
-    def solve(x, y):
-        out = solver(linear_problem.LinearProblem(pointcloud.PointCloud(x, y, epsilon=eps)))
-        return out.reg_ot_cost, out.n_iters, out.converged
-
-    def run(x, y):
-        cost, n_iter, converged = solve(jnp.asarray(x), jnp.asarray(y))
-        return float(cost), int(n_iter), bool(converged)
-
-    return run
+    return jax, jnp, pointcloud, sinkhorn_divergence
 
 
 def ott_sinkhorn_divergence(eps, tol, max_iter=100_000):
@@ -63,7 +41,7 @@ def ott_sinkhorn_divergence(eps, tol, max_iter=100_000):
     loaded = _ott()
     if loaded is None:
         return None
-    jax, jnp, pointcloud, _, _, sinkhorn_divergence = loaded
+    jax, jnp, pointcloud, sinkhorn_divergence = loaded
     options = {"threshold": tol, "max_iterations": max_iter}
 
     @jax.jit

@@ -20,8 +20,7 @@ GeomLoss's ground cost for ``p=2`` is |x - y|^2 / 2 and its eps is blur^p, so it
 value is S_eps / 2 at our ``eps = 2 blur^2`` (GeomLoss documentation,
 ``geomloss.SamplesLoss``); it is doubled here. Every value is scored against
 S_eps converged to ``tol=1e-9`` by this library (the oracle is the same fixed point
-whatever solver reaches it; the two libraries' converged values agree: see the
-``--check`` run at small n). First calls (Numba compilation and cache loading,
+whatever solver reaches it). First calls (Numba compilation and cache loading,
 KeOps compilation) are timed apart; the times are the best of ``--repeat`` warm
 calls. Each table is printed with no load added and with ``--load`` busy
 processes started and stopped by the benchmark. torch and the library use the same
@@ -32,7 +31,6 @@ library); a contender whose package is missing is skipped.
 """
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -46,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import divergences as dv  # noqa: E402
 from _harness import (  # noqa: E402
     add_load_argument, conditions, fmt_seconds, load_average, machine_line, markdown_table,
-    max_rss_mib)
+    max_rss_mib, measure)
 from _peers import ott_sinkhorn_divergence  # noqa: E402
 
 
@@ -55,19 +53,6 @@ def clouds(n):
     x = np.random.default_rng(1).random((n, 2))
     y = np.random.default_rng(2).random((n, 2)) + [0.25, 0.0]
     return x, y
-
-
-def best_of(fn, repeat):
-    """(first call's seconds, best warm seconds, last result)."""
-    start = time.perf_counter()
-    result = fn()
-    first = time.perf_counter() - start
-    warm = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        warm = min(warm, time.perf_counter() - start)
-    return first, warm, result
 
 
 def geomloss_contenders(backends):
@@ -103,20 +88,20 @@ def table(sizes, blurs, repeat, dense_limit, peers, references, use_ott):
             for tol in (None, 1e-3):
                 options = {} if tol is None else {"tol": tol}
                 label = "divergences" + ("" if tol is None else f", tol={tol:g}")
-                first, warm, result = best_of(
-                    lambda: dv.sinkhorn_divergence(x, y, eps=eps, **options), repeat)
-                iters = result.details.get("n_iter_each", {})
-                timings[label] = (first, warm, float(result), "+".join(
+                timing = measure(lambda: dv.sinkhorn_divergence(x, y, eps=eps, **options),
+                                 repeat=repeat, memory=False)
+                iters = timing.result.details.get("n_iter_each", {})
+                timings[label] = (timing.first, timing.warm, float(timing.result), "+".join(
                     str(iters[k]) for k in ("ab", "aa", "bb") if k in iters))
             for name, run in peers.items():
                 if "tensorized" in name and 3 * 8 * n * n > dense_limit:
                     continue
-                first, warm, value = best_of(lambda: run(x, y, blur), repeat)
-                timings[name] = (first, warm, value, "")
+                timing = measure(lambda: run(x, y, blur), repeat=repeat, memory=False)
+                timings[name] = (timing.first, timing.warm, timing.result, "")
             ott = ott_sinkhorn_divergence(eps, tol=1e-6) if use_ott else None
             if ott is not None:
-                first, warm, value = best_of(lambda: ott(x, y), repeat)
-                timings["OTT-JAX, threshold 1e-6"] = (first, warm, value, "")
+                timing = measure(lambda: ott(x, y), repeat=repeat, memory=False)
+                timings["OTT-JAX, threshold 1e-6"] = (timing.first, timing.warm, timing.result, "")
             ours = timings["divergences"][1]
             for name, (first, warm, value, iters) in timings.items():
                 rows.append([f"{n:,}", f"{blur:g}", name, fmt_seconds(warm), fmt_seconds(first),

@@ -250,8 +250,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     chosen = None if args.statistics is None else args.statistics.split(",")
     sections = args.sections.split(",")
-    for condition in conditions(args.load if {"timing", "knn-timing"} & set(sections) else 0):
-        if {"timing", "knn-timing"} & set(sections):
+    timed = bool({"timing", "knn-timing"} & set(sections))
+    for condition in conditions(args.load if timed else 0):
+        if timed:
             print(f"\n## Timings, {condition} (load average {load_average()})\n", flush=True)
         if "timing" in sections:
             timing(500 if args.quick else 5000, 10, 100 if args.quick else 1000)
