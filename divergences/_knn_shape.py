@@ -193,46 +193,46 @@ def shape_spread(radii, sample):
     return float(np.median(radii * radii) * (eigenvalues[-1] - eigenvalues[0]) / 2.0)
 
 
+#: The radial rules of :func:`_log_isotropic_ball_means`: Gauss--Legendre on L nodes
+#: integrates a polynomial times exp(a s) with error about a^(2L) / (2L)!, below 1e-13
+#: for a <= 5 (L = 16), 12 (L = 32) and 50 (L = 64); beyond 50, 64 nodes still.
+_RADIAL_RULES = ((16, 5.0), (32, 12.0), (64, math.inf))
+
+
+@functools.lru_cache(maxsize=1)
+def _radial_rules():
+    """``(rules, lengths, limits)`` of :data:`_RADIAL_RULES` for the kernel, on [0, 1]."""
+    longest = max(count for count, _ in _RADIAL_RULES)
+    rules = np.ones((len(_RADIAL_RULES), 2, longest))
+    for r, (count, _) in enumerate(_RADIAL_RULES):
+        s, w = np.polynomial.legendre.leggauss(count)
+        rules[r, 0, :count], rules[r, 1, :count] = 0.5 * (s + 1.0), 0.5 * w
+    lengths = np.array([count for count, _ in _RADIAL_RULES], dtype=np.int64)
+    limits = np.array([upper for _, upper in _RADIAL_RULES[:-1]])
+    for a in (rules, lengths, limits):
+        a.setflags(write=False)
+    return rules, lengths, limits
+
+
 def _log_isotropic_ball_means(d, slope, curvature):
     """Exact ``log E exp(-slope u_1 - curvature |u|^2)`` for ``u`` uniform in the unit ball of R^d.
 
     Over the sphere of radius ``s`` the mean of ``exp(-t u_1)`` is
-    ``Gamma(d/2) (2 / (t s))^(d/2 - 1) I_(d/2 - 1)(t s)`` (``cosh(t s)`` in 1-D);
-    the radial integral ``d int_0^1 s^(d-1) ... ds`` is done by Gauss--Legendre
-    on 16 to 64 nodes, for each point as many as make it exact to rounding for
-    its ``slope`` (up to about 50; the integrand is a polynomial times
-    ``exp(slope s)``, and most points need the fewest).
+    ``Gamma(d/2) (2 / (t s))^(d/2 - 1) I_(d/2 - 1)(t s)`` (``cosh(t s)`` in 1-D),
+    a ``0F1`` series summed in a Numba kernel
+    (:func:`divergences._kernels.ball_means.isotropic_log_means`); the radial
+    integral ``d int_0^1 s^(d-1) ... ds`` is done by Gauss--Legendre on 16 to 64
+    nodes, for each point as many as make it exact to rounding for its
+    ``slope`` (:data:`_RADIAL_RULES`; most points need the fewest).
     """
-    out = np.empty(slope.shape[0])
-    # Gauss-Legendre on L nodes integrates a polynomial times exp(a s) with error about
-    # a^(2L) / (2L)!: below 1e-13 for a <= 5 (L = 16), 12 (L = 32) and 50 (L = 64).
-    lower = -np.inf
-    for count, upper in ((16, 5.0), (32, 12.0), (64, np.inf)):
-        group = (slope > lower) & (slope <= upper)
-        if group.any():
-            out[group] = _radial_quadrature(d, slope[group], curvature[group], count)
-        lower = upper
-    return out
+    from ._kernels.ball_means import SERIAL_BELOW, isotropic_log_means, isotropic_log_means_serial
+    from ._threads import run_kernel
 
-
-def _radial_quadrature(d, slope, curvature, count):
-    from scipy.special import gammaln, ive
-
-    s, w = np.polynomial.legendre.leggauss(count)
-    s, w = 0.5 * (s + 1.0), 0.5 * w
-    t = slope[:, None] * s[None, :]
-    if d == 1:
-        log_sphere = t + np.log1p(np.exp(-2.0 * t)) - math.log(2.0)  # log cosh, stably
-    else:
-        order = 0.5 * d - 1.0
-        tiny = t < 1e-8
-        safe = np.where(tiny, 1.0, t)
-        log_sphere = (gammaln(0.5 * d) + order * np.log(2.0 / safe)
-                      + np.log(ive(order, safe)) + safe)
-        log_sphere = np.where(tiny, 0.0, log_sphere)  # the limit as t -> 0
-    terms = np.log(w) + (d - 1) * np.log(s) - curvature[:, None] * s * s + log_sphere
-    top = terms.max(axis=1)
-    return math.log(d) + top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+    slope = np.ascontiguousarray(slope, dtype=np.float64)
+    curvature = np.ascontiguousarray(curvature, dtype=np.float64)
+    # About 20 series terms on each of 16 nodes per point: work ~ 16 x 20 per point.
+    return run_kernel(isotropic_log_means, isotropic_log_means_serial, 320 * slope.shape[0],
+                      SERIAL_BELOW, int(d), slope, curvature, *_radial_rules())
 
 
 def log_ball_mass_ratios(points, radii, sample, *, nodes=None):
@@ -281,14 +281,15 @@ def log_ball_mass_ratios(points, radii, sample, *, nodes=None):
         return np.zeros(n)
     mean, precision = fit
     alpha = float(np.trace(precision)) / d
-    unit = _unit_ball_nodes(d, nodes)
+    # One node of each mirrored pair (the kernel adds the mirror), dimension-major.
+    unit = _unit_ball_nodes(d, nodes)[:nodes]
     anisotropic = 0.5 * np.einsum("jd,de,je->j", unit, precision, unit)  # u.Au / 2
     isotropic = 0.5 * alpha * np.einsum("jd,jd->j", unit, unit)         # alpha |u|^2 / 2
     gradients = np.ascontiguousarray((points - mean) @ precision)      # g = A(x - mu)
     radii = np.ascontiguousarray(radii, dtype=np.float64)
     on_nodes, control_on_nodes = run_kernel(
-        ball_log_means, ball_log_means_serial, n * unit.shape[0], SERIAL_BELOW,
-        gradients, radii, unit, anisotropic, isotropic)
+        ball_log_means, ball_log_means_serial, 2 * n * nodes, SERIAL_BELOW,
+        gradients, radii, np.ascontiguousarray(unit.T), anisotropic, isotropic)
     control_exact = _log_isotropic_ball_means(
         d, radii * np.linalg.norm(gradients, axis=1), 0.5 * alpha * radii * radii)
     return on_nodes - control_on_nodes + control_exact

@@ -190,7 +190,7 @@ def _ball_shapes(details, *balls):
     return shape
 
 
-def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
+def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None, stderr=True):
     """k-NN estimate of KL(P||Q) from samples ``x ~ P`` and ``y ~ Q``.
 
     ``"fixed"`` is the estimator of Wang, Kulkarni and Verdu (2009, eq. 5),
@@ -236,7 +236,9 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     observed spreads of 0.026 to 0.031 over seeds, for either variant
     (benchmarks/bench_estimators.py). It does not include bias. Where a (k+1)-th neighbour does
     not exist (k at its limit) it falls back to the spread of the per-point
-    terms.
+    terms. With ``stderr=False`` (what :func:`subsample_trend` needs) no standard
+    error is computed -- the queries then stop at the k-th neighbour -- and
+    ``None`` is returned in its place; the value is the same.
 
     Returns
     -------
@@ -252,11 +254,15 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
     tree_x = build_tree(x, workers=workers)
     # Both queries take x in tree_x's leaf order: consecutive queries are neighbours.
     order = tree_x.indices
-    rho, rho_next, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1, "p", workers, order)
+    # Without a standard error the (k+1)-th neighbours are not needed: k is the jackknife's
+    # "available" limit then, which makes the query stop at the k-th.
+    rho, rho_next, index_x = _neighbors_for_jackknife(tree_x, x, k, n - 1 if stderr else k,
+                                                      "p", workers, order)
     if variant != "adaptive":
         del tree_x
     tree_y = build_tree(y, workers=workers)
-    nu, nu_next, index_y = _neighbors_for_jackknife(tree_y, x, k, m, "q", workers, order)
+    nu, nu_next, index_y = _neighbors_for_jackknife(tree_y, x, k, m if stderr else k, "q",
+                                                    workers, order)
     if variant != "adaptive":
         del tree_y
     log_rho, log_nu = np.log(rho), np.log(nu)
@@ -275,6 +281,8 @@ def kl_knn(x, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, workers=None):
         l_i, nu_i = neighbors_within(tree_y, x, radius, 2 * k, workers=workers, order=order)
         terms = d * np.log(nu_i / rho_i) + digamma(k_i) - digamma(l_i)
         details["mean_counts"] = (float(k_i.mean()), float(l_i.mean()))
+    if not stderr:
+        return float(np.mean(terms)) + offset, None, details
     mean, stderr = _mean_and_stderr(terms)
     if rho_next is not None and nu_next is not None and n > 2:
         total = float(np.sum(fixed_terms))
@@ -342,7 +350,7 @@ def subsample_trend(x, y, value, stderr, *, k=DEFAULT_K, variant=DEFAULT_KL_VARI
             means.append(float(np.mean([
                 kl_knn(np.ascontiguousarray(x[order_x[i::parts]]),
                        np.ascontiguousarray(y[order_y[i::parts]]), k=k, variant=variant,
-                       workers=workers)[0]
+                       workers=workers, stderr=False)[0]
                 for i in range(parts)])))
     except InvalidMeasureError:  # duplicates within a part leave too few neighbours
         return None
