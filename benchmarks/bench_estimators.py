@@ -36,6 +36,7 @@ are derived from the number of seeds there.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -80,7 +81,7 @@ def _library(kind, *, random=False, against_density=False, density_first=False, 
         else:
             result = function(x, pair.q if against_density else y, **extra, **options)
         flagged = result.details.get("reliable") is False
-        return float(result), float(result.stderr), _interval(result), flagged
+        return float(result), float(result.stderr), _interval(result), flagged, result.details
 
     return estimate
 
@@ -88,7 +89,7 @@ def _library(kind, *, random=False, against_density=False, density_first=False, 
 def _universal_divergence(x, y, pair, rng):
     from universal_divergence import estimate
 
-    return float(estimate(x, y, k=1)), math.nan, None, False
+    return float(estimate(x, y, k=1)), math.nan, None, False, {}
 
 
 def estimators(kind, with_peers):
@@ -112,8 +113,21 @@ def estimators(kind, with_peers):
     return table
 
 
-def run_cell(pair, truth, n, seeds, table, rng_root):
-    """Every estimator of ``table`` on the same ``seeds`` draws of ``pair``."""
+#: The entries of ``details`` that ``--raw`` keeps per seed (the inputs of an interval
+#: rebuilt offline, e.g. with another bias bound, on the same draws).
+RAW_DETAILS = ("bias_bound", "reliable", "heavy_tail", "trend")
+
+
+def _raw_record(details):
+    return {key: details[key] for key in RAW_DETAILS if key in details}
+
+
+def run_cell(pair, truth, n, seeds, table, rng_root, raw=None):
+    """Every estimator of ``table`` on the same ``seeds`` draws of ``pair``.
+
+    ``raw``: a list that gets one dict per (seed, estimator) -- value, stderr,
+    interval and the details of :data:`RAW_DETAILS` -- for ``--raw``.
+    """
     rows = {name: [] for name in table}
     for seed in range(seeds):
         rng = np.random.default_rng([rng_root, seed])
@@ -123,13 +137,18 @@ def run_cell(pair, truth, n, seeds, table, rng_root):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
-                    value, se, interval, flagged = estimate(x, y, pair,
-                                                            np.random.default_rng(seed))
+                    value, se, interval, flagged, details = estimate(
+                        x, y, pair, np.random.default_rng(seed))
                 except Exception as exc:  # a failed estimate is a row, not a crash
-                    value, se, interval, flagged = math.nan, math.nan, None, False
+                    value, se, interval, flagged, details = math.nan, math.nan, None, False, {}
                     print(f"  {name} failed on {pair.description}, n={n}: {exc}", file=sys.stderr)
             covered = math.nan if interval is None else float(interval[0] <= truth <= interval[1])
-            rows[name].append((value, se, covered, time.perf_counter() - start, flagged))
+            elapsed = time.perf_counter() - start
+            rows[name].append((value, se, covered, elapsed, flagged))
+            if raw is not None:
+                raw.append({"estimator": name, "seed": seed, "value": value, "stderr": se,
+                            "ci": interval, "truth": truth, "time": elapsed,
+                            **_raw_record(details)})
     return rows
 
 
@@ -162,6 +181,45 @@ def summarise(records, truth):
     }
 
 
+#: The pairs a bias bound is measured on: all but the heavy tails, which the k-NN
+#: estimators' heavy-tail check flags instead (divergences._tail_index).
+BOUND_PAIRS = ("mean_shift", "scale_change", "mixture", "log_normal", "banana")
+
+
+def bias_bounds(raw_path, z=Z95):
+    """The bias-bound tables of :mod:`divergences._bias_bounds` from a ``--raw`` file.
+
+    Per estimator and cell (d, n), the largest over :data:`BOUND_PAIRS` of
+    ``|bias| + z max(0, sd - se)``: the bias over seeds, plus what the reported
+    standard error lacks against the spread over seeds (none where the stderr is
+    conservative, as the k-NN KL's jackknife is). An interval
+    ``value +- (z se + bound)`` then covers each of those pairs as often as
+    ``value +- (z sd + |bias|)`` does: at least 95% where the estimates are normal.
+
+    Returns
+    -------
+    dict
+        ``{estimator: {(d, n): bound}}``, rounded up to 3 decimals.
+    """
+    cells = {}
+    with open(raw_path) as source:
+        for line in source:
+            record = json.loads(line)
+            if record["pair"] not in BOUND_PAIRS or not math.isfinite(record["value"]):
+                continue
+            key = (record["estimator"], record["d"], record["n"], record["pair"])
+            cells.setdefault(key, []).append(record)
+    tables = {}
+    for (name, dim, n, _), records in cells.items():
+        values = np.array([r["value"] for r in records])
+        bias = abs(values.mean() - records[0]["truth"])
+        shortfall = max(0.0, values.std(ddof=1) - float(np.mean([r["stderr"] for r in records])))
+        bound = math.ceil(1000 * (bias + z * shortfall)) / 1000
+        table = tables.setdefault(name, {})
+        table[(dim, n)] = max(table.get((dim, n), 0.0), bound)
+    return {name: dict(sorted(table.items())) for name, table in tables.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dims", default="1,2,5,10")
@@ -174,7 +232,15 @@ def main(argv=None):
     parser.add_argument("--estimators", default=None,
                         help="comma-separated words; keep the estimators whose name has one")
     parser.add_argument("--quick", action="store_true", help="d = 2, 5; n = 500, 2,000; 5 seeds")
+    parser.add_argument("--raw", default=None,
+                        help="file to append one JSON line per estimate to (value, stderr, ci)")
+    parser.add_argument("--bounds", default=None, metavar="RAW",
+                        help="print the bias-bound tables built from a --raw file, and stop")
     args = parser.parse_args(argv)
+    if args.bounds is not None:
+        for name, table in bias_bounds(args.bounds).items():
+            print(f"{name}: {table}")
+        return
     if args.quick:
         args.dims, args.sizes, args.seeds = "2,5", "500,2000", 5
     dims = [int(v) for v in args.dims.split(",")]
@@ -199,7 +265,14 @@ def main(argv=None):
                     continue
                 truth = getattr(pair, kind)
                 for n in sizes:
-                    rows = run_cell(pair, truth, n, args.seeds, table, rng_root=dim * 1000 + n)
+                    raw = None if args.raw is None else []
+                    rows = run_cell(pair, truth, n, args.seeds, table, rng_root=dim * 1000 + n,
+                                    raw=raw)
+                    if raw:
+                        with open(args.raw, "a") as sink:
+                            for record in raw:
+                                sink.write(json.dumps({"kind": kind, "pair": label, "d": dim,
+                                                       "n": n, **record}, default=str) + "\n")
                     for name, records in rows.items():
                         stats = summarise(records, truth)
                         if stats is None:

@@ -12,7 +12,7 @@ import numpy as np
 from ._constants import LOG2
 from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
-from ._estimator_options import CLASSIFIER_OPTIONS, KNN_OPTIONS, MONTE_CARLO_OPTIONS
+from ._estimator_options import CLASSIFIER_OPTIONS, JS_KNN_OPTIONS, MONTE_CARLO_OPTIONS
 from ._validation import check_base, check_same_dim
 from .classifier import classifier_applies, js_classifier_method
 from .density_estimators import js_monte_carlo, js_quadrature
@@ -90,7 +90,7 @@ JS_METHODS = (
         knn_applies,
         js_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
-        options=KNN_OPTIONS,
+        options=JS_KNN_OPTIONS,
         permutation=Permutation(null="pooled neighbour counts"),
     ),
     Method(
