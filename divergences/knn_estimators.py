@@ -360,18 +360,28 @@ def _check_tails(details, notes, x, y, *, symmetric=False):
     ``details["ci_holds"] = "lower"`` -- the interval keeps its lower end and
     reaches the top of the divergence's range.
     """
+    details["heavy_tail"] = _tail_record(x, y, symmetric=symmetric)
+    _flag_tails(details, notes)
+
+
+def _tail_record(x, y, *, symmetric=False):
+    """:func:`~divergences._tail_index.heavier_tail` of ``x`` against ``y`` (and back)."""
     checks = [heavier_tail(x, y)] + ([heavier_tail(y, x)] if symmetric else [])
     if any(check is None for check in checks):
-        details["heavy_tail"] = None
-        return
+        return None
     check = max(checks, key=lambda c: c["z"])
     if check is checks[0]:
         check["heavier"] = "p"
     else:  # y's against x's: the record keeps P's first
         check.update(heavier="q", index=check["index"][::-1],
                      tail_points=check["tail_points"][::-1])
-    details["heavy_tail"] = check
-    if check["fired"]:
+    return check
+
+
+def _flag_tails(details, notes):
+    """Act on ``details["heavy_tail"]``: where it fired, unreliable with a lower bound only."""
+    check = details.get("heavy_tail")
+    if check is not None and check["fired"]:
         details["reliable"] = False
         details["ci_holds"] = "lower"
         notes.append(_tail_warning(check))
@@ -688,6 +698,8 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, n_sampl
             "" if variant == "fixed" else ", marginally Gaussianized, ball masses shape-corrected"),
         "ties": "none",
     }
+    # P's draws against Q's sample: the check of kl_knn_method (the caller acts on it).
+    details["heavy_tail"] = _tail_record(x, y)
     log_jac = shape = 0.0
     if variant == "corrected":
         y, x, log_jac = marginal_gaussianization(y, x, log_jacobian=True)
@@ -789,7 +801,13 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     (:class:`~divergences.exceptions.EstimatorWarning`), says so in ``note``,
     records ``details["reliable"] = False`` and its ``ci`` is the divergence's
     whole range. ``details["trend"]`` holds the check (``None`` where the
-    samples are too small for it, or with ``diagnose=False``).
+    samples are too small for it, or with ``diagnose=False``). With two sample
+    sets, and with P's density against Q's samples (P's draws against them),
+    ``diagnose`` also compares the tails (:mod:`divergences._tail_index`,
+    ``details["heavy_tail"]``): where P's is heavier than Q's, part of P's mass
+    lies beyond the reach of Q's sample and the estimate is far too low; the
+    result warns, notes, records ``details["reliable"] = False`` and its ``ci``
+    keeps only its lower end (``(low, inf)``).
     """
     from ._validation import as_rng, check_choice, check_positive_int
 
@@ -875,7 +893,14 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     details["ties"] = record
     _density_bound(details, y.shape[1], min(y.shape[0], details["n_samples"]),
                    DENSITY_SAMPLES_BIAS_BOUNDS)
-    return result(value, "kl", stderr, sizes, details)
+    notes = []
+    if diagnose:
+        _flag_tails(details, notes)
+    else:
+        details.pop("heavy_tail")
+    for text in notes:
+        warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+    return result(value, "kl", stderr, sizes, details, "; ".join(notes))
 
 
 def _density_bound(details, d, n, table):
