@@ -3,6 +3,8 @@
     python benchmarks/bench_estimators.py                 # the full grid (hours)
     python benchmarks/bench_estimators.py --quick         # d = 2, 5; n = 500, 2,000; 5 seeds
     python benchmarks/bench_estimators.py --dims 5 --sizes 5000 --pairs mean_shift,mixture
+    python benchmarks/bench_estimators.py --kinds js --estimators auto --raw js.jsonl
+    python benchmarks/bench_estimators.py --bounds js.jsonl   # the bias-bound tables
 
 For every cell (pair, dimension d, sample size n = m) and every estimator, the
 estimate is computed on ``--seeds`` independent draws and compared with the
@@ -20,8 +22,9 @@ a banana-shaped pair). Per cell it prints
   result's ``ci`` where it has one, else value +- 1.96 stderr. Bias that the
   stderr does not include shows up here;
 * ``flagged`` -- the share of seeds whose result failed the estimator's own
-  check (``details["reliable"] is False``: the k-NN KL's subsample trend); its
-  ``ci`` is then the divergence's whole range;
+  checks (``details["reliable"] is False``: the k-NN KL's subsample trend, the
+  heavy-tail check); its ``ci`` is then the divergence's whole range (or, for
+  heavy tails, keeps only its lower end);
 * ``time`` -- mean wall seconds per estimate.
 
 Estimators: the library's default on two sample sets (``auto``: for KL the
@@ -30,6 +33,11 @@ variants (KL), the classifier estimator, the default on samples of P against
 the density of Q (and, for KL, with the Kozachenko--Leonenko entropy of the
 "fixed" variant) and on P's density against Q's samples, and universal-divergence's k-NN ``estimate`` (when
 installed: ``pip install universal-divergence``) on the same draws.
+
+``--raw FILE`` appends one JSON line per estimate (value, stderr, ci and the
+details an interval is built from), so that intervals can be rebuilt on the same
+draws; ``--bounds FILE`` prints, from such a file, the tables of
+:mod:`divergences._bias_bounds` (see :func:`bias_bounds`).
 
 Benchmarks are not tests; the tolerances the test-suite asserts on a few cells
 are derived from the number of seeds there.
