@@ -877,7 +877,12 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
             workers=workers)
         details["ties"] = record
         _density_bound(details, x.shape[1], x.shape[0], SAMPLES_DENSITY_BIAS_BOUNDS)
-        return result(value, "kl", stderr, sizes, details, note)
+        notes = [note] if note else []
+        if diagnose and math.isfinite(value):
+            _check_tails(details, notes, x, _density_draws(q, x, rng))
+        for text in notes[1 if note else 0:]:
+            warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+        return result(value, "kl", stderr, sizes, details, "; ".join(notes))
     if variant == "adaptive":
         raise TypeError("variant='adaptive' applies only to two sample sets.")
     y = _sample_points(q, "q")
@@ -901,6 +906,26 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     for text in notes:
         warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
     return result(value, "kl", stderr, sizes, details, "; ".join(notes))
+
+
+def _density_draws(q, points, rng):
+    """As many draws from the density ``q`` as P has points, for the heavy-tail check.
+
+    The estimate against ``q`` draws nothing: its cross-entropy is a plain mean of
+    ``-log q`` over P's points, whose spread the stderr takes from those terms --
+    too small where P's tail is heavier than Q's (t_3 against N(0, I): ``|x|^2``
+    has no variance), and the mean then falls below the truth on most seeds.
+    The check compares P's tail with that of Q's draws; they are seeded by
+    ``rng`` or, where it is ``None``, by a checksum of P's points: a repeated
+    call flags alike, and different samples meet independent draws.
+    """
+    import zlib
+
+    from ._validation import as_rng
+
+    generator = as_rng(zlib.crc32(np.ascontiguousarray(points).tobytes()) if rng is None else rng)
+    return np.ascontiguousarray(q.sample(points.shape[0], rng=generator),
+                                dtype=np.float64).reshape(points.shape)
 
 
 def _density_bound(details, d, n, table):
