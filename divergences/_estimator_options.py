@@ -30,7 +30,7 @@ KL_KNN_OPTIONS = KNN_OPTIONS[:1] + (
 ) + KNN_OPTIONS[1:4] + (
     Option("diagnose", Boolean(), True,
            "two sample sets: check that the estimate has converged (subsample trend) and, "
-           "also for a density against samples, that P's tail is not heavier than Q's"),
+           "also with one side a density, that P's tail is not heavier than Q's"),
 ) + KNN_OPTIONS[4:]
 
 #: JS's ``"knn"`` method: :data:`KNN_OPTIONS` and its own ``diagnose``.

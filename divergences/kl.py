@@ -190,11 +190,12 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           estimate has converged, by its trend over nested subsamples -- where
           it has not, an ``EstimatorWarning``, ``details["reliable"] = False``
           and ``ci`` the whole range; see
-          :func:`divergences.knn_estimators.subsample_trend` -- and, also for a
-          density against samples, that P's tail is not heavier than Q's --
-          where it is, the estimate misses P's mass beyond the reach of Q's
-          sample: the same warning and flag, and ``ci`` keeps only its lower
-          end; see :mod:`divergences._tail_index`), ``ties`` (how exact duplicates are
+          :func:`divergences.knn_estimators.subsample_trend` -- and, also with
+          one side a density, that P's tail is not heavier than Q's -- where
+          it is, the estimate misses P's mass beyond the reach of Q's sample
+          (or, against Q's density, averages terms with no variance): the same
+          warning and flag, and ``ci`` keeps only its lower end; see
+          :mod:`divergences._tail_index`), ``ties`` (how exact duplicates are
           handled: ``"auto"``, default, picks by the data -- the plug-in
           estimate of the discrete law for lattice data with few distinct
           points, dithering within the rounding resolution for rounded data,

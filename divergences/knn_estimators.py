@@ -802,12 +802,15 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     records ``details["reliable"] = False`` and its ``ci`` is the divergence's
     whole range. ``details["trend"]`` holds the check (``None`` where the
     samples are too small for it, or with ``diagnose=False``). With two sample
-    sets, and with P's density against Q's samples (P's draws against them),
-    ``diagnose`` also compares the tails (:mod:`divergences._tail_index`,
-    ``details["heavy_tail"]``): where P's is heavier than Q's, part of P's mass
-    lies beyond the reach of Q's sample and the estimate is far too low; the
-    result warns, notes, records ``details["reliable"] = False`` and its ``ci``
-    keeps only its lower end (``(low, inf)``).
+    sets, with P's density against Q's samples (P's draws against them) and
+    with P's samples against Q's density (against as many draws from it,
+    :func:`_density_draws`), ``diagnose`` also compares the tails
+    (:mod:`divergences._tail_index`, ``details["heavy_tail"]``): where P's is
+    heavier than Q's, part of P's mass lies beyond the reach of Q's sample and
+    the estimate is far too low (against Q's density: a mean of terms with no
+    variance, below the truth on most seeds); the result warns, notes, records
+    ``details["reliable"] = False`` and its ``ci`` keeps only its lower end
+    (``(low, inf)``).
     """
     from ._validation import as_rng, check_choice, check_positive_int
 
