@@ -3,6 +3,8 @@
     python benchmarks/bench_estimators.py                 # the full grid (hours)
     python benchmarks/bench_estimators.py --quick         # d = 2, 5; n = 500, 2,000; 5 seeds
     python benchmarks/bench_estimators.py --dims 5 --sizes 5000 --pairs mean_shift,mixture
+    python benchmarks/bench_estimators.py --kinds js --estimators auto --raw js.jsonl
+    python benchmarks/bench_estimators.py --bounds js.jsonl   # the bias-bound tables
 
 For every cell (pair, dimension d, sample size n = m) and every estimator, the
 estimate is computed on ``--seeds`` independent draws and compared with the
@@ -20,8 +22,9 @@ a banana-shaped pair). Per cell it prints
   result's ``ci`` where it has one, else value +- 1.96 stderr. Bias that the
   stderr does not include shows up here;
 * ``flagged`` -- the share of seeds whose result failed the estimator's own
-  check (``details["reliable"] is False``: the k-NN KL's subsample trend); its
-  ``ci`` is then the divergence's whole range;
+  checks (``details["reliable"] is False``: the k-NN KL's subsample trend, the
+  heavy-tail check); its ``ci`` is then the divergence's whole range (or, for
+  heavy tails, keeps only its lower end);
 * ``time`` -- mean wall seconds per estimate.
 
 Estimators: the library's default on two sample sets (``auto``: for KL the
@@ -31,11 +34,17 @@ the density of Q (and, for KL, with the Kozachenko--Leonenko entropy of the
 "fixed" variant) and on P's density against Q's samples, and universal-divergence's k-NN ``estimate`` (when
 installed: ``pip install universal-divergence``) on the same draws.
 
+``--raw FILE`` appends one JSON line per estimate (value, stderr, ci and the
+details an interval is built from), so that intervals can be rebuilt on the same
+draws; ``--bounds FILE`` prints, from such a file, the tables of
+:mod:`divergences._bias_bounds` (see :func:`bias_bounds`).
+
 Benchmarks are not tests; the tolerances the test-suite asserts on a few cells
 are derived from the number of seeds there.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -80,7 +89,7 @@ def _library(kind, *, random=False, against_density=False, density_first=False, 
         else:
             result = function(x, pair.q if against_density else y, **extra, **options)
         flagged = result.details.get("reliable") is False
-        return float(result), float(result.stderr), _interval(result), flagged
+        return float(result), float(result.stderr), _interval(result), flagged, result.details
 
     return estimate
 
@@ -88,7 +97,7 @@ def _library(kind, *, random=False, against_density=False, density_first=False, 
 def _universal_divergence(x, y, pair, rng):
     from universal_divergence import estimate
 
-    return float(estimate(x, y, k=1)), math.nan, None, False
+    return float(estimate(x, y, k=1)), math.nan, None, False, {}
 
 
 def estimators(kind, with_peers):
@@ -112,8 +121,21 @@ def estimators(kind, with_peers):
     return table
 
 
-def run_cell(pair, truth, n, seeds, table, rng_root):
-    """Every estimator of ``table`` on the same ``seeds`` draws of ``pair``."""
+#: The entries of ``details`` that ``--raw`` keeps per seed (the inputs of an interval
+#: rebuilt offline, e.g. with another bias bound, on the same draws).
+RAW_DETAILS = ("bias_bound", "reliable", "heavy_tail", "trend")
+
+
+def _raw_record(details):
+    return {key: details[key] for key in RAW_DETAILS if key in details}
+
+
+def run_cell(pair, truth, n, seeds, table, rng_root, raw=None):
+    """Every estimator of ``table`` on the same ``seeds`` draws of ``pair``.
+
+    ``raw``: a list that gets one dict per (seed, estimator) -- value, stderr,
+    interval and the details of :data:`RAW_DETAILS` -- for ``--raw``.
+    """
     rows = {name: [] for name in table}
     for seed in range(seeds):
         rng = np.random.default_rng([rng_root, seed])
@@ -123,13 +145,18 @@ def run_cell(pair, truth, n, seeds, table, rng_root):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
-                    value, se, interval, flagged = estimate(x, y, pair,
-                                                            np.random.default_rng(seed))
+                    value, se, interval, flagged, details = estimate(
+                        x, y, pair, np.random.default_rng(seed))
                 except Exception as exc:  # a failed estimate is a row, not a crash
-                    value, se, interval, flagged = math.nan, math.nan, None, False
+                    value, se, interval, flagged, details = math.nan, math.nan, None, False, {}
                     print(f"  {name} failed on {pair.description}, n={n}: {exc}", file=sys.stderr)
             covered = math.nan if interval is None else float(interval[0] <= truth <= interval[1])
-            rows[name].append((value, se, covered, time.perf_counter() - start, flagged))
+            elapsed = time.perf_counter() - start
+            rows[name].append((value, se, covered, elapsed, flagged))
+            if raw is not None:
+                raw.append({"estimator": name, "seed": seed, "value": value, "stderr": se,
+                            "ci": interval, "truth": truth, "time": elapsed,
+                            **_raw_record(details)})
     return rows
 
 
@@ -162,6 +189,45 @@ def summarise(records, truth):
     }
 
 
+#: The pairs a bias bound is measured on: all but the heavy tails, which the k-NN
+#: estimators' heavy-tail check flags instead (divergences._tail_index).
+BOUND_PAIRS = ("mean_shift", "scale_change", "mixture", "log_normal", "banana")
+
+
+def bias_bounds(raw_path, z=Z95):
+    """The bias-bound tables of :mod:`divergences._bias_bounds` from a ``--raw`` file.
+
+    Per estimator and cell (d, n), the largest over :data:`BOUND_PAIRS` of
+    ``|bias| + z max(0, sd - se)``: the bias over seeds, plus what the reported
+    standard error lacks against the spread over seeds (none where the stderr is
+    conservative, as the k-NN KL's jackknife is). An interval
+    ``value +- (z se + bound)`` then covers each of those pairs as often as
+    ``value +- (z sd + |bias|)`` does: at least 95% where the estimates are normal.
+
+    Returns
+    -------
+    dict
+        ``{estimator: {(d, n): bound}}``, rounded up to 3 decimals.
+    """
+    cells = {}
+    with open(raw_path) as source:
+        for line in source:
+            record = json.loads(line)
+            if record["pair"] not in BOUND_PAIRS or not math.isfinite(record["value"]):
+                continue
+            key = (record["estimator"], record["d"], record["n"], record["pair"])
+            cells.setdefault(key, []).append(record)
+    tables = {}
+    for (name, dim, n, _), records in cells.items():
+        values = np.array([r["value"] for r in records])
+        bias = abs(values.mean() - records[0]["truth"])
+        shortfall = max(0.0, values.std(ddof=1) - float(np.mean([r["stderr"] for r in records])))
+        bound = math.ceil(1000 * (bias + z * shortfall)) / 1000
+        table = tables.setdefault(name, {})
+        table[(dim, n)] = max(table.get((dim, n), 0.0), bound)
+    return {name: dict(sorted(table.items())) for name, table in tables.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dims", default="1,2,5,10")
@@ -174,7 +240,15 @@ def main(argv=None):
     parser.add_argument("--estimators", default=None,
                         help="comma-separated words; keep the estimators whose name has one")
     parser.add_argument("--quick", action="store_true", help="d = 2, 5; n = 500, 2,000; 5 seeds")
+    parser.add_argument("--raw", default=None,
+                        help="file to append one JSON line per estimate to (value, stderr, ci)")
+    parser.add_argument("--bounds", default=None, metavar="RAW",
+                        help="print the bias-bound tables built from a --raw file, and stop")
     args = parser.parse_args(argv)
+    if args.bounds is not None:
+        for name, table in bias_bounds(args.bounds).items():
+            print(f"{name}: {table}")
+        return
     if args.quick:
         args.dims, args.sizes, args.seeds = "2,5", "500,2000", 5
     dims = [int(v) for v in args.dims.split(",")]
@@ -199,7 +273,14 @@ def main(argv=None):
                     continue
                 truth = getattr(pair, kind)
                 for n in sizes:
-                    rows = run_cell(pair, truth, n, args.seeds, table, rng_root=dim * 1000 + n)
+                    raw = None if args.raw is None else []
+                    rows = run_cell(pair, truth, n, args.seeds, table, rng_root=dim * 1000 + n,
+                                    raw=raw)
+                    if raw:
+                        with open(args.raw, "a") as sink:
+                            for record in raw:
+                                sink.write(json.dumps({"kind": kind, "pair": label, "d": dim,
+                                                       "n": n, **record}, default=str) + "\n")
                     for name, records in rows.items():
                         stats = summarise(records, truth)
                         if stats is None:

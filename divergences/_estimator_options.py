@@ -10,7 +10,7 @@ from ._options import Anything, Boolean, Choice, Integer, Option, Real, Seed, Wo
 from ._ties import TIE_RULES
 from .knn_estimators import DEFAULT_K, KL_VARIANTS
 
-__all__ = ["KNN_OPTIONS", "KL_KNN_OPTIONS", "MONTE_CARLO_OPTIONS", "CLASSIFIER_OPTIONS"]
+__all__ = ["KNN_OPTIONS", "KL_KNN_OPTIONS", "JS_KNN_OPTIONS", "MONTE_CARLO_OPTIONS", "CLASSIFIER_OPTIONS"]
 
 _RNG = Option("rng", Seed(), None, "the seed of any random draws")
 _N_SAMPLES = Option("n_samples", Integer(), None, "draws from a density")
@@ -29,7 +29,14 @@ KL_KNN_OPTIONS = KNN_OPTIONS[:1] + (
            "default 'corrected'; 'adaptive' for two sample sets only"),
 ) + KNN_OPTIONS[1:4] + (
     Option("diagnose", Boolean(), True,
-           "two sample sets: check that the estimate has converged (subsample trend)"),
+           "two sample sets: check that the estimate has converged (subsample trend) and, "
+           "also with one side a density, that P's tail is not heavier than Q's"),
+) + KNN_OPTIONS[4:]
+
+#: JS's ``"knn"`` method: :data:`KNN_OPTIONS` and its own ``diagnose``.
+JS_KNN_OPTIONS = KNN_OPTIONS[:4] + (
+    Option("diagnose", Boolean(), True,
+           "two sample sets: check that neither sample's tail is heavier than the other's"),
 ) + KNN_OPTIONS[4:]
 
 MONTE_CARLO_OPTIONS = (

@@ -12,7 +12,7 @@ import numpy as np
 from ._constants import LOG2
 from ._dispatch import Method, Permutation, resolve_method, run_method
 from ._discrete import aligned_probabilities, is_alignable
-from ._estimator_options import CLASSIFIER_OPTIONS, KNN_OPTIONS, MONTE_CARLO_OPTIONS
+from ._estimator_options import CLASSIFIER_OPTIONS, JS_KNN_OPTIONS, MONTE_CARLO_OPTIONS
 from ._validation import check_base, check_same_dim
 from .classifier import classifier_applies, js_classifier_method
 from .density_estimators import js_monte_carlo, js_quadrature
@@ -90,7 +90,7 @@ JS_METHODS = (
         knn_applies,
         js_knn_method,
         "two sample sets, or a sample set and a density (either way round)",
-        options=KNN_OPTIONS,
+        options=JS_KNN_OPTIONS,
         permutation=Permutation(null="pooled neighbour counts"),
     ),
     Method(
@@ -149,8 +149,12 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
         * ``"knn"``: ``k`` (default 3), ``ties`` and ``rng`` (the tie rule
           and the seed of its dithering, as for
           :func:`divergences.kl_divergence`: a sample set against itself
-          gives 0), ``workers``, and with a density ``n_samples`` (default:
-          the sample set's size);
+          gives 0), ``diagnose`` (two sample sets, default True: where one
+          sample's tail is heavier than the other's, the estimate is biased
+          low -- an ``EstimatorWarning``, ``details["reliable"] = False`` and
+          ``ci`` keeps only its lower end; see :mod:`divergences._tail_index`),
+          ``workers``, and with a density ``n_samples`` (default: the sample
+          set's size);
         * ``"monte-carlo"``: ``n_samples`` (draws from each density, default
           100000) and ``rng``;
         * ``"classifier"``: as for :func:`divergences.kl_divergence`.
@@ -161,7 +165,10 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
         Always finite, in ``[0, log 2]`` nats: estimates (``"knn"``,
         ``"monte-carlo"``, ``"classifier"``) are clipped to that range, as the divergence itself
         is; ``details["unclipped"]`` keeps the raw estimate. Estimates carry
-        ``sizes`` and a ``stderr`` (sampling noise only, not bias).
+        ``sizes`` and a ``stderr`` (sampling noise only, not bias); for
+        ``"knn"`` on two sample sets ``ci`` is widened by the bias bound
+        measured on the calibration grid (``details["bias_bound"]``, see
+        :mod:`divergences._bias_bounds`).
 
     Examples
     --------

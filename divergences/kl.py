@@ -186,11 +186,16 @@ def kl_divergence(p, q, /, *, method="auto", base=None, **options):
           estimator (Kozachenko--Leonenko against a density); or, two sample
           sets only, ``"adaptive"``, its bias-reduced form with per-point
           neighbour counts; see :func:`divergences.knn_estimators.kl_knn`),
-          ``diagnose`` (two sample sets: check that the estimate has
-          converged, by its trend over nested subsamples, default True; where
+          ``diagnose`` (default True; two sample sets: check that the
+          estimate has converged, by its trend over nested subsamples -- where
           it has not, an ``EstimatorWarning``, ``details["reliable"] = False``
           and ``ci`` the whole range; see
-          :func:`divergences.knn_estimators.subsample_trend`), ``ties`` (how exact duplicates are
+          :func:`divergences.knn_estimators.subsample_trend` -- and, also with
+          one side a density, that P's tail is not heavier than Q's -- where
+          it is, the estimate misses P's mass beyond the reach of Q's sample
+          (or, against Q's density, averages terms with no variance): the same
+          warning and flag, and ``ci`` keeps only its lower end; see
+          :mod:`divergences._tail_index`), ``ties`` (how exact duplicates are
           handled: ``"auto"``, default, picks by the data -- the plug-in
           estimate of the discrete law for lattice data with few distinct
           points, dithering within the rounding resolution for rounded data,

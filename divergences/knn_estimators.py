@@ -23,6 +23,13 @@ import warnings
 import numpy as np
 
 from . import _ties
+from ._bias_bounds import (
+    DENSITY_SAMPLES_BIAS_BOUNDS,
+    JS_BIAS_BOUNDS,
+    KL_BIAS_BOUNDS,
+    SAMPLES_DENSITY_BIAS_BOUNDS,
+    bias_bound,
+)
 from ._constants import LOG2
 from .exceptions import EstimatorWarning, InvalidMeasureError
 from .measures import unweighted_points
@@ -35,6 +42,7 @@ from .neighbors import (
     unit_ball_log_volume,
 )
 from ._knn_shape import SPREAD_LIMIT, log_ball_mass_ratios, marginal_gaussianization, shape_spread
+from ._tail_index import heavier_tail
 from .results import DivergenceResult
 
 __all__ = [
@@ -67,32 +75,9 @@ KL_VARIANTS = ("corrected", "fixed", "adaptive")
 DEFAULT_KL_VARIANT = "corrected"
 
 
-#: The largest |bias| of the default KL variant (two sample sets, k = 3) measured at each
-#: (d, n = m) of the calibration grid, over the pairs of divergences.testing without
-#: heavy tails (mean shift, scale change, mixture, log-normal, banana; 20 seeds a cell;
-#: benchmarks/bench_estimators.py, run of 2026-12-01, README "Bias"). Each is itself
-#: measured with a Monte Carlo error of 0.005 (n = 5,000) to 0.03 (n = 500).
-BIAS_BOUNDS = {
-    (1, 500): 0.049, (1, 5000): 0.017,
-    (2, 500): 0.098, (2, 5000): 0.018,
-    (5, 500): 0.046, (5, 5000): 0.029,
-    (10, 500): 0.081, (10, 5000): 0.030,
-}
-
-
-def bias_bound(d, n):
-    """The measured bias bound that applies at dimension ``d`` and ``n`` points, or ``None``.
-
-    The bound of the grid cell with the smallest measured dimension ``>= d``
-    and the largest measured size ``<= n`` (the bias grows with d and shrinks
-    with n: the nearest cell on the pessimistic side). ``None`` beyond the grid
-    (``d > 10`` or ``n < 500``), where nothing was measured.
-    """
-    dims = sorted({cell[0] for cell in BIAS_BOUNDS if cell[0] >= d})
-    if not dims:
-        return None
-    sizes = sorted(size for dim, size in BIAS_BOUNDS if dim == dims[0] and size <= n)
-    return BIAS_BOUNDS[(dims[0], sizes[-1])] if sizes else None
+#: The measured bias bounds of the default KL variant on two sample sets (the table
+#: and its lookup live in divergences._bias_bounds).
+BIAS_BOUNDS = KL_BIAS_BOUNDS
 
 
 def check_k(k, n, name, *, excludes_self):
@@ -372,6 +357,52 @@ def _trend_warning(trend):
             f"{half:.4g} (n = {sizes[1]}) to {full:.4g} (n = {sizes[2]}), "
             f"{abs(trend['moved']):.3g} standard errors, so its bias is at least "
             f"{abs(full - half):.3g}; the interval is the divergence's whole range")
+
+
+def _check_tails(details, notes, x, y, *, symmetric=False):
+    """The heavy-tail check of :mod:`divergences._tail_index`, recorded in ``details``.
+
+    Where P's tail is heavier than Q's (or, ``symmetric``, either's than the
+    other's: for JS) the estimate misses the divergence out in that tail, which
+    only ever adds to it: ``details["reliable"] = False``, a note, and
+    ``details["ci_holds"] = "lower"`` -- the interval keeps its lower end and
+    reaches the top of the divergence's range.
+    """
+    details["heavy_tail"] = _tail_record(x, y, symmetric=symmetric)
+    _flag_tails(details, notes)
+
+
+def _tail_record(x, y, *, symmetric=False):
+    """:func:`~divergences._tail_index.heavier_tail` of ``x`` against ``y`` (and back)."""
+    checks = [heavier_tail(x, y)] + ([heavier_tail(y, x)] if symmetric else [])
+    if any(check is None for check in checks):
+        return None
+    check = max(checks, key=lambda c: c["z"])
+    if check is checks[0]:
+        check["heavier"] = "p"
+    else:  # y's against x's: the record keeps P's first
+        check.update(heavier="q", index=check["index"][::-1],
+                     tail_points=check["tail_points"][::-1])
+    return check
+
+
+def _flag_tails(details, notes):
+    """Act on ``details["heavy_tail"]``: where it fired, unreliable with a lower bound only."""
+    check = details.get("heavy_tail")
+    if check is not None and check["fired"]:
+        details["reliable"] = False
+        details["ci_holds"] = "lower"
+        notes.append(_tail_warning(check))
+
+
+def _tail_warning(check):
+    """The note and warning of a fired heavy-tail check."""
+    heavy, light = ("P", "Q") if check["heavier"] == "p" else ("Q", "P")
+    gamma_heavy, gamma_light = check["index"] if heavy == "P" else check["index"][::-1]
+    return (f"{heavy}'s tail is heavier than {light}'s (tail index {gamma_heavy:.3g} against "
+            f"{gamma_light:.3g}, z = {check['z']:.3g}): part of {heavy}'s mass lies beyond the "
+            f"reach of {light}'s sample, where the estimate misses the divergence; it is "
+            f"likely far too low, and the interval keeps only its lower end")
 
 
 def _js_side_terms(points, own_tree, other_tree, k, ratio, name, workers):
@@ -675,6 +706,8 @@ def kl_density_samples(p, y, *, k=DEFAULT_K, variant=DEFAULT_KL_VARIANT, n_sampl
             "" if variant == "fixed" else ", marginally Gaussianized, ball masses shape-corrected"),
         "ties": "none",
     }
+    # P's draws against Q's sample: the check of kl_knn_method (the caller acts on it).
+    details["heavy_tail"] = _tail_record(x, y)
     log_jac = shape = 0.0
     if variant == "corrected":
         y, x, log_jac = marginal_gaussianization(y, x, log_jacobian=True)
@@ -776,7 +809,16 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
     (:class:`~divergences.exceptions.EstimatorWarning`), says so in ``note``,
     records ``details["reliable"] = False`` and its ``ci`` is the divergence's
     whole range. ``details["trend"]`` holds the check (``None`` where the
-    samples are too small for it, or with ``diagnose=False``).
+    samples are too small for it, or with ``diagnose=False``). With two sample
+    sets, with P's density against Q's samples (P's draws against them) and
+    with P's samples against Q's density (against as many draws from it,
+    :func:`_density_draws`), ``diagnose`` also compares the tails
+    (:mod:`divergences._tail_index`, ``details["heavy_tail"]``): where P's is
+    heavier than Q's, part of P's mass lies beyond the reach of Q's sample and
+    the estimate is far too low (against Q's density: a mean of terms with no
+    variance, below the truth on most seeds); the result warns, notes, records
+    ``details["reliable"] = False`` and its ``ci`` keeps only its lower end
+    (``(low, inf)``).
     """
     from ._validation import as_rng, check_choice, check_positive_int
 
@@ -820,12 +862,16 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
             notes.append("the shape correction is out of its domain (balls wider than the "
                          "fitted shape in some direction): the fixed estimate, with its bias")
         if direct and variant == "corrected" and "shape_spread" not in details:
-            details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]))
+            details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]),
+                                               KL_BIAS_BOUNDS)
+        if diagnose:
+            _check_tails(details, notes, x, y)
         if diagnose and direct:
             trend = subsample_trend(x, y, value, stderr, k=k, variant=variant, workers=workers)
             details["trend"] = trend
             if trend is not None and trend["fired"]:
                 details["reliable"] = False
+                details.pop("ci_holds", None)  # the trend bounds nothing: the whole range
                 notes.append(_trend_warning(trend))
         for text in notes[1 if note else 0:]:
             warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
@@ -841,7 +887,13 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
             x, q, k=k, variant=DEFAULT_KL_VARIANT if variant is None else variant,
             workers=workers)
         details["ties"] = record
-        return result(value, "kl", stderr, sizes, details, note)
+        _density_bound(details, x.shape[1], x.shape[0], SAMPLES_DENSITY_BIAS_BOUNDS)
+        notes = [note] if note else []
+        if diagnose and math.isfinite(value):
+            _check_tails(details, notes, x, _density_draws(q, x, rng))
+        for text in notes[1 if note else 0:]:
+            warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+        return result(value, "kl", stderr, sizes, details, "; ".join(notes))
     if variant == "adaptive":
         raise TypeError("variant='adaptive' applies only to two sample sets.")
     y = _sample_points(q, "q")
@@ -855,7 +907,42 @@ def kl_knn_method(p, q, *, k=DEFAULT_K, variant=None, n_samples=None, rng=None, 
         n_samples=n_samples, rng=generator, workers=workers
     )
     details["ties"] = record
-    return result(value, "kl", stderr, sizes, details)
+    _density_bound(details, y.shape[1], min(y.shape[0], details["n_samples"]),
+                   DENSITY_SAMPLES_BIAS_BOUNDS)
+    notes = []
+    if diagnose:
+        _flag_tails(details, notes)
+    else:
+        details.pop("heavy_tail")
+    for text in notes:
+        warnings.warn(f"kl_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+    return result(value, "kl", stderr, sizes, details, "; ".join(notes))
+
+
+def _density_draws(q, points, rng):
+    """As many draws from the density ``q`` as P has points, for the heavy-tail check.
+
+    The estimate against ``q`` draws nothing: its cross-entropy is a plain mean of
+    ``-log q`` over P's points, whose spread the stderr takes from those terms --
+    too small where P's tail is heavier than Q's (t_3 against N(0, I): ``|x|^2``
+    has no variance), and the mean then falls below the truth on most seeds.
+    The check compares P's tail with that of Q's draws; they are seeded by
+    ``rng`` or, where it is ``None``, by a checksum of P's points: a repeated
+    call flags alike, and different samples meet independent draws.
+    """
+    import zlib
+
+    from ._validation import as_rng
+
+    generator = as_rng(zlib.crc32(np.ascontiguousarray(points).tobytes()) if rng is None else rng)
+    return np.ascontiguousarray(q.sample(points.shape[0], rng=generator),
+                                dtype=np.float64).reshape(points.shape)
+
+
+def _density_bound(details, d, n, table):
+    """Record the measured bias bound of a default estimate against a density."""
+    if details["variant"] == DEFAULT_KL_VARIANT and "shape_spread" not in details:
+        details["bias_bound"] = bias_bound(d, n, table)
 
 
 def _js_two_samples(x, y, k, ties, rng, workers):
@@ -880,11 +967,16 @@ def _js_two_samples(x, y, k, ties, rng, workers):
     return value, stderr, details
 
 
-def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", workers=None):
+def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", diagnose=True,
+                  workers=None):
     """The ``"knn"`` method of :func:`divergences.js_divergence`.
 
     Two sample sets: :func:`js_knn`, after the tie rule ``ties``
-    (:mod:`divergences._ties`; ``rng`` seeds the dithering). A sample set and
+    (:mod:`divergences._ties`; ``rng`` seeds the dithering); ``diagnose``:
+    compare the two samples' tails (:mod:`divergences._tail_index`) -- where
+    one is heavier the estimate is biased low, and the result warns, says so
+    in ``note``, records ``details["reliable"] = False`` and its ``ci`` keeps
+    only its lower end. A sample set and
     a density: the sample set's ties dithered (or skipped), then
     ``n_samples`` draws from the density (default: as many as the sample set
     has points), then :func:`js_knn`; the draws are recorded in ``details``.
@@ -901,7 +993,15 @@ def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", w
         x, y = safe_scale(x, y)  # the estimate is scale-invariant; squared distances are not
         x, y, dropped = _ties.drop_constant(x, y)
         value, stderr, details = _js_two_samples(x, y, k, ties, rng, workers)
-        return result(value, "js", stderr, sizes, _constant(details, dropped))
+        if "estimator" not in details and "atoms" not in details:  # js_knn on all points
+            details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]),
+                                               JS_BIAS_BOUNDS)
+        notes = []
+        if diagnose and "estimator" not in details:  # not the discrete plug-in
+            _check_tails(details, notes, x, y, symmetric=True)
+        for text in notes:
+            warnings.warn(f"js_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+        return result(value, "js", stderr, sizes, _constant(details, dropped), "; ".join(notes))
     if n_samples is not None:
         n_samples = check_positive_int(n_samples, "n_samples")
     generator = as_rng(rng)

@@ -103,7 +103,12 @@ class DivergenceResult:
         in nats: the k-NN KL's default variant) the interval is widened by it on
         both sides, ``value +- (z stderr + bias_bound)``: if the bias is within
         the bound, the interval covers at least as often as ``level`` says.
-        Otherwise it accounts for sampling noise only:
+        Where the estimator's own check failed (``details["reliable"] is
+        False``) the interval is the divergence's whole range, or, where the
+        check found a bias that can only lower the estimate
+        (``details["ci_holds"] == "lower"``: the k-NN heavy-tail check), it
+        keeps its lower end and reaches the top of the range.
+        Without a bias bound it accounts for sampling noise only:
         it covers the truth as often as ``level`` says only where the
         estimator's bias is small next to its standard error. That coverage
         is measured, per estimator and pair of laws, by
@@ -125,13 +130,16 @@ class DivergenceResult:
         # S_eps can be negative above order 2; every other divergence here is >= 0.
         floor = -math.inf if self.divergence == "sinkhorn" else 0.0
         ceiling = _ceiling(self.divergence, self.unit)
-        if self.details.get("reliable") is False:
+        unreliable = self.details.get("reliable") is False
+        if unreliable and self.details.get("ci_holds") != "lower":
             return floor, ceiling  # an estimate that failed its own check bounds nothing
         half = float(ndtri(0.5 + 0.5 * level)) * self.stderr
         bias = self.details.get("bias_bound")
         if bias:
             half += bias / _nats_per_unit(self.unit)
         low, high = self.value - half, self.value + half
+        if unreliable:  # a check found a bias that only lowers the estimate: keep the floor
+            high = ceiling
         # (An estimate far outside the range, e.g. a k-NN KL below 0 by more than z
         # stderr, gives the range's end point, not an interval that ends below its start.)
         return min(max(low, floor), ceiling), max(min(high, ceiling), floor)

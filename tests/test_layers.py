@@ -60,6 +60,8 @@ LAYERS = {
     "divergences.neighbors": SOLVERS,
     "divergences.knn_estimators": SOLVERS,
     "divergences._knn_shape": SOLVERS,
+    "divergences._tail_index": SOLVERS,
+    "divergences._bias_bounds": SOLVERS,
     "divergences.classifier": SOLVERS,
     "divergences._logistic": SOLVERS,
     "divergences.density_estimators": SOLVERS,
