@@ -4,6 +4,8 @@
     python benchmarks/bench_knn.py --quick    # small sizes, about a minute
     python benchmarks/bench_knn.py --sections speed,large   # some sections only
     python benchmarks/bench_knn.py --bias --n 5000 --reps 20   # bias table only
+    python benchmarks/bench_knn.py --sections speed,stages --base main   # against a revision
+    python benchmarks/bench_knn.py --sections speed --cases 5:100000,2:10000,10:10000
 
 Sections:
 
@@ -15,28 +17,44 @@ Sections:
    process; best warm wall time, first call (for us: loading the compiled
    kernels from Numba's cache), ratios, values, peak memory of one warm call.
    The Numba compile time with an empty cache is measured apart, in a
-   subprocess with its own cache directory.
-2. ``large`` -- n = m = 10^6 in d = 3, each contender in a fresh subprocess
+   subprocess with its own cache directory. ``--cases d:n,...`` runs it on
+   several inputs; ``--base REV`` adds the default and fixed variants of a git
+   revision of the library (exported with ``git archive`` and imported beside
+   this checkout as ``divergences_base``, as ``bench_revisions.py`` does),
+   timed in the same process on the same inputs.
+2. ``stages`` -- where the default estimate's time goes: the functions it
+   calls (Gaussianization, tree builds, queries, ball means, jackknife) timed
+   inside one warm ``dv.kl_divergence`` call, apart for the estimate on all
+   the points and for the convergence check's halves and quarters; beside
+   them scipy's cKDTree build and query on the same points (1 and 2 workers),
+   the speed baseline of the queries.
+3. ``large`` -- n = m = 10^6 in d = 3, each contender in a fresh subprocess
    (warmed on a few points first): time of one call, and the peak memory of
    another (``_harness.peak_rss_during``: the larger of the resident-set rise
    and tracemalloc's peak).
-3. ``dims`` -- neighbour search by dimension, Numba tree against cKDTree, on
+4. ``dims`` -- neighbour search by dimension, Numba tree against cKDTree, on
    the same points: build, and a k-query in input order and in leaf order.
    This is the table behind ``divergences.neighbors.NUMBA_DIMENSIONS``.
-4. ``brute`` -- cKDTree against brute force (BLAS distances in blocks), to
+5. ``brute`` -- cKDTree against brute force (BLAS distances in blocks), to
    show where a tree stops paying.
-5. ``bias`` -- each variant and k on the same Gaussians (N(0, I_5) vs
+6. ``bias`` -- each variant and k on the same Gaussians (N(0, I_5) vs
    N(0.5 * 1, I_5), true KL 0.625) over several seeds: mean bias, spread over
    seeds, and the mean reported standard error.
 
 Timings are wall-clock on whatever machine runs this; on a shared, loaded
-machine they are noisy -- compare ratios taken in the same run.
+machine they are noisy -- compare ratios taken in the same run (each table
+prints the load average beside it).
 """
 
 import argparse
+import contextlib
 import math
 import os
+import subprocess
 import sys
+import tempfile
+import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -102,6 +120,16 @@ def ckdtree_bare(x, y, k, workers):
     return d * float(np.mean(np.log(nu / rho))) + math.log(y.shape[0] / (n - 1))
 
 
+def ours_default_no_check(x, y, k):
+    """The default without its convergence check (``diagnose=False``): one estimate."""
+    return dv.kl_divergence(x, y, k=k, diagnose=False).value
+
+
+def ours_fixed_no_check(x, y, k):
+    """The plain estimator universal-divergence computes: fixed, no convergence check."""
+    return dv.kl_divergence(x, y, k=k, variant="fixed", diagnose=False).value
+
+
 def universal_divergence(x, y, k):
     from universal_divergence import estimate
 
@@ -111,13 +139,37 @@ def universal_divergence(x, y, k):
 OURS = "divergences knn default (corrected, Numba tree)"
 CONTENDERS = {
     OURS: ours_default,
+    "divergences knn default, diagnose=False (no convergence check)": ours_default_no_check,
     "divergences knn fixed (Numba tree)": ours_fixed,
+    "divergences knn fixed, diagnose=False (the plain estimator)": ours_fixed_no_check,
     "divergences knn fixed (cKDTree engine)": ours_fixed_ckdtree,
     "divergences knn adaptive": ours_adaptive,
     "scipy cKDTree, bare, workers=-1": lambda x, y, k: ckdtree_bare(x, y, k, -1),
     "scipy cKDTree, bare, workers=1": lambda x, y, k: ckdtree_bare(x, y, k, 1),
     "universal-divergence": universal_divergence,
 }
+
+
+def base_contenders(rev):
+    """The default and fixed variants of git revision ``rev`` of the library.
+
+    The revision's ``divergences/`` is exported with ``git archive`` into a
+    temporary directory and imported as ``divergences_base``
+    (``bench_revisions._import_base``), beside this checkout's package.
+    """
+    from bench_revisions import _import_base
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    target = tempfile.mkdtemp(prefix="bench_knn_base_")
+    archive = subprocess.run(["git", "-C", root, "archive", rev, "divergences"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+    base = _import_base(target)
+    return {
+        f"base {rev}: knn default": lambda x, y, k: base.kl_divergence(x, y, k=k).value,
+        f"base {rev}: knn fixed": lambda x, y, k: base.kl_divergence(
+            x, y, k=k, variant="fixed").value,
+    }
 
 
 def child(name, n, d, k):
@@ -159,10 +211,11 @@ def cold_compile_seconds():
 # --------------------------------------------------------------------------- sections
 
 
-def section_speed(n, d, k, with_ud=True):
+def section_speed(n, d, k, with_ud=True, extra=None):
     x, y = gaussian_pair(n, n, d, seed=0)
     rows, base = [], None
-    for name, fn in CONTENDERS.items():
+    load_before = os.getloadavg()[0]
+    for name, fn in {**CONTENDERS, **(extra or {})}.items():
         if name == "universal-divergence" and not with_ud:
             continue
         if "universal" in name:
@@ -175,12 +228,100 @@ def section_speed(n, d, k, with_ud=True):
         base = t_warm if base is None else base
         rows.append([name, fmt_seconds(t_warm), fmt_seconds(t_first), f"{t_warm / base:.1f}x",
                      f"{value:.6f}", fmt_bytes(peak)])
-    print(f"\n### KL, d = {d}, n = m = {n:,}, k = {k} (true value {TRUE_KL_D5})\n")
+    print(f"\n### KL, d = {d}, n = m = {n:,}, k = {k} (true value {d * 0.125:g}); load "
+          f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print(markdown_table(
         ["contender", "warm time", "first call", "time / ours", "estimate", "peak memory"], rows))
     print(f"\nNumba compile time of the k-NN kernels with an empty cache (a subprocess): "
           f"{fmt_seconds(cold_compile_seconds())}; once cached, the first call in a new "
           "process only loads them (the 'first call' column).")
+
+
+@contextlib.contextmanager
+def _stage_clock(module, names, totals, counts, phase):
+    """Time every call of ``module.<name>`` for ``names``, by ``(phase[0], name)``."""
+    saved = {name: getattr(module, name) for name in names}
+
+    def wrap(name, fn):
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                totals[(phase[0], name)] += time.perf_counter() - start
+                counts[(phase[0], name)] += 1
+        return timed_call
+
+    for name, fn in saved.items():
+        setattr(module, name, wrap(name, fn))
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(module, name, fn)
+
+
+def section_stages(n, d, k):
+    """Stage table of one warm default call, and cKDTree on the same points."""
+    from scipy.spatial import cKDTree
+
+    from divergences import knn_estimators
+
+    x, y = gaussian_pair(n, n, d, seed=0)
+    dv.kl_divergence(x[:2000], y[:2000], k=k)  # kernels loaded
+    stages = ("marginal_gaussianization", "build_tree", "neighbor_columns", "_ball_shapes",
+              "_deletion_shifts")
+    totals, counts, phase = defaultdict(float), defaultdict(int), ["estimate (all points)"]
+    trend = knn_estimators.subsample_trend
+
+    def trend_timed(*args, **kwargs):
+        phase[0] = "convergence check (2 halves, 4 quarters)"
+        start = time.perf_counter()
+        try:
+            return trend(*args, **kwargs)
+        finally:
+            totals[(phase[0], "total")] += time.perf_counter() - start
+            phase[0] = "estimate (all points)"
+
+    load_before = os.getloadavg()[0]
+    with _stage_clock(knn_estimators, stages, totals, counts, phase):
+        knn_estimators.subsample_trend = trend_timed
+        try:
+            dv.kl_divergence(x, y, k=k)  # warm-up of the wrapped path
+            totals.clear()
+            counts.clear()
+            start = time.perf_counter()
+            dv.kl_divergence(x, y, k=k)
+            whole = time.perf_counter() - start
+        finally:
+            knn_estimators.subsample_trend = trend
+    rows = [[where, name, counts[(where, name)] or "", f"{seconds:.3f}",
+             f"{100 * seconds / whole:.0f} %"]
+            for (where, name), seconds in sorted(totals.items(), key=lambda kv: -kv[1])]
+    rows.append(["whole call", "dv.kl_divergence", 1, f"{whole:.3f}", "100 %"])
+    print(f"\n### Where the default KL's time goes, d = {d}, n = m = {n:,}, k = {k} (one warm "
+          f"call; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)\n")
+    print(markdown_table(["part", "function", "calls", "seconds", "share"], rows))
+    # The speed baseline of the queries: cKDTree and the Numba tree on the same points.
+    from divergences.neighbors import build_tree, neighbor_columns
+
+    base_rows = []
+    for workers in (1, 2):
+        build_s, tree = timed(cKDTree, y, repeat=2)
+        query_s, _ = timed(tree.query, x, k=k, workers=workers, repeat=2)
+        numba_build_s, ours = timed(build_tree, y, workers=workers, repeat=2)
+        order = build_tree(x, workers=workers).indices
+        ours_s, _ = timed(neighbor_columns, ours, x, k, distances=1, indices=0,
+                          workers=workers, repeat=2)
+        ordered_s, _ = timed(neighbor_columns, ours, x, k, distances=1, indices=0,
+                             workers=workers, order=order, repeat=2)
+        base_rows.append([workers, f"{build_s:.3f}", f"{query_s:.3f}", f"{numba_build_s:.3f}",
+                          f"{ours_s:.3f}", f"{ordered_s:.3f}", f"{query_s / ordered_s:.2f}x"])
+    print(f"\n### k-th neighbour query of x among y, d = {d}, n = m = {n:,}, k = {k}: cKDTree "
+          f"against the Numba tree, seconds (load average {os.getloadavg()[0]:.1f})\n")
+    print(markdown_table(["workers", "cKDTree build", "cKDTree query", "Numba build",
+                          "Numba query, input order", "Numba query, leaf order",
+                          "cKDTree / Numba leaf order"], base_rows))
 
 
 def section_large(n, d, k):
@@ -286,8 +427,13 @@ def section_bias(n, reps, ks, with_mixed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
-    parser.add_argument("--sections", default="speed,large,dims,brute,bias",
-                        help="comma-separated: speed, large, dims, brute, bias")
+    parser.add_argument("--sections", default="speed,stages,large,dims,brute,bias",
+                        help="comma-separated: speed, stages, large, dims, brute, bias")
+    parser.add_argument("--cases", default=None,
+                        help="speed section inputs as d:n,d:n,... (default: --d, --n)")
+    parser.add_argument("--base", default=None,
+                        help="a git revision whose default and fixed variants join the speed "
+                             "table")
     parser.add_argument("--bias", action="store_true", help="only the bias table")
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--d", type=int, default=5)
@@ -307,9 +453,13 @@ def main():
         return
     sections = set(args.sections.split(","))
     print(f"Machine: {machine_line()}")
+    extra = base_contenders(args.base) if args.base else None
+    cases = ([tuple(int(v) for v in case.split(":")) for case in args.cases.split(",")]
+             if args.cases else None)
     if args.quick:
         plan = {
-            "speed": lambda: section_speed(10_000, 5, 5),
+            "speed": lambda: section_speed(10_000, 5, 5, extra=extra),
+            "stages": lambda: section_stages(10_000, 5, 5),
             "large": lambda: section_large(100_000, 3, 5),
             "dims": lambda: section_dimensions(20_000, 5, (1, 2, 3, 5, 8, 10)),
             "brute": lambda: section_brute(5_000, 5, (2, 5, 10, 20, 50)),
@@ -317,7 +467,9 @@ def main():
         }
     else:
         plan = {
-            "speed": lambda: section_speed(args.n or 100_000, args.d, args.k),
+            "speed": lambda: [section_speed(n, d, args.k, extra=extra) for d, n in
+                              cases or [(args.d, args.n or 100_000)]],
+            "stages": lambda: section_stages(args.n or 100_000, args.d, args.k),
             "large": lambda: section_large(1_000_000, 3, args.k),
             "dims": lambda: (section_dimensions(100_000, 5, (1, 2, 3, 5, 8, 10)),
                              section_dimensions(1_000_000, 5, (3,))),

@@ -226,3 +226,42 @@ def test_threads_do_not_change_results():
     radius = a[0][:, 2]
     np.testing.assert_array_equal(neighbors_within(one, queries, radius, 1, workers=1)[0],
                                   neighbors_within(many, queries, radius, 1, workers=3)[0])
+
+
+def ckdtree_kth_positive(points, queries, k):
+    """The k-th positive-distance neighbour distance by scipy's cKDTree alone (the oracle).
+
+    cKDTree counts zero distances as neighbours; asking it for ``k`` plus the
+    largest number of copies of any query among the points, then dropping the
+    zeros, leaves at least ``k`` positive distances for every query.
+    """
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(points)
+    copies = int(tree.query_ball_point(queries, 0.0, return_length=True).max())
+    distances = tree.query(queries, k=k + copies)[0].reshape(len(queries), -1)
+    positive = np.where(distances > 0.0, distances, np.inf)
+    return np.sort(positive, axis=1)[:, k - 1]
+
+
+@pytest.mark.parametrize("kind", ["random", "tied", "duplicated"])
+def test_kth_distances_equal_ckdtree_queries(kind):
+    # Above the size where queries are split across threads, in the tree's leaf order
+    # (the estimators' path) and in input order, against scipy's cKDTree queried directly.
+    rng = np.random.default_rng(7)
+    d = {"random": 5, "tied": 3, "duplicated": 2}[kind]
+    points = rng.normal(size=(6_000, d))
+    if kind == "tied":
+        points = np.round(points * 2.0) / 2.0  # a lattice: ties everywhere, duplicates
+    elif kind == "duplicated":
+        points = np.repeat(points[:2_000], 3, axis=0)  # every point three times
+    queries = np.vstack([points[:1_000], rng.normal(size=(1_000, d))])
+    tree = build_tree(points, engine="numba")
+    for k in (1, 3, 6):
+        expected = ckdtree_kth_positive(points, points, k)
+        for order in (tree.indices, None):
+            got = neighbor_columns(tree, points, k, distances=1, indices=0, workers=2,
+                                   order=order)[0][:, 0]
+            np.testing.assert_array_equal(got, expected)
+        got = neighbor_columns(tree, queries, k, distances=1, indices=0, workers=2)[0][:, 0]
+        np.testing.assert_array_equal(got, ckdtree_kth_positive(points, queries, k))

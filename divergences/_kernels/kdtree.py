@@ -15,16 +15,23 @@ the leaf size. Node ``i`` owns the slice ``start[i]:end[i]`` of ``order``, the
 permutation putting the points in leaf order, and a tight bounding box
 ``lower[i], upper[i]``. ``points_t = points[order].T`` (dimension-major, C
 order) keeps the points of a leaf contiguous in memory, one row per
-dimension, which is what makes the leaf scans cheap: they vectorise over the
-points of the leaf.
+dimension. Leaves are scanned point by point, each squared distance summed
+in registers and compared at once (:func:`_point_distance`): with the 6 to
+12 points of a leaf that is 1.2-1.7x faster (d = 2 to 10, n = 10^4 to
+10^5, one thread) than computing the leaf's distances as vectors into
+scratch first, which the loops are too short to repay.
 
 Queries are depth-first with an explicit stack, nearest child first, pruning
 a node when the squared distance from the query to its box is not below the
 current k-th best. Box and point distances are summed in the same grouping
-(that of scipy's cKDTree, see :func:`_leaf_distances`), so a box's distance
+(that of scipy's cKDTree, see :func:`_point_distance`), so a box's distance
 never exceeds (even in floating point, rounding being monotone) that of a
 point inside it: pruning is exact, and the distances equal cKDTree's bit
-for bit.
+for bit. Queries taken one after another in leaf order (as the estimators
+take them) also prune with a *seed*: the largest distance from the query to
+the previous query's ``k`` neighbours, an upper bound of its own k-th
+distance when all of them are at positive distance from it (see
+:func:`k_nearest`).
 
 The tie rule of :mod:`divergences.neighbors` is applied inside the kernels:
 a candidate at distance zero is skipped.
@@ -211,7 +218,7 @@ def build(points, leaf_size):
 
 @njit(cache=True, nogil=True, inline="always")
 def _box_distance(query, lower, upper, node):
-    """Squared distance from ``query`` to the box of ``node``, summed as :func:`_leaf_distances` sums.
+    """Squared distance from ``query`` to the box of ``node``, summed as :func:`_point_distance` sums.
 
     Summed in the same grouping as the point distances, so (rounding being
     monotone) it never exceeds the computed distance of a point in the box.
@@ -241,52 +248,43 @@ def _box_distance(query, lower, upper, node):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _leaf_distances(query, points_t, s, e, out, partial):
-    """Squared distances from ``query`` to the points ``s:e`` of a leaf, into ``out[:e - s]``.
+def _point_distance(query, points_t, t):
+    """Squared distance from ``query`` to the point at position ``t`` of the leaf order.
 
-    Dimension by dimension over the points (stored dimension-major), so the
-    inner loop runs over contiguous memory and vectorises. Each point's sum
-    is grouped as scipy's cKDTree groups it -- four running sums over the
+    Grouped as scipy's cKDTree groups it -- four running sums over the
     dimensions in blocks of four, added in order, then the remaining
     dimensions one by one (sequential when d < 8) -- so that both engines
     return bit-identical distances and the dispatch by dimension cannot
-    change a result. ``partial`` is scratch of shape (4, leaf size).
+    change a result.
     """
-    count = e - s
     d = query.shape[0]
     blocks = (d // 4) * 4
-    if blocks == 0:
-        for t in range(count):
-            out[t] = 0.0
-    else:
-        for r in range(4):
-            q = query[r]
-            row = points_t[r]
-            acc = partial[r]
-            for t in range(count):
-                diff = row[s + t] - q
-                acc[t] = diff * diff
-        for j in range(4, blocks):
-            q = query[j]
-            row = points_t[j]
-            acc = partial[j % 4]
-            for t in range(count):
-                diff = row[s + t] - q
-                acc[t] += diff * diff
-        for t in range(count):
-            out[t] = ((partial[0, t] + partial[1, t]) + partial[2, t]) + partial[3, t]
+    total = 0.0
+    if blocks > 0:
+        a0 = (points_t[0, t] - query[0]) ** 2
+        a1 = (points_t[1, t] - query[1]) ** 2
+        a2 = (points_t[2, t] - query[2]) ** 2
+        a3 = (points_t[3, t] - query[3]) ** 2
+        for j in range(4, blocks, 4):
+            a0 += (points_t[j, t] - query[j]) ** 2
+            a1 += (points_t[j + 1, t] - query[j + 1]) ** 2
+            a2 += (points_t[j + 2, t] - query[j + 2]) ** 2
+            a3 += (points_t[j + 3, t] - query[j + 3]) ** 2
+        total = ((a0 + a1) + a2) + a3
     for j in range(blocks, d):
-        q = query[j]
-        row = points_t[j]
-        for t in range(count):
-            diff = row[s + t] - q
-            out[t] += diff * diff
+        total += (points_t[j, t] - query[j]) ** 2
+    return total
 
 
 @njit(cache=True, nogil=True)
 def _k_nearest_one(query, points_t, start, end, lower, upper, first_leaf,
-                   best_d2, best_at, stack_node, stack_d2, scratch, partial):
-    """Fill ``best_d2`` (ascending, squared) and ``best_at`` (positions in leaf order)."""
+                   best_d2, best_at, stack_node, stack_d2, seed):
+    """Fill ``best_d2`` (ascending, squared) and ``best_at`` (positions in leaf order).
+
+    ``seed``: an upper bound of the k-th squared distance (``inf`` for none);
+    nodes farther than it are skipped. A point at exactly the seed is still
+    found (skipped are only boxes strictly beyond it).
+    """
     k = best_d2.shape[0]
     for i in range(k):
         best_d2[i] = np.inf
@@ -298,13 +296,11 @@ def _k_nearest_one(query, points_t, start, end, lower, upper, first_leaf,
     while top > 0:
         top -= 1
         node = stack_node[top]
-        if stack_d2[top] >= bound:
+        if stack_d2[top] >= bound or stack_d2[top] > seed:
             continue
         if node >= first_leaf:
-            s, e = start[node], end[node]
-            _leaf_distances(query, points_t, s, e, scratch, partial)
-            for t in range(s, e):
-                d2 = scratch[t - s]
+            for t in range(start[node], end[node]):
+                d2 = _point_distance(query, points_t, t)
                 # The tie rule: a point at distance zero (the query itself or a copy) is skipped.
                 if d2 < bound and d2 > 0.0:
                     i = k - 1
@@ -322,17 +318,17 @@ def _k_nearest_one(query, points_t, start, end, lower, upper, first_leaf,
         d_right = _box_distance(query, lower, upper, right)
         # Push the farther child first so that the nearer one is searched first.
         if d_left <= d_right:
-            if d_right < bound:
+            if d_right < bound and d_right <= seed:
                 stack_node[top], stack_d2[top] = right, d_right
                 top += 1
-            if d_left < bound:
+            if d_left < bound and d_left <= seed:
                 stack_node[top], stack_d2[top] = left, d_left
                 top += 1
         else:
-            if d_left < bound:
+            if d_left < bound and d_left <= seed:
                 stack_node[top], stack_d2[top] = left, d_left
                 top += 1
-            if d_right < bound:
+            if d_right < bound and d_right <= seed:
                 stack_node[top], stack_d2[top] = right, d_right
                 top += 1
 
@@ -353,22 +349,38 @@ def k_nearest(points_t, order, start, end, lower, upper, first_leaf, queries, qu
     Only the rows listed in ``query_order`` are answered, in that order:
     pass an order that keeps nearby queries together (such as a tree's
     ``order``) for cache locality, and disjoint slices of it to run threads
-    side by side (the kernel releases the GIL).
+    side by side (the kernel releases the GIL). In such an order each query
+    is also seeded with the previous one's neighbours: when the ``k`` of them
+    are all at positive distance from it, the largest of those distances
+    bounds its k-th (it has at least ``k`` points that near), and the search
+    skips every box beyond it from the start. The bound only prunes boxes
+    holding no point as near as the k-th, so the results -- distances and
+    indices -- are those of the unseeded search.
     """
     n_cols = distances.shape[1]
     n_index_cols = indices.shape[1]
     depth = 2 * (int(np.log2(start.shape[0] + 1)) + 2)
-    widest = max(np.max(end - start), 1)
     best_d2 = np.empty(k)
     best_at = np.empty(k, dtype=np.int64)
     stack_node = np.empty(depth, dtype=np.int64)
     stack_d2 = np.empty(depth)
-    scratch = np.empty(widest)
-    partial = np.empty((4, widest))
+    seeded = False
     for position in range(query_order.shape[0]):
         row = query_order[position]
-        _k_nearest_one(queries[row], points_t, start, end, lower, upper, first_leaf,
-                       best_d2, best_at, stack_node, stack_d2, scratch, partial)
+        query = queries[row]
+        seed = np.inf
+        if seeded:
+            seed = 0.0
+            for i in range(k):
+                d2 = _point_distance(query, points_t, best_at[i])
+                if d2 > 0.0:
+                    seed = max(seed, d2)
+                else:  # a copy of the query: skipped by the tie rule, so no bound
+                    seed = np.inf
+                    break
+        _k_nearest_one(query, points_t, start, end, lower, upper, first_leaf,
+                       best_d2, best_at, stack_node, stack_d2, seed)
+        seeded = best_at[k - 1] >= 0
         for c in range(n_cols):
             distances[row, c] = np.sqrt(best_d2[k - n_cols + c])
         for c in range(n_index_cols):
@@ -378,7 +390,7 @@ def k_nearest(points_t, order, start, end, lower, upper, first_leaf, queries, qu
 
 @njit(cache=True, nogil=True)
 def _count_within_one(query, radius, points_t, start, end, lower, upper, first_leaf,
-                      stack_node, scratch, partial):
+                      stack_node):
     count = 0
     farthest = 0.0
     stack_node[0] = 0
@@ -390,10 +402,8 @@ def _count_within_one(query, radius, points_t, start, end, lower, upper, first_l
         if np.sqrt(_box_distance(query, lower, upper, node)) > radius:
             continue
         if node >= first_leaf:
-            s, e = start[node], end[node]
-            _leaf_distances(query, points_t, s, e, scratch, partial)
-            for t in range(s, e):
-                d2 = scratch[t - s]
+            for t in range(start[node], end[node]):
+                d2 = _point_distance(query, points_t, t)
                 # Compared as distances, not squares: the radius is often a neighbour's
                 # distance itself, and that neighbour must count.
                 if d2 > 0.0 and np.sqrt(d2) <= radius:
@@ -417,14 +427,11 @@ def count_within(points_t, start, end, lower, upper, first_leaf, queries, query_
     ``query_order`` are answered (see :func:`k_nearest`).
     """
     depth = 2 * (int(np.log2(start.shape[0] + 1)) + 2)
-    widest = max(np.max(end - start), 1)
     stack_node = np.empty(depth, dtype=np.int64)
-    scratch = np.empty(widest)
-    partial = np.empty((4, widest))
     for position in range(query_order.shape[0]):
         row = query_order[position]
         c, f2 = _count_within_one(queries[row], radius[row], points_t, start, end, lower,
-                                  upper, first_leaf, stack_node, scratch, partial)
+                                  upper, first_leaf, stack_node)
         counts[row] = c
         farthest[row] = np.sqrt(f2)
 
@@ -475,7 +482,7 @@ def box_distance_below(query, lower, upper, node):
 
     :func:`_box_distance` shrunk by far more than the rounding of any
     distance it must bound (the auction sums point distances in its own
-    order, not in :func:`_leaf_distances`'s grouping).
+    order, not in :func:`_point_distance`'s grouping).
     """
     return _box_distance(query, lower, upper, node) * (1.0 - 1e-12)
 
