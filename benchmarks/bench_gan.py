@@ -2,7 +2,7 @@
 
     python benchmarks/bench_gan.py [--objectives sliced,sinkhorn,...] [--datasets ring,moons]
                                    [--scale 0.1] [--seeds 0,1] [--speed-only] [--notebook]
-                                   [--compare PATH]
+                                   [--compare PATH] [--fidelity [--fidelity-steps 1000]]
 
 1. **Quality table** (issue 20, item 2): for each objective and dataset,
    :func:`divergences.gan.toy_experiment` trains an MLP generator with the
@@ -20,6 +20,9 @@
    process on another checkout of the library (e.g. the code before a
    change) and prints the ratios -- both in this run, on the same machine.
 3. ``--notebook`` executes ``notebooks/gan_toy.ipynb`` at its full budget.
+4. ``--fidelity`` (alone): how much of the exact W1 a WGAN critic trained against a
+   frozen generator recovers (:func:`critic_fidelity`), for zero or data-placed
+   first-layer biases, ReLU or leaky ReLU, two- or one-sided penalty, per seed.
 
 The machine is usually shared (2 cores, several engineers): timings are
 "under load"; read ratios rather than seconds.
