@@ -2,7 +2,7 @@
 
     python benchmarks/bench_gan.py [--objectives sliced,sinkhorn,...] [--datasets ring,moons]
                                    [--scale 0.1] [--seeds 0,1] [--speed-only] [--notebook]
-                                   [--compare PATH]
+                                   [--compare PATH] [--fidelity [--fidelity-steps 1000]]
 
 1. **Quality table** (issue 20, item 2): for each objective and dataset,
    :func:`divergences.gan.toy_experiment` trains an MLP generator with the
@@ -20,6 +20,9 @@
    process on another checkout of the library (e.g. the code before a
    change) and prints the ratios -- both in this run, on the same machine.
 3. ``--notebook`` executes ``notebooks/gan_toy.ipynb`` at its full budget.
+4. ``--fidelity`` (alone): how much of the exact W1 a WGAN critic trained against a
+   frozen generator recovers (:func:`critic_fidelity`), for zero or data-placed
+   first-layer biases, ReLU or leaky ReLU, two- or one-sided penalty, per seed.
 
 The machine is usually shared (2 cores, several engineers): timings are
 "under load"; read ratios rather than seconds.
@@ -109,6 +112,83 @@ def step_memory(objectives):
     return peaks
 
 
+#: The variants of the critic-fidelity section: (bias_init, activation, penalty).
+FIDELITY_VARIANTS = [(b, a, p) for b in ("zero", "data") for a in ("relu", "leaky_relu")
+                     for p in ("gp", "one_sided")]
+
+
+def blurred_moons(n, rng, blur=0.15):
+    """A frozen generator: the moons blurred by Gaussian noise ``blur`` (a diffuse cloud)."""
+    from divergences.gan import TOY_DATASETS
+
+    points = TOY_DATASETS["moons"].sample(n, rng)
+    return points + blur * rng.standard_normal(points.shape)
+
+
+def critic_fidelity(bias_init, activation, penalty, seed, *, steps=1000, batch_size=256,
+                    hidden=(128, 128, 128), lr=1e-3, n_exact=4000, n_eval=20000):
+    """How much of the exact W_1 a critic trained against a frozen generator recovers.
+
+    The critic (the GAN's, :class:`divergences._nn.critic.LipschitzCritic`,
+    Adam with betas (0.5, 0.9) and lambda = 10) trains for ``steps`` on batches
+    of the moons (P) and of :func:`blurred_moons` (Q). Returned: its estimate
+    ``E_P f - E_Q f`` on ``n_eval`` fresh points each (with its standard
+    error), exact W_1 between ``n_exact`` fresh points each (the library's
+    exact solver; above W_1 of the laws by the sampling bias), their ratio,
+    and the mean cosine between ``grad f`` at the generated points and their
+    exact transport direction ``T(y) - y`` (from the exact plan): the
+    generator descends ``-f``, so this says whether it is pushed the right way.
+    """
+    import divergences as dv
+    from divergences._nn.critic import LipschitzCritic
+    from divergences._threads import single_threaded_blas
+    from divergences.gan import TOY_DATASETS
+
+    rng = np.random.default_rng(seed)
+    moons = TOY_DATASETS["moons"].sample
+    pool_p, pool_q = moons(20000, rng), blurred_moons(20000, rng)
+    critic = LipschitzCritic(2, penalty=penalty, lam=10.0, clip=0.01, hidden=hidden,
+                             activation=activation, optimizer="adam", lr=lr, betas=(0.5, 0.9),
+                             rng=rng, bias_init=bias_init)
+    start = time.process_time()
+    with single_threaded_blas():
+        for _ in range(steps):
+            critic.step(pool_p[rng.integers(20000, size=batch_size)],
+                        pool_q[rng.integers(20000, size=batch_size)], rng)
+    cpu = time.process_time() - start
+    f = critic.network
+    f_p, f_q = f(moons(n_eval, rng))[:, 0], f(blurred_moons(n_eval, rng))[:, 0]
+    estimate = float(f_p.mean() - f_q.mean())
+    stderr = float(np.sqrt((f_p.var() + f_q.var()) / n_eval))
+    x, y = moons(n_exact, rng), blurred_moons(n_exact, rng)
+    exact = dv.wasserstein(x, y, method="exact", return_plan=True)
+    plan = np.asarray(exact.plan.todense() if hasattr(exact.plan, "todense") else exact.plan)
+    target = plan.T @ x / plan.sum(axis=0)[:, None]  # barycentric image of each y
+    direction, grad = target - y, f.input_gradient(y)
+    cosine = np.sum(direction * grad, axis=1) / (
+        np.linalg.norm(direction, axis=1) * np.linalg.norm(grad, axis=1) + 1e-300)
+    return {"estimate": estimate, "stderr": stderr, "exact": exact.value,
+            "ratio": estimate / exact.value, "cosine": float(np.mean(cosine)),
+            "grad_norm": float(np.mean(np.linalg.norm(grad, axis=1))), "cpu_s": cpu}
+
+
+def fidelity_table(seeds, steps):
+    rows = []
+    for bias_init, activation, penalty in FIDELITY_VARIANTS:
+        for seed in seeds:
+            r = critic_fidelity(bias_init, activation, penalty, seed, steps=steps)
+            row = [bias_init, activation, penalty, str(seed), f"{r['estimate']:.4f}",
+                   f"{r['stderr']:.4f}", f"{r['exact']:.4f}", f"{100 * r['ratio']:.0f}%",
+                   f"{r['cosine']:.2f}", f"{r['grad_norm']:.2f}", f"{r['cpu_s']:.1f}"]
+            rows.append(row)
+            print(" | ".join(row), flush=True)
+    print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"Critic fidelity, 3 x 128, {steps} steps, moons against the moons blurred by 0.15:")
+    print(markdown_table(["bias init", "activation", "penalty", "seed", "E_P f - E_Q f",
+                          "stderr", "exact W1", "estimate / W1", "cosine", "|grad f|",
+                          "CPU s"], rows))
+
+
 def quality_table(objectives, datasets, scale, seeds, probe_every):
     from divergences.gan import toy_experiment
     from divergences.gan.toy import ROW_HEADER
@@ -161,12 +241,18 @@ def main(argv=None):
     parser.add_argument("--compare", default=None,
                         help="another checkout's root: its step costs next to this one's")
     parser.add_argument("--notebook", action="store_true")
+    parser.add_argument("--fidelity", action="store_true",
+                        help="only the critic-fidelity table (frozen generator, --seeds)")
+    parser.add_argument("--fidelity-steps", type=int, default=1000)
     args = parser.parse_args(argv)
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: shared, "
           f"{os.cpu_count()} cores, load average {load} (1, 5, 15 min); timings under load: "
           "read the CPU seconds.", flush=True)
 
+    if args.fidelity:
+        fidelity_table([int(s) for s in args.seeds.split(",")], args.fidelity_steps)
+        return
     if not args.no_speed:
         names = [n for n in SPEED_OBJECTIVES if n in args.objectives.split(",")] or list(
             SPEED_OBJECTIVES)

@@ -1,7 +1,7 @@
 """Wasserstein distances: the public entry points, dispatching to :mod:`divergences.ot`."""
 
 from ._dispatch import Method, Permutation, resolve_method, run_method
-from ._nn.critic import CRITIC_REGULARISERS
+from ._nn.critic import BIAS_INITS, CRITIC_REGULARISERS
 from ._options import (REQUIRED, Anything, Boolean, Choice, Integer, Option, Order, Progress,
                        Real, Seed)
 from ._validation import check_order, check_positive, check_same_dim
@@ -86,6 +86,8 @@ WASSERSTEIN_METHODS = (
             Option("hidden", Anything("tuple of layer widths"), (64, 64), "the critic's layers"),
             Option("activation", Anything("an activation name"), "leaky_relu",
                    "the critic's activation"),
+            Option("bias_init", Choice(*BIAS_INITS), "zero",
+                   "the critic's first-layer biases (data: kinks through data points)"),
             Option("lr", Real(), None, "the optimiser's step"),
             Option("holdout", Real(0.0, 1.0), 0.3, "share of samples kept to evaluate"),
             Option("n_eval", Integer(), 4096, "samples of the final estimate"),

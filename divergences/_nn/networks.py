@@ -157,6 +157,50 @@ class MLP:
         twin.params = [p.copy() for p in self.params]
         return twin
 
+    def place_kinks(self, points, rng=None):
+        """Put each first-layer unit's kink through a data point: ``b_j = -x_j . w_j``.
+
+        With zero biases (the default start) every first-layer unit's kink --
+        the line ``x . w_j + b_j = 0`` where a ReLU bends, or the centre of a
+        smooth activation -- passes through the origin, so that the network
+        starts as a fan of wedges around one point and must first move its
+        biases to bend anywhere else. Drawing a point ``x_j`` of the data for
+        each unit and setting ``b_j = -x_j . w_j`` (the weights ``w_j`` are
+        kept) moves the kinks onto the data, spread as the data are. This is
+        the data-dependent placement of hyperplanes through sample points of
+        Steinwart (2019, "A sober look at neural network initializations"); Sahs
+        et al. (2022, "Shallow univariate ReLU networks as splines") show why
+        the default start is flat: its breakpoints bunch near the origin.
+
+        Parameters
+        ----------
+        points : array_like, shape (n, in_dim)
+            The data the kinks are drawn from (with replacement).
+        rng : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        ndarray, shape (hidden[0], in_dim)
+            The point each unit's kink passes through.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = MLP(2, (4,), rng=0)
+        >>> anchors = net.place_kinks([[1.0, 2.0], [3.0, -1.0]], rng=0)
+        >>> bool(np.allclose(np.sum(anchors * net.params[0].T, axis=1) + net.params[1], 0.0))
+        True
+        """
+        if self.n_layers < 2:
+            raise ValueError("place_kinks: this network has no hidden layer, hence no kinks.")
+        points = self._check_input(points)
+        if points.shape[0] == 0 or not np.all(np.isfinite(points)):
+            raise ValueError("place_kinks: points must be a non-empty array of finite values.")
+        weights = self.params[0]
+        anchors = points[as_rng(rng).integers(points.shape[0], size=weights.shape[1])]
+        self.params[1][...] = -np.sum(anchors * weights.T, axis=1)
+        return anchors
+
     def _check_input(self, x):
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.in_dim:

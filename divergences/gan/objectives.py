@@ -35,6 +35,7 @@ from .._constants import LOG2
 from .._nn.critic import (
     CRITIC_REGULARISERS,
     LipschitzCritic,
+    check_bias_init,
     interpolates,
     network_optimizer,
     regulariser_options,
@@ -271,6 +272,10 @@ class WassersteinCritic(_WithCritic):
         first one.
     hidden, activation, optimizer, lr, betas
         Critic architecture and optimiser.
+    bias_init : {"zero", "data"}
+        The critic's first-layer biases: zero, or ``"data"``: each unit's kink
+        put through a point of the first batches (see
+        :class:`divergences._nn.critic.LipschitzCritic`, which says why).
     """
 
     name = "wasserstein"
@@ -294,12 +299,14 @@ class WassersteinCritic(_WithCritic):
         optimizer="adam",
         lr=1e-3,
         betas=(0.5, 0.9),
+        bias_init="zero",
     ):
         super().__init__(
             n_critic=n_critic, warmup=warmup, hidden=hidden, activation=activation,
             optimizer=optimizer, lr=lr, betas=betas,
         )
         self.penalty = check_choice(penalty, CRITIC_REGULARISERS, "penalty")
+        self.bias_init = check_bias_init(bias_init, self.penalty)
         self.lam, self.clip = regulariser_options(self.penalty, lam, clip, "WassersteinCritic")
         if self.penalty == "clip":
             self.name = "wgan_clip"
@@ -310,7 +317,7 @@ class WassersteinCritic(_WithCritic):
         self._lipschitz = LipschitzCritic(
             dim, penalty=self.penalty, lam=self.lam, clip=self.clip, hidden=self.hidden,
             activation=self.activation, optimizer=self._optimizer_spec, lr=self.lr,
-            betas=self.betas, rng=rng,
+            betas=self.betas, rng=rng, bias_init=self.bias_init,
         )
         self.critic, self.optimizer = self._lipschitz.network, self._lipschitz.optimizer
 

@@ -101,6 +101,7 @@ def solve(
     batch_size=256,
     hidden=(64, 64),
     activation="leaky_relu",
+    bias_init="zero",
     lr=None,
     holdout=0.3,
     n_eval=4096,
@@ -126,6 +127,10 @@ def solve(
     steps, batch_size : int
         Critic updates and points per batch.
     hidden, activation : critic architecture (see :class:`~divergences.gan.MLP`).
+    bias_init : {"zero", "data"}
+        The critic's first-layer biases: zero, or each unit's kink through a
+        point of the first training batches (see
+        :class:`divergences._nn.critic.LipschitzCritic`).
     lr : float, optional
         Step size: of Adam (betas 0.5, 0.9), default 1e-3; with clipping, of
         RMSProp, default 5e-5 (the original WGAN's).
@@ -164,7 +169,7 @@ def solve(
         optimizer = ("adam", 1e-3 if lr is None else lr)
     trainer = LipschitzCritic(
         p.dim, penalty=penalty, lam=lam, clip=clip, hidden=hidden, activation=activation,
-        optimizer=optimizer[0], lr=optimizer[1], betas=(0.5, 0.9), rng=rng,
+        optimizer=optimizer[0], lr=optimizer[1], betas=(0.5, 0.9), rng=rng, bias_init=bias_init,
     )
     draw_p, test_p, w_p = _sampler(p, holdout, rng)
     draw_q, test_q, w_q = _sampler(q, holdout, rng)
