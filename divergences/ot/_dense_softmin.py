@@ -72,6 +72,12 @@ class DenseSoftmin:
         np.add.outer(f0, g0, out=kernel)
         kernel -= self.cost
         kernel *= 1.0 / self.eps
+        if not float(kernel.max()) <= MAX_EXPONENT:
+            # Potentials far from a solution at this eps (the previous level's, or
+            # zero with costs far above eps) would overflow: no kernel, and every
+            # soft-min is the online one until a sound pair is absorbed.
+            self.valid = False
+            return
         np.exp(kernel, out=kernel)
         self.f0, self.g0 = f0, g0
         self.absorptions += 1
