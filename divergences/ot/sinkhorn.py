@@ -56,7 +56,7 @@ from ..results import OTResult
 from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
 from ._ground import GroundCost, as_ground_cost
 from ._sinkhorn_loop import MAX_EXPONENT as _MAX_EXPONENT
-from ._sinkhorn_loop import MEMORY, alternate, symmetric
+from ._sinkhorn_loop import MEMORY, alternate, entropic_result, symmetric
 
 __all__ = ["applies", "solve", "divergence", "cost_scale", "entropic_ot", "symmetric_entropic_ot"]
 
@@ -491,31 +491,11 @@ def solve(
     plan = None
     if return_plan:
         plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order, ground)
-    result = OTResult(
-        value=transport ** (1.0 / order),
-        cost=info["dual"],
-        order=order,
-        method="sinkhorn",
-        unit=ground.value_unit,
-        sizes=(p.size, q.size),
-        stderr=None,
-        converged=info["converged"],
-        plan=plan,
-        potentials=(f, g),
-        n_iter=info["n_iter"],
-        marginal_error=marginal_error,
+    result = entropic_result(
+        p, q, f, g, info, transport=transport, marginal_error=marginal_error, eps=eps, tol=tol,
+        value=transport ** (1.0 / order), order=order, unit=ground.value_unit, plan=plan,
         note=f"entropic plan at eps={user_eps:g}; cost is the regularised objective OT_eps",
-        details={
-            "eps": eps,
-            "transport_cost": transport,
-            "entropic_term": info["dual"] - transport,
-            "coarse_n_iter": info["coarse_n_iter"],
-            "acceleration": info["acceleration"],
-            "softmin": info["softmin"],
-            "tol": tol,
-            **ground.details(),
-        },
-    )
+        coarse_n_iter=info["coarse_n_iter"], softmin=info["softmin"], **ground.details())
     return length.restore(result, ("eps", "transport_cost", "entropic_term"))
 
 
