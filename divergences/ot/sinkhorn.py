@@ -27,7 +27,8 @@ next, as in GeomLoss (Feydy 2020, "Geometric data analysis, beyond
 convolutions", sec. 3.3) and Schmitzer (2019, "Stabilized sparse scaling
 algorithms for entropy regularized transport problems"). Symmetric problems
 ``OT_eps(a, a)`` (the debiasing terms of the Sinkhorn divergence) use the
-averaged symmetric update ``p <- (p + T(p)) / 2`` (Feydy et al. 2019,
+damped symmetric update ``p <- p + step (T(p) - p)`` (step 1/2 is the averaged
+update of Feydy et al. 2019,
 "Interpolating between optimal transport and MMD using Sinkhorn
 divergences"), which converges at a rate independent of ``eps``.
 
@@ -37,8 +38,10 @@ is reduced to clusters of at most 8 points (leaves of a median-split box
 tree, at their mass-weighted centroids), the problem between the clusters
 is solved at the target ``eps`` (recursively, if it is itself large), and
 the full problem starts from the c-transform of the coarse potential,
-evaluated at every point, and from the over-relaxation the coarse problem
-settled on. The coarse solution is only a starting point: the iterations then
+evaluated at every point (the ``start=`` warm start of the shared loop,
+:mod:`divergences.ot._sinkhorn_loop`, which also runs the Anderson
+acceleration and, for problems small enough, the dense soft-min of
+:mod:`divergences.ot._dense_softmin`). The coarse solution is only a starting point: the iterations then
 run on the full clouds to the same ``tol``, so the answer is that of the
 full problem. The soft-min kernel itself skips, with a proof, the blocks
 of points whose terms are negligible (see :mod:`divergences._kernels.sinkhorn`).
