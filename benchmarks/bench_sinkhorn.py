@@ -1,6 +1,7 @@
 """Entropic OT and the Sinkhorn divergence against POT and GeomLoss.
 
-    python benchmarks/bench_sinkhorn.py [--quick] [--big] [--cases pot,geomloss,sliced,big]
+    python benchmarks/bench_sinkhorn.py [--quick] [--big] [--cases pot,geomloss,sliced,big,panel]
+                                        [--n 256,1000] [--d 1,2,5] [--eps 0.1,0.01,0.001]
 
 1. Sinkhorn, 2-D, n = m = 1,000, eps = 1% of the median cost, to an L1
    marginal error of 1e-6: ``dv.wasserstein(method="sinkhorn")`` against POT's
@@ -18,6 +19,12 @@
 4. ``--big`` (or ``--cases big``): at n = m = 100,000, one soft-min pass (what
    brute force costs per half-iteration) and the whole debiased S_eps at
    eps = 1% of the cost scale, solved coarse to fine; its peak memory.
+
+5. ``--cases panel``: issue #18's fixed panel of inputs (mean shifts, a
+   covariance change, a mixture; d, n and eps from ``--d``, ``--n``,
+   ``--eps``, fractions of the median cost) against POT's plain
+   ``sinkhorn2`` and ``sinkhorn_log`` to the same marginal error
+   (:mod:`_sinkhorn_panel`).
 
 Numba compile time is reported apart; times are the best of a few warm runs,
 in one process, on the same inputs. Peak memory is tracemalloc's (Python and
@@ -190,10 +197,18 @@ def main():
     parser.add_argument("--big", action="store_true",
                         help="also n = 100,000: one soft-min pass, and the full S_eps")
     parser.add_argument("--cases", default=None,
-                        help="comma-separated subset of: pot, geomloss, sliced, big")
+                        help="comma-separated subset of: pot, geomloss, sliced, big, panel")
+    parser.add_argument("--n", default="256,1000", help="panel: sizes")
+    parser.add_argument("--d", default="1,2,5", help="panel: dimensions")
+    parser.add_argument("--eps", default="0.1,0.01,0.001",
+                        help="panel: eps as fractions of the median cost")
+    parser.add_argument("--inputs", default=None,
+                        help="panel: comma-separated input names (e.g. 'shift 1,cov'); all by default")
     args = parser.parse_args()
     cases = set((args.cases or "pot,geomloss,sliced" + (",big" if args.big else "")).split(","))
     print(f"numba compile (sinkhorn + sliced kernels): {compile_time():.1f} s")
+    # Compile the paths the solver takes (dense and online soft-mins) before timing.
+    dv.wasserstein(np.zeros((3, 1)), np.ones((3, 1)), order=2, method="sinkhorn", eps=0.5)
     rows = []
     if "pot" in cases:
         bench_sinkhorn(300 if args.quick else 1000, rows)
@@ -209,7 +224,30 @@ def main():
     if "big" in cases:
         bench_big_pass(100_000, rows)
         bench_big_divergence(100_000, rows)
-    print(markdown_table(HEADERS, rows))
+    if rows:
+        print(markdown_table(HEADERS, rows))
+    if "panel" in cases:
+        bench_panel(args)
+
+
+def bench_panel(args):
+    """Issue #18's panel, one row per (input, n, d, eps), printed as each finishes."""
+    import _sinkhorn_panel as panel
+
+    print(f"panel, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
+          f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print("| " + " | ".join(panel.HEADERS) + " |")
+    print("|" + "---|" * len(panel.HEADERS))
+    chosen = None if args.inputs is None else set(args.inputs.split(","))
+    for n in (int(v) for v in args.n.split(",")):
+        for d in (int(v) for v in args.d.split(",")):
+            for name, kind in panel.inputs(d):
+                if chosen is not None and name not in chosen:
+                    continue
+                for fraction in (float(v) for v in args.eps.split(",")):
+                    row = panel.run_case(name, kind, n, d, fraction)
+                    print("| " + " | ".join(panel.format_row(row)) + " |", flush=True)
+    print(f"load at the end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -197,8 +197,18 @@ def single_threaded_blas():
     """
     import contextlib
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return contextlib.nullcontext()
+        # Finding the loaded libraries is most of threadpool_limits' cost (4 ms
+        # per call measured in a process that had loaded numba; 4 us with the
+        # controller kept), which small solves inside a loop pay every time.
+        # numpy's BLAS is loaded with numpy, before any call here.
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
+_controller = None

@@ -27,7 +27,8 @@ next, as in GeomLoss (Feydy 2020, "Geometric data analysis, beyond
 convolutions", sec. 3.3) and Schmitzer (2019, "Stabilized sparse scaling
 algorithms for entropy regularized transport problems"). Symmetric problems
 ``OT_eps(a, a)`` (the debiasing terms of the Sinkhorn divergence) use the
-averaged symmetric update ``p <- (p + T(p)) / 2`` (Feydy et al. 2019,
+damped symmetric update ``p <- p + step (T(p) - p)`` (step 1/2 is the averaged
+update of Feydy et al. 2019,
 "Interpolating between optimal transport and MMD using Sinkhorn
 divergences"), which converges at a rate independent of ``eps``.
 
@@ -37,8 +38,10 @@ is reduced to clusters of at most 8 points (leaves of a median-split box
 tree, at their mass-weighted centroids), the problem between the clusters
 is solved at the target ``eps`` (recursively, if it is itself large), and
 the full problem starts from the c-transform of the coarse potential,
-evaluated at every point, and from the over-relaxation the coarse problem
-settled on. The coarse solution is only a starting point: the iterations then
+evaluated at every point (the ``start=`` warm start of the shared loop,
+:mod:`divergences.ot._sinkhorn_loop`, which also runs the Anderson
+acceleration and, for problems small enough, the dense soft-min of
+:mod:`divergences.ot._dense_softmin`). The coarse solution is only a starting point: the iterations then
 run on the full clouds to the same ``tol``, so the answer is that of the
 full problem. The soft-min kernel itself skips, with a proof, the blocks
 of points whose terms are negligible (see :mod:`divergences._kernels.sinkhorn`).
@@ -55,6 +58,8 @@ from ..exceptions import ConvergenceWarning, DenseMemoryError
 from ..results import OTResult
 from ._common import LengthScale, dense_memory_limit, is_point_cloud, point_cloud
 from ._ground import GroundCost, as_ground_cost
+from ._sinkhorn_loop import MAX_EXPONENT as _MAX_EXPONENT
+from ._sinkhorn_loop import MEMORY, alternate, entropic_result, symmetric
 
 __all__ = ["applies", "solve", "divergence", "cost_scale", "entropic_ot", "symmetric_entropic_ot"]
 
@@ -65,9 +70,20 @@ _DEFAULT_SCALING = 0.5
 # clusters of a few points of each cloud (coarse to fine), recursively.
 _MULTISCALE_ENTRIES = 2000 * 2000
 _POINTS_PER_CLUSTER = 8
+# The dense soft-min (_dense_softmin) runs where its two matrices fit in this many bytes
+# (64 MiB: 2,000 x 2,000, the size above which the multiscale path starts) ...
+_DENSE_BYTES = 64 * 2**20
+# ... and eps is at least this (unit-scaled costs, at most 1). Zero: no eps
+# where the online kernel wins by a margin. The absorbed kernel cannot
+# underflow into a wrong answer at any eps (a soft-min it cannot trust is
+# taken online and re-absorbed: _dense_softmin.TAU), so this is a speed rule
+# only. Measured n = 1,000, same solve both ways (2026-12-02, load ~12):
+# online / dense time, shift 1 at d = 2: 2.6 (eps 10% of the median cost),
+# 0.78 (1%), 0.85 (0.1%), 2.2 (0.01%); mixture at d = 5: 4.2, 11, 4.8; values
+# within 4e-11 relative, 1 to 3 fallbacks per solve (tests/
+# test_sinkhorn_accelerated.py checks dense against online down to 0.1%).
+_DENSE_MIN_EPS = 0.0
 _MIN_CLUSTERS = 256
-# exp() of more than this overflows float64; used to keep error estimates finite.
-_MAX_EXPONENT = 700.0
 
 
 def applies(p, q, options):
@@ -89,16 +105,6 @@ def cost_scale(x, y, order, metric="euclidean", metric_p=None):
 def _ground(order, metric):
     """The :class:`GroundCost` of a solve: ``metric`` itself, or the Euclidean one of ``order``."""
     return GroundCost("euclidean", None, float(order)) if metric is None else metric
-
-
-def _schedule(eps, start, scaling):
-    """The annealing values of eps: ``start * scaling^k`` while above ``eps``."""
-    levels = []
-    level = start
-    while level > eps:
-        levels.append(level)
-        level *= scaling
-    return levels
 
 
 def _writable(points):
@@ -173,61 +179,6 @@ def dense_plan(x, y, log_a, log_b, f, g, eps, order, metric=None):
                       kernels.PLAN_SERIAL_BELOW, x, y, log_a, log_b, f, g, eps, order, kind, q)
 
 
-def _marginal_error(w, h, h_plain, eps):
-    """L1 error of one marginal: ``sum_i w_i |exp((h_i - T(h')_i) / eps) - 1|``."""
-    exponent = np.minimum((h - h_plain) / eps, _MAX_EXPONENT)
-    return float(np.sum(w * np.abs(np.expm1(exponent))))
-
-
-class _Relaxation:
-    """Over-relaxation factor ``omega`` of Sinkhorn, fitted to the observed convergence.
-
-    Plain Sinkhorn converges linearly at a rate ``mu^2`` that tends to one as
-    eps shrinks (thousands of iterations at eps = 1% of the cost scale).
-    Over-relaxed updates ``f <- (1 - omega) f + omega T(g)`` behave, near the
-    solution, like SOR on a consistently ordered linear system, whose optimal
-    factor is ``omega* = 2 / (1 + sqrt(1 - mu^2))`` with rate ``omega* - 1``
-    (Young 1954; applied to Sinkhorn by Thibault et al. 2017, "Overrelaxed
-    Sinkhorn-Knopp", and Lehmann et al. 2021). ``mu^2`` is unknown, so it is
-    read off the observed rate ``lam`` of the errors: Young's relation
-    ``(lam + omega - 1)^2 = lam omega^2 mu^2`` gives ``mu^2`` from ``lam`` at the
-    current ``omega``. Where a window of iterations makes no progress (far
-    from the solution, where the linear model fails), omega is halved
-    towards 1 and the estimate starts over.
-    """
-
-    _WINDOW = 8
-    _CAP = 1.98
-
-    def __init__(self, omega=1.0):
-        self.omega = omega
-        self._errors = []
-        self._best = math.inf
-
-    def update(self, error):
-        self._best = min(self._best, error)
-        self._errors.append(error)
-        # A change of omega sets off a transient (often a brief rise of the
-        # error): judge only the window after a burn-in window.
-        if len(self._errors) <= 2 * self._WINDOW:
-            return
-        old = self._errors[-1 - self._WINDOW]
-        lam = (error / old) ** (1.0 / self._WINDOW) if old > 0 else 0.0
-        if not lam < 1.0 or error > 10.0 * self._best:
-            # No progress over a window: the linear model does not hold
-            # here (far from the solution); step back towards plain Sinkhorn.
-            self.omega = 1.0 + 0.5 * (self.omega - 1.0)
-            self._errors = [error]
-            return
-        mu2 = min((lam + self.omega - 1.0) ** 2 / (lam * self.omega**2), 1.0)
-        target = min(2.0 / (1.0 + math.sqrt(1.0 - mu2)), self._CAP)
-        if target > self.omega + 1e-3:
-            # Past omega* the rate is omega - 1 and Young's relation returns
-            # omega itself, so raising only to the estimate is stable.
-            self.omega = target
-            self._errors = [error]
-
-
 def _coarsenable(n):
     return n >= _POINTS_PER_CLUSTER * _MIN_CLUSTERS
 
@@ -270,11 +221,48 @@ def _extrapolate(cloud, coarse_points, coarse_weights, coarse_potential, eps, ke
                     _NO_MOMENT, kind, q)
 
 
-def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None, metric=None):
-    """Log-domain Sinkhorn between ``(x, a)`` and ``(y, b)``, annealed and over-relaxed.
+def _dense_softmin(target_side, other, eps, kernel, to_columns, to_rows):
+    """The dense soft-min of a small problem (:class:`DenseSoftmin`), or None for the online one.
+
+    Dense when the cost matrix and its Gibbs kernel (two n-by-m float64
+    arrays) take at most ``_DENSE_BYTES`` and ``eps`` is at least
+    ``_DENSE_MIN_EPS`` (in units of the unit-scaled costs, whose scale is at
+    most 1; see there for the measurement).
+    """
+    from .._kernels.costs import cost_matrix, reduced_exponent
+    from ._dense_softmin import DenseSoftmin
+
+    n, m = len(target_side), len(other)
+    if 16 * n * m > _DENSE_BYTES or eps < _DENSE_MIN_EPS:
+        return None
+    kind, q, order = int(kernel[0]), float(kernel[1]), float(kernel[2])
+    cost = cost_matrix(kind, q, reduced_exponent(kind, q, order), target_side.points,
+                       other.points)
+    return DenseSoftmin(cost, target_side.weights, other.weights, eps, to_columns, to_rows)
+
+
+def _blas_for(dense):
+    """One BLAS thread for the dense path's small products (a spinning pool costs more under
+    load than it saves at this size); nothing for the online path."""
+    import contextlib
+
+    from .._threads import single_threaded_blas
+
+    return contextlib.nullcontext() if dense is None else single_threaded_blas()
+
+
+def _softmin_record(dense):
+    """Which soft-min ran at eps, for the result's details."""
+    return "online" if dense is None else {"kind": "dense", **dense.record()}
+
+
+def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None, metric=None,
+                memory=MEMORY):
+    """Log-domain Sinkhorn between ``(x, a)`` and ``(y, b)``: annealed (or coarse to fine) and
+    Anderson-accelerated, by the shared loop :func:`divergences.ot._sinkhorn_loop.alternate`.
 
     The cost is ``|x - y|^order``, or that of the :class:`GroundCost` ``metric``
-    (whose ``order`` is then ``order``).
+    (whose ``order`` is then ``order``). ``memory`` is Anderson's (0: plain Sinkhorn).
 
     Returns
     -------
@@ -285,8 +273,9 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
         the estimate of OT_eps), ``n_iter`` (on the full clouds, annealing
         included), ``coarse_n_iter`` (on the coarse levels, all of them;
         each costs a fraction of a full one), ``marginal_error`` (L1, rows
-        plus columns, of the plan defined by ``f, g``), ``converged`` and
-        ``omega`` (the final over-relaxation factor).
+        plus columns, of the plan defined by ``f, g``), ``converged``,
+        ``acceleration`` (:func:`~divergences.ot._sinkhorn_loop.iterate`) and
+        ``softmin`` (which soft-min ran at eps: ``"online"`` or ``"dense"``).
 
     ``progress``, when given, is called as ``progress(marginal_error)`` after
     each iteration at the target eps (coarse levels included).
@@ -296,62 +285,44 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     source, target = _Cloud(x, a), _Cloud(y, b)
     a, b = source.weights, target.weights
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": scaling,
-                "progress": progress, "metric": metric}
+                "progress": progress, "metric": metric, "memory": memory}
+    start, coarse_iter = None, 0
     if _is_large(len(source), len(target)):
         # Coarse to fine: solve between the clouds' cluster centroids, then
         # extrapolate f to every point as the c-transform of the coarse g.
         coarse_x, coarse_a = _coarsen(x, a)
         coarse_y, coarse_b = _coarsen(y, b)
         _, g_coarse, coarse = entropic_ot(coarse_x, coarse_a, coarse_y, coarse_b, **settings)
-        f = _extrapolate(source, coarse_y, coarse_b, g_coarse, eps, kernel)
-        g = np.zeros(len(target))  # replaced by T_a(f) in the first iteration
-        n_iter, coarse_iter = 0, coarse["n_iter"] + coarse["coarse_n_iter"]
-        # The coarse problem has the same eps and a similar geometry, hence
-        # nearly the same best over-relaxation: start from it.
-        relax = _Relaxation(coarse["omega"])
-    else:
-        relax = _Relaxation()
-        f, g = np.zeros(len(source)), np.zeros(len(target))
-        levels = _schedule(eps, ground.cost_scale(x, y), scaling)
-        for level in levels:
-            _softmin(target, source, f, level, k_order, g, _NO_MOMENT, kind, q)
-            _softmin(source, target, g, level, k_order, f, _NO_MOMENT, kind, q)
-        n_iter, coarse_iter = len(levels), 0
-    f_plain = np.empty_like(f)
-    g_plain = np.empty_like(g)
-    converged = False
-    for step in range(max_iter):
-        omega = relax.omega
-        _softmin(target, source, f, eps, k_order, g_plain, _NO_MOMENT, kind, q)
-        # The first g is T_a(f) itself: only f carries the warm start.
-        g_omega = 1.0 if step == 0 else omega
-        g *= 1.0 - g_omega
-        g += g_omega * g_plain
-        _softmin(source, target, g, eps, k_order, f_plain, _NO_MOMENT, kind, q)
-        n_iter += 1
-        # The plan (f, g) as it stands: its column sums are off by
-        # exp((g - T_a(f)) / eps), its row sums by exp((f - T_b(g)) / eps).
-        error = _marginal_error(b, g, g_plain, eps) + _marginal_error(a, f, f_plain, eps)
-        if progress is not None:
-            progress(error)
-        if error <= tol:
-            converged = True
-            break
-        f *= 1.0 - omega
-        f += omega * f_plain
-        relax.update(error)
-    mass = float(np.sum(b * np.exp(np.minimum((g - g_plain) / eps, _MAX_EXPONENT))))
-    dual = float(a @ f + b @ g - eps * (mass - 1.0))
-    info = {"dual": dual, "n_iter": n_iter, "coarse_n_iter": coarse_iter,
-            "marginal_error": error, "converged": converged, "omega": relax.omega}
+        start = _extrapolate(source, coarse_y, coarse_b, g_coarse, eps, kernel)
+        coarse_iter = coarse["n_iter"] + coarse["coarse_n_iter"]
+
+    def to_columns(f, level, out):
+        return _softmin(target, source, f, level, k_order, out, _NO_MOMENT, kind, q)
+
+    def to_rows(g, level, out):
+        return _softmin(source, target, g, level, k_order, out, _NO_MOMENT, kind, q)
+
+    dense = _dense_softmin(source, target, eps, kernel, to_columns, to_rows)
+    if dense is not None:
+        to_columns, to_rows = dense.to_columns, dense.to_rows
+    with _blas_for(dense):
+        f, g, info = alternate(to_columns, to_rows, a, b, eps=eps,
+                               scale=ground.cost_scale(x, y), tol=tol, max_iter=max_iter,
+                               scaling=scaling, progress=progress, start=start, memory=memory)
+    info.update(coarse_n_iter=coarse_iter, softmin=_softmin_record(dense))
+    if dense is not None:
+        # The plan's cost and marginals from the matrix at hand (for solve).
+        transport, rows, cols = dense.plan_sums(f, g)
+        info["plan_sums"] = (transport, source.unsort(rows), target.unsort(cols))
     return source.unsort(f), target.unsort(g), info
 
 
 def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=None,
-                          metric=None):
-    """``OT_eps(a, a)`` by the averaged symmetric update ``p <- (p + T_a(p)) / 2``.
+                          metric=None, memory=MEMORY):
+    """``OT_eps(a, a)`` by the damped symmetric update ``p <- p + step (T_a(p) - p)``,
+    Anderson-accelerated by the shared loop :func:`divergences.ot._sinkhorn_loop.symmetric`.
 
-    ``metric`` as in :func:`entropic_ot`.
+    ``metric`` and ``memory`` as in :func:`entropic_ot`.
 
     Returns
     -------
@@ -364,22 +335,14 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=
     kind, q, k_order = kernel = ground.kernel
     cloud = _Cloud(x, a)
     a = cloud.weights
-    t = np.empty(len(cloud))
+    start, coarse_iter = None, 0
     if _is_large(len(cloud), len(cloud)):
         coarse_x, coarse_a = _coarsen(x, a)
         p_coarse, coarse = symmetric_entropic_ot(coarse_x, coarse_a, eps=eps, order=order, tol=tol,
                                                  max_iter=max_iter, scaling=scaling,
-                                                 progress=progress, metric=metric)
-        p = _extrapolate(cloud, coarse_x, coarse_a, p_coarse, eps, kernel)
-        n_iter, coarse_iter = 0, coarse["n_iter"] + coarse["coarse_n_iter"]
-    else:
-        p = np.zeros(len(cloud))
-        levels = _schedule(eps, ground.cost_scale(x, x), scaling)
-        for level in levels:
-            _softmin(cloud, cloud, p, level, k_order, t, _NO_MOMENT, kind, q)
-            p = 0.5 * (p + t)
-        n_iter, coarse_iter = len(levels), 0
-    converged = False
+                                                 progress=progress, metric=metric, memory=memory)
+        start = _extrapolate(cloud, coarse_x, coarse_a, p_coarse, eps, kernel)
+        coarse_iter = coarse["n_iter"] + coarse["coarse_n_iter"]
     # Near the solution the update's Jacobian is 1 - step (1 + P), with P the
     # plan divided by its marginal: similar to a positive semi-definite
     # matrix with eigenvalues in [0, 1] when exp(-C / eps) is a positive
@@ -387,23 +350,18 @@ def symmetric_entropic_ot(x, a, *, eps, order, tol, max_iter, scaling, progress=
     # metrics: GroundCost.positive_definite). Step 2/3 then contracts every
     # mode by 1/3 or better, where averaging (1/2) gives 1/2.
     step = 2.0 / 3.0 if ground.positive_definite(x.shape[1]) else 0.5
-    for _ in range(max_iter):
-        _softmin(cloud, cloud, p, eps, k_order, t, _NO_MOMENT, kind, q)
-        n_iter += 1
-        # Rows and columns are equally off: twice the row error.
-        error = 2.0 * _marginal_error(a, p, t, eps)
-        if progress is not None:
-            progress(error)
-        if error <= tol:
-            converged = True
-            break
-        p += step * (t - p)
-    # The plan's total mass is sum_i a_i exp((p_i - T(p)_i) / eps); the dual
-    # objective charges eps for every unit of mass away from one.
-    mass = float(np.sum(a * np.exp(np.minimum((p - t) / eps, _MAX_EXPONENT))))
-    dual = float(2.0 * (a @ p) - eps * (mass - 1.0))
-    return cloud.unsort(p), {"dual": dual, "n_iter": n_iter, "coarse_n_iter": coarse_iter,
-                             "marginal_error": error, "converged": converged}
+
+    def softmin(p, level, out):
+        return _softmin(cloud, cloud, p, level, k_order, out, _NO_MOMENT, kind, q)
+
+    dense = _dense_softmin(cloud, cloud, eps, kernel, softmin, softmin)
+    with _blas_for(dense):
+        p, info = symmetric(softmin if dense is None else dense.to_columns, a, eps=eps,
+                            scale=ground.cost_scale(x, x), tol=tol, max_iter=max_iter,
+                            scaling=scaling, step=step, progress=progress, start=start,
+                            memory=memory)
+    info.update(coarse_n_iter=coarse_iter, softmin=_softmin_record(dense))
+    return cloud.unsort(p), info
 
 
 def _warn_not_converged(what, info, tol, stacklevel=5):
@@ -528,7 +486,7 @@ def solve(
     else:
         f, g, info = entropic_ot(x, a, y, b, **settings)
     reporter.close()
-    transport, rows, cols = _plan_sums(x, a, y, b, f, g, eps, ground)
+    transport, rows, cols = info.get("plan_sums") or _plan_sums(x, a, y, b, f, g, eps, ground)
     marginal_error = float(np.abs(rows - a).sum() + np.abs(cols - b).sum())
     if not info["converged"]:
         _warn_not_converged("Sinkhorn", info, tol)
@@ -536,29 +494,11 @@ def solve(
     plan = None
     if return_plan:
         plan = dense_plan(x, y, log_weights(a), log_weights(b), f, g, eps, order, ground)
-    result = OTResult(
-        value=transport ** (1.0 / order),
-        cost=info["dual"],
-        order=order,
-        method="sinkhorn",
-        unit=ground.value_unit,
-        sizes=(p.size, q.size),
-        stderr=None,
-        converged=info["converged"],
-        plan=plan,
-        potentials=(f, g),
-        n_iter=info["n_iter"],
-        marginal_error=marginal_error,
+    result = entropic_result(
+        p, q, f, g, info, transport=transport, marginal_error=marginal_error, eps=eps, tol=tol,
+        value=transport ** (1.0 / order), order=order, unit=ground.value_unit, plan=plan,
         note=f"entropic plan at eps={user_eps:g}; cost is the regularised objective OT_eps",
-        details={
-            "eps": eps,
-            "transport_cost": transport,
-            "entropic_term": info["dual"] - transport,
-            "coarse_n_iter": info["coarse_n_iter"],
-            "tol": tol,
-            **ground.details(),
-        },
-    )
+        coarse_n_iter=info["coarse_n_iter"], softmin=info["softmin"], **ground.details())
     return length.restore(result, ("eps", "transport_cost", "entropic_term"))
 
 

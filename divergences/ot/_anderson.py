@@ -1,0 +1,112 @@
+"""Anderson acceleration of a fixed-point iteration ``x <- G(x)``, safeguarded.
+
+Anderson's mixing (Anderson 1965; in the form of Walker & Ni 2011, "Anderson
+acceleration for fixed-point iterations", SIAM J. Numer. Anal. 49(4), eq. 2.1,
+"type II" with mixing 1) keeps the last ``memory`` differences of the
+iterates' images ``G(x_k)`` and residuals ``r_k = G(x_k) - x_k``, and steps to
+
+    x_{k+1} = G(x_k) - dG gamma,   gamma = argmin || r_k - dR gamma ||,
+
+the combination of recent images whose linearised residual is smallest. On a
+linear contraction it is equivalent to GMRES (Walker & Ni, Theorem 2.2), so
+where plain Sinkhorn contracts by ``mu^2`` per iteration it needs about as
+many iterations as ``1 / (1 - mu)`` rather than ``1 / (1 - mu^2)``. OTT-JAX
+offers the same mixing for its Sinkhorn solver (``ott.solvers.linear.
+acceleration.AndersonAcceleration``, its memory of a few iterates), as does
+Feydy's GeomLoss discussion of extrapolation; this module is written from
+Walker & Ni's equations, not from either code.
+
+Far from the solution the linear model can fail and a mixed step can raise
+the error. The caller judges each step by the error it actually produced
+(:meth:`Anderson.judge`): a step that did not reduce it is undone, the
+history is cleared, and the plain image ``G(x_k)`` is taken instead -- so the
+iteration is never worse than plain Sinkhorn by more than the rejected
+evaluations, which the caller counts.
+
+The least-squares problem is solved in a weighted norm (the caller's
+weights, the marginal's masses for Sinkhorn's potentials) with a small
+Tikhonov term relative to its scale, so nearly collinear differences (common
+once the iteration has converged to rounding) do not produce huge
+coefficients.
+"""
+
+import numpy as np
+
+__all__ = ["Anderson"]
+
+# Tikhonov regularisation relative to the largest diagonal entry of the Gram matrix.
+_RIDGE = 1e-4
+
+
+class Anderson:
+    """Anderson mixing over the last ``memory`` iterates (``memory=0``: plain iteration).
+
+    Parameters
+    ----------
+    weights : ndarray
+        Non-negative weights of the norm the residuals are measured in.
+    memory : int
+        Number of differences kept.
+    active : ndarray of bool, optional
+        The coordinates that take part (others always take the plain image:
+        for Sinkhorn, atoms without mass, whose potential may be infinite).
+    """
+
+    def __init__(self, weights, memory, active=None):
+        self.memory = int(memory)
+        self.active = np.ones(weights.shape[0], dtype=bool) if active is None else active
+        self.sqrt_w = np.sqrt(weights[self.active])
+        self.accepted = 0
+        self.rejected = 0
+        self._reset()
+
+    def _reset(self):
+        self._d_images, self._d_residuals = [], []
+        self._last = None  # (image, residual) of the last accepted iterate
+        self.mixed = False  # whether the last step was a mixed one (else plain)
+
+    def step(self, x, image):
+        """The next iterate from ``x`` and its image ``G(x)`` (a new array)."""
+        out = image.copy()
+        self.mixed = False
+        if self.memory <= 0:
+            return out
+        act = self.active
+        residual = (image[act] - x[act]) * self.sqrt_w
+        img = image[act]
+        if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(img))):
+            self._reset()
+            return out
+        if self._last is not None:
+            last_image, last_residual = self._last
+            self._d_images.append(img - last_image)
+            self._d_residuals.append(residual - last_residual)
+            if len(self._d_images) > self.memory:
+                del self._d_images[0], self._d_residuals[0]
+        self._last = (img, residual)
+        if not self._d_residuals:
+            return out
+        dr = np.column_stack(self._d_residuals)
+        gram = dr.T @ dr
+        gram[np.diag_indices_from(gram)] += _RIDGE * max(float(np.max(np.diag(gram))), 1e-300)
+        try:
+            gamma = np.linalg.solve(gram, dr.T @ residual)
+        except np.linalg.LinAlgError:
+            self._reset()
+            return out
+        out[act] = img - np.column_stack(self._d_images) @ gamma
+        self.mixed = True
+        return out
+
+    def judge(self, improved):
+        """Record whether the last mixed step reduced the error; clear the history if not."""
+        if improved:
+            self.accepted += 1
+        else:
+            self.rejected += 1
+            self._reset()
+
+    def record(self):
+        """What ran, for a result's details."""
+        return {"method": "anderson" if self.memory > 0 else "none", "memory": self.memory,
+                "accepted": self.accepted, "rejected": self.rejected}
