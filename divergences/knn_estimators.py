@@ -26,6 +26,7 @@ from . import _ties
 from ._bias_bounds import (
     DENSITY_SAMPLES_BIAS_BOUNDS,
     JS_BIAS_BOUNDS,
+    JS_DENSITY_BIAS_BOUNDS,
     KL_BIAS_BOUNDS,
     SAMPLES_DENSITY_BIAS_BOUNDS,
     bias_bound,
@@ -1009,4 +1010,11 @@ def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", d
     value, stderr, details = js_knn(x, y, k=k, workers=workers)
     details["ties"] = record
     details["drawn_from_density"] = x.shape[0] if p.kind != "samples" else y.shape[0]
-    return result(value, "js", stderr, sizes, details)
+    details["bias_bound"] = bias_bound(x.shape[1], min(x.shape[0], y.shape[0]),
+                                       JS_DENSITY_BIAS_BOUNDS)
+    notes = []
+    if diagnose:  # the sample set against the density's draws, both ways (as two samples)
+        _check_tails(details, notes, x, y, symmetric=True)
+    for text in notes:
+        warnings.warn(f"js_divergence (knn): {text}.", EstimatorWarning, stacklevel=4)
+    return result(value, "js", stderr, sizes, details, "; ".join(notes))
