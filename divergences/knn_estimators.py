@@ -973,6 +973,10 @@ def js_knn_method(p, q, *, k=DEFAULT_K, n_samples=None, rng=None, ties="auto", d
     a density: the sample set's ties dithered (or skipped), then
     ``n_samples`` draws from the density (default: as many as the sample set
     has points), then :func:`js_knn`; the draws are recorded in ``details``.
+    The estimate is then the two-sample one on those draws (its stderr takes
+    their spread from their own terms, so no Monte Carlo term is missing), with
+    its own measured bias bound (:data:`~divergences._bias_bounds.JS_DENSITY_BIAS_BOUNDS`),
+    and ``diagnose`` compares the sample set's tail with the draws', both ways.
     """
     from ._validation import as_rng, check_positive_int
 
