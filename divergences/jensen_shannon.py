@@ -149,8 +149,9 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
         * ``"knn"``: ``k`` (default 3), ``ties`` and ``rng`` (the tie rule
           and the seed of its dithering, as for
           :func:`divergences.kl_divergence`: a sample set against itself
-          gives 0), ``diagnose`` (two sample sets, default True: where one
-          sample's tail is heavier than the other's, the estimate is biased
+          gives 0), ``diagnose`` (default True: where one sample's tail --
+          or the density's, read off its draws -- is heavier than the
+          other's, the estimate is biased
           low -- an ``EstimatorWarning``, ``details["reliable"] = False`` and
           ``ci`` keeps only its lower end; see :mod:`divergences._tail_index`),
           ``workers``, and with a density ``n_samples`` (default: the sample
@@ -166,9 +167,9 @@ def js_divergence(p, q, /, *, method="auto", base=None, **options):
         ``"monte-carlo"``, ``"classifier"``) are clipped to that range, as the divergence itself
         is; ``details["unclipped"]`` keeps the raw estimate. Estimates carry
         ``sizes`` and a ``stderr`` (sampling noise only, not bias); for
-        ``"knn"`` on two sample sets ``ci`` is widened by the bias bound
-        measured on the calibration grid (``details["bias_bound"]``, see
-        :mod:`divergences._bias_bounds`).
+        ``"knn"`` (two sample sets, or a sample set and a density) ``ci`` is
+        widened by the bias bound measured on the calibration grid
+        (``details["bias_bound"]``, see :mod:`divergences._bias_bounds`).
 
     Examples
     --------
