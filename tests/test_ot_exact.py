@@ -249,16 +249,28 @@ class TestFarApartClouds:
         # Without room for the dense matrix the auction stays: nothing to choose.
         assert dv.wasserstein(x, y, max_memory=10**6).details["solver"] == "auction"
 
-    def test_auto_keeps_the_auction_when_the_means_agree(self):
-        # A covariance change and a mixture: no mean shift, the auction stays.
+    def test_auto_keeps_the_auction_for_a_covariance_change(self):
+        # No mean shift, and the mass moves little for the spread: the auction stays.
+        rng = np.random.default_rng(35)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) * [2.0, 0.5]
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "auction" and result.converged
+        assert "auto_rule" not in result.details
+
+    def test_auto_sends_a_mixture_to_the_simplex_below_the_crossover(self):
+        # No mean shift, but half the mass moves +2 and half -2 in parallel: the
+        # sliced rule picks the simplex at n = 1,000 -- and not from _MOVED_UNTIL on.
         rng = np.random.default_rng(35)
         x = rng.normal(size=(1000, 2))
         sides = np.where(rng.random(1000) < 0.5, -2.0, 2.0)
-        mixture = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
-        for y in (mixture, rng.normal(size=(1000, 2)) * [2.0, 0.5]):
-            result = dv.wasserstein(x, y)
-            assert result.details["solver"] == "auction" and result.converged
-            assert "auto_rule" not in result.details
+        y = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
+        assert exact._moved(x, y) >= exact._FAR_MOVED > exact._separation(x, y)
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "network_simplex" and result.converged
+        assert "sliced W_1" in result.details["auto_rule"]
+        assert exact._auto_solver(np.repeat(x, 4, axis=0), np.full(4000, 1 / 4000),
+                                  np.repeat(y, 4, axis=0), np.full(4000, 1 / 4000),
+                                  exact.as_ground_cost(), None) == ("auction", None)
 
     def test_auto_below_the_size_where_the_simplex_pays(self):
         rng = np.random.default_rng(36)
@@ -274,6 +286,50 @@ class TestFarApartClouds:
         assert same.details["solver"] == "auction" and "auto_rule" not in same.details
         far = dv.wasserstein(x, y + 10.0, order=2)
         assert far.details["solver"] == "auction" and far.details["centred"]
+
+    # The panel of issue 18 (benchmarks/bench_exact.py --cases panel), n = 1,000: the
+    # path solver="auto" takes, and the rule it records. (input, d, order, solver, rule)
+    PANEL = [
+        ("shift 10 axis", 2, 1.0, "network_simplex", "means are"),
+        ("shift 0.5 diagonal", 2, 1.0, "network_simplex", "means are"),
+        ("mixture", 2, 1.0, "network_simplex", "sliced W_1"),
+        ("covariance", 2, 1.0, "auction", None),
+        ("shift 0.5 axis", 2, 1.0, "auction", None),
+        ("shift 10 axis", 2, 2.0, "auction", None),
+        ("shift 1 axis", 5, 1.0, "auction", None),
+    ]
+
+    @staticmethod
+    def panel_clouds(name, d, n=1000):
+        rng = np.random.default_rng(n + d)
+        x, z = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+        axis = np.eye(d)[0]
+        if name == "mixture":
+            return x, z + 2.0 * np.where(rng.random(n) < 0.5, -1.0, 1.0)[:, None] * axis
+        if name == "covariance":
+            return x, z * np.where(np.arange(d) == 0, 2.0, np.where(np.arange(d) == 1, 0.5, 1.0))
+        _, size, where = name.split()
+        return x, z + float(size) * (axis if where == "axis" else 1.0)
+
+    @pytest.mark.parametrize("name, d, order, solver, rule", PANEL)
+    def test_panel_path_agrees_with_emd2(self, name, d, order, solver, rule):
+        x, y = self.panel_clouds(name, d)
+        result = dv.wasserstein(x, y, order=order)
+        assert result.converged and result.details["solver"] == solver
+        if rule is None:
+            assert "auto_rule" not in result.details
+        else:
+            assert rule in result.details["auto_rule"]
+        if solver == "auction":
+            assert result.details["centred"] == (order == 2.0)
+        truth = pot_cost(x, y, order=order)
+        # Both are optimal costs of the same matrix (ours at a power-of-two scale,
+        # exactly): they differ by what the certificate allows ours above the optimum,
+        # plus the rounding of two sums of at most n + m - 1 plan entries times costs,
+        # each within (n + m) u of the cost (u = 2^-53).
+        n = len(x) + len(y)
+        tol = result.details["error_bound"] + 2 * n * 2.0**-53 * truth
+        assert abs(result.cost - truth) <= tol
 
     def test_order_1_is_not_centred(self):
         rng = np.random.default_rng(32)
