@@ -294,7 +294,7 @@ class TestFarApartClouds:
         ("shift 0.5 diagonal", 2, 1.0, "network_simplex", "means are"),
         ("mixture", 2, 1.0, "network_simplex", "sliced W_1"),
         ("covariance", 2, 1.0, "auction", None),
-        ("shift 0.5 axis", 2, 1.0, "auction", None),
+        ("shift 0.5 axis", 2, 1.0, "network_simplex", "0.3 below"),
         ("shift 10 axis", 2, 2.0, "auction", None),
         ("shift 1 axis", 5, 1.0, "auction", None),
     ]

@@ -110,6 +110,11 @@ class LengthScale:
         """``value * s^p`` (float or array), overflowing to inf only if the product does."""
         power = self.exponent * self.order
         whole = math.floor(power)
+        if (power == whole and type(value) is np.ndarray and value.dtype == np.float64
+                and value.ndim > 0):
+            # An array (the potentials) at an integer power: one exact pass.
+            with np.errstate(over="ignore", under="ignore"):
+                return np.ldexp(value, int(whole))
         if isinstance(value, float) and power == whole:
             # The common case (orders 1 and 2, a float): exact, without numpy's overhead.
             try:

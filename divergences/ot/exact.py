@@ -70,10 +70,11 @@ _TREE_MAX_DIM = 3
 _TREE_LEAF_SIZE = 16
 # solver="auto" at order 1 up to _TREE_MAX_DIM dimensions, from _SIMPLEX_FROM atoms on:
 # the network simplex when the means are _FAR_APART of the clouds' spread apart, or,
-# below _MOVED_UNTIL atoms, when the sliced W_1 over _SLICES fixed directions is
-# _FAR_MOVED of the spread (see _auto_solver).
+# below _MOVED_UNTIL atoms, _NEAR_APART, or when the sliced W_1 over _SLICES fixed
+# directions is _FAR_MOVED of the spread (see _auto_solver).
 _SIMPLEX_FROM = 1_000
 _FAR_APART = 0.45
+_NEAR_APART = 0.3
 _MOVED_UNTIL = 4_000
 _FAR_MOVED = 0.36
 _SLICES = 16
@@ -113,15 +114,16 @@ def _auto_solver(x, a, y, b, cost, max_memory):
       ``_FAR_APART`` (0.45): the auction was 0.25-0.77x ``emd2`` at
       n = 1,000 and 2,000 on the six such shifts, and 4x slower at n = 5,000
       shifted by (10, 0); the simplex, POT's own solver, is about 1x;
-    * below ``_MOVED_UNTIL`` (4,000) atoms, mass moved far without a mean
-      shift: the +-2 mixture (sliced W_1 0.42 of the spread; ``_moved``)
-      took the auction 0.48x ``emd2`` at n = 1,000 and 0.40x at 2,000, but
-      1.55x at 5,000; the covariance change (0.30) was 1.06x, 1.35x and
-      2.75x, and the shift of 0.5 along an axis (separation 0.34, sliced
-      0.26) 0.79x, 0.72x and 1.26x (the simplex 0.84x and 0.66x there:
-      parity within the load's noise either way). So from ``_FAR_MOVED``
+    * below ``_MOVED_UNTIL`` (4,000) atoms, smaller shifts and mass moved
+      far without a mean shift: the shift of 0.5 along an axis (separation
+      0.34) took the auction 0.79-0.85x ``emd2`` at n = 1,000 and
+      0.72-0.74x at 2,000 (two runs each), but 1.26x at 5,000, hence
+      ``_NEAR_APART`` (0.3) below that size; the +-2 mixture (separation
+      0.03, sliced W_1 0.42 of the spread; ``_moved``) 0.48x at n = 1,000
+      and 0.40x at 2,000, but 1.55x at 5,000, while the covariance change
+      (sliced 0.30) was 1.06-1.16x, 1.35x and 2.75x: so from ``_FAR_MOVED``
       (0.36, between 0.30 and 0.42) of the spread on, the simplex below
-      that size.
+      that size too.
 
     Uniform clouds in a square (sliced W_1 0.02 of the spread) keep the
     auction, 3-6x faster than ``emd2`` at n = 2,000. A pilot auction on 512
@@ -145,6 +147,10 @@ def _auto_solver(x, a, y, b, cost, max_memory):
         why = (f"the clouds' means are {separation:.2g} of their spread apart (at least "
                f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
                "simplex is faster than the auction")
+    elif size < _MOVED_UNTIL and separation >= _NEAR_APART:
+        why = (f"the clouds' means are {separation:.2g} of their spread apart (at least "
+               f"{_NEAR_APART:g} below {_MOVED_UNTIL:,} atoms): W_1 between clouds apart for "
+               "their size, where the network simplex is faster than the auction")
     elif size < _MOVED_UNTIL and (moved := _moved(x, y)) >= _FAR_MOVED:
         why = (f"a sliced W_1 of {moved:.2g} of the clouds' spread (at least {_FAR_MOVED:g}) "
                f"below {_MOVED_UNTIL:,} atoms: W_1 moving mass far for the clouds' size, where "
@@ -285,8 +291,8 @@ def solve(
         n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise
         -- and also for W_1 in up to three dimensions from 1,000 points on
         when the clouds' means are 0.45 of their spread apart, or below
-        4,000 points when a sliced W_1 is 0.36 of the spread (mass moving
-        far), where the simplex is measured faster (see the rule's
+        4,000 points when they are 0.3 apart or a sliced W_1 is 0.36 of the
+        spread (mass moving far), where the simplex is measured faster (see the rule's
         measurements in :func:`_auto_solver`); ``details["auto_rule"]`` then
         says which rule chose it.
         The auction and ``"network_simplex_online"`` never hold the n-by-m
