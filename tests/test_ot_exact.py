@@ -331,6 +331,36 @@ class TestFarApartClouds:
         tol = result.details["error_bound"] + 2 * n * 2.0**-53 * truth
         assert abs(result.cost - truth) <= tol
 
+    @pytest.mark.parametrize("name", ["shift 10 axis", "mixture"])
+    def test_simplex_path_certificate_checked_independently(self, name):
+        # The certificate solver="auto" records on its simplex path, recomputed with
+        # numpy from the returned plan, potentials and scipy's cost matrix.
+        x, y = self.panel_clouds(name, 2)
+        result = dv.wasserstein(x, y, return_plan=True)
+        assert result.details["solver"] == "network_simplex" and result.converged
+        plan, (f, g) = result.plan, result.potentials
+        cost = cdist(x, y)
+        a = b = np.full(len(x), 1 / len(x))
+        marginal = np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum()
+        primal, dual = float(np.sum(plan * cost)), float(a @ f + b @ g)
+        reduced = cost - f[:, None] - g[None, :]
+        # Sums of n m terms at most, each within (n m) u of the exact sum (u = 2^-53);
+        # the costs themselves agree with ours to a few u.
+        rounding = len(x) * len(y) * 2.0**-53
+        assert result.details["marginal_error"] <= 1e-9
+        assert abs(marginal - result.details["marginal_error"]) <= 4 * rounding
+        assert abs(primal - result.cost) <= rounding * primal
+        assert abs((primal - dual) - result.details["duality_gap"]) <= 2 * rounding * primal
+        assert max(-reduced.min(), 0.0) <= (result.details["dual_violation"]
+                                           + 8 * 2.0**-53 * cost.max())
+        assert result.details["error_bound"] <= result.details["tolerance"]
+
+    def test_forced_solvers_record_no_auto_rule(self):
+        x, y = self.panel_clouds("shift 10 axis", 2)
+        for solver in ("auction", "network_simplex"):
+            result = dv.wasserstein(x[:300], y[:300], solver=solver)
+            assert result.details["solver"] == solver and "auto_rule" not in result.details
+
     def test_order_1_is_not_centred(self):
         rng = np.random.default_rng(32)
         x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 3.0
@@ -486,3 +516,97 @@ class TestBoxTree:
         result = dv.wasserstein(x, y)
         assert result.converged
         assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL)
+
+
+class TestDenseCertificate:
+    """The simplex's completion-and-certificate kernel (``_kernels.dense_check``) against numpy."""
+
+    @staticmethod
+    def numpy_certificate(plan, cost, a, b, f, g):
+        marginal = np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum()
+        violation = max(0.0, -np.min(cost - f[:, None] - g[None, :]))
+        return marginal, violation, float(np.sum(plan * cost)), float(a @ f + b @ g)
+
+    @staticmethod
+    def problem(seed, n=13, m=9):
+        rng = np.random.default_rng(seed)
+        plan = rng.random((n, m)) * (rng.random((n, m)) < 0.4)
+        cost, a, b = rng.random((n, m)), rng.random(n), rng.random(m)
+        return plan, cost, a, b, rng.normal(size=n), rng.normal(size=m)
+
+    @pytest.mark.parametrize("seed", [0, 1, 2])
+    def test_certify_plan_matches_numpy(self, seed):
+        from divergences._kernels.dense_check import certify_plan
+
+        plan, cost, a, b, f, g = self.problem(seed)
+        got = certify_plan(plan, cost, a, b, f, g)
+        want = self.numpy_certificate(plan, cost, a, b, f, g)
+        # Sums of at most n m = 117 terms of magnitude below 4, summed in another
+        # order: apart by at most 2 * 117 * 4 u each (u = 2^-53).
+        np.testing.assert_allclose(got, want, rtol=0, atol=2 * 117 * 4 * 2.0**-53)
+        # The reduced costs are formed in the same order of operations: the same floats.
+        assert got[1] == want[1]
+
+    def test_completion_gives_the_c_transforms_of_empty_atoms(self):
+        from divergences._kernels.dense_check import complete_and_certify
+
+        plan, cost, a, b, f, g = self.problem(3)
+        a[[0, 4]] = 0.0
+        b[[2]] = 0.0
+        f0, g0 = f.copy(), g.copy()
+        complete_and_certify(plan, cost, a, b, f, g)
+        # Rows without mass against every column, then columns against every completed row.
+        expected_f = f0.copy()
+        expected_f[[0, 4]] = np.min(cost[[0, 4]] - g0[None, :], axis=1)
+        expected_g = g0.copy()
+        expected_g[2] = np.min(cost[:, 2] - expected_f)
+        np.testing.assert_array_equal(f, expected_f)
+        np.testing.assert_array_equal(g, expected_g)
+        # The completed rows and column are feasible against every pair.
+        assert np.min(cost[[0, 4]] - f[[0, 4], None] - g[None, :]) >= 0.0
+        assert np.min(cost[:, 2] - f - g[2]) >= 0.0
+
+    def test_simplex_with_empty_atoms_certifies_against_emd2(self):
+        from divergences.ot._simplex import dense_network_simplex
+
+        x, a, y, b = weighted_problem(40, n=30, m=25)
+        a[[3, 7]], b[[0, 11]] = 0.0, 0.0
+        a, b = a / a.sum(), b / b.sum()
+        cost = cdist(x, y)
+        plan, f, g, solved, check, primal = dense_network_simplex(a, b, cost, 10**9)
+        assert solved
+        marginal, violation, primal_np, dual_np = self.numpy_certificate(plan, cost, a, b, f, g)
+        rounding = 30 * 25 * 2.0**-53 * cost.max()
+        assert check["marginal_error"] <= 1e-15 and marginal <= 1e-15
+        # The simplex's potentials are sums along paths of its spanning tree (up to
+        # n + m edges), each within a rounding of the cost scale.
+        assert violation <= (30 + 25) * 2.0**-53 * cost.max()
+        assert check["dual_violation"] == violation
+        assert abs(check["duality_gap"] - (primal_np - dual_np)) <= 2 * rounding
+        assert abs(check["duality_gap"]) <= 2 * rounding
+        assert primal == pytest.approx(ot.emd2(a, b, cost, numItermax=10**9), rel=1e-13)
+
+    def test_a_sub_optimal_plan_shows_its_excess_as_the_gap(self):
+        # Moving mass t around a 2-cycle of an optimal plan keeps its marginals and
+        # raises its cost by t (c_il + c_kj - c_ij - c_kl); with the optimal potentials
+        # the duality gap is that rise: a certificate that can say "not optimal".
+        from divergences._kernels.dense_check import certify_plan
+        from divergences.ot._simplex import dense_network_simplex
+
+        x, a, y, b = weighted_problem(41, n=20, m=20)
+        cost = cdist(x, y)
+        plan, f, g, _, check, primal = dense_network_simplex(a, b, cost, 10**9)
+        rows, cols = np.nonzero(plan)
+        i, j = rows[0], cols[0]
+        k, l = next((r, c) for r, c in zip(rows, cols) if r != i and c != j)
+        t = min(plan[i, j], plan[k, l])
+        worse = plan.copy()
+        worse[i, j] -= t
+        worse[k, l] -= t
+        worse[i, l] += t
+        worse[k, j] += t
+        rise = t * (cost[i, l] + cost[k, j] - cost[i, j] - cost[k, l])
+        assert rise > 1e-6
+        marginal, _, worse_primal, dual = certify_plan(worse, cost, a, b, f, g)
+        assert marginal <= 1e-15
+        assert worse_primal - dual == pytest.approx(check["duality_gap"] + rise, abs=1e-14)
