@@ -70,9 +70,9 @@ def dense_network_simplex(a, b, cost, max_iter):
             plan, log = ot.emd(a, b, cost, numItermax=max_iter, log=True)
         f, g, solved = log["u"], log["v"], log["result_code"] == 1
     plan = np.ascontiguousarray(plan, dtype=np.float64)
-    # Fresh arrays from the solver, completed in place.
-    f = np.array(f, dtype=np.float64, copy=None)
-    g = np.array(g, dtype=np.float64, copy=None)
+    # Fresh arrays from the solver, completed in place (asarray: no copy, also on numpy 1.x).
+    f = np.asarray(f, dtype=np.float64)
+    g = np.asarray(g, dtype=np.float64)
     marginal_error, violation, primal, dual = complete_and_certify(plan, cost, a, b, f, g)
     check = {"marginal_error": float(marginal_error), "dual_violation": float(violation),
              "duality_gap": float(primal - dual)}
