@@ -125,6 +125,14 @@ def _auto_solver(x, a, y, b, cost, max_memory):
       (0.36, between 0.30 and 0.42) of the spread on, the simplex below
       that size too.
 
+    Re-measured on the whole panel on 2026-12-02 in CPU seconds (load 5-15):
+    where this rule picks the simplex, 0.81-1.20x ``emd2`` at n = 1,000 and
+    0.85-1.17x at 2,000 (POT's solver plus about 4% of ours: parity), 1.22-1.50x
+    at 5,000; every case the auction kept, 1.17x and up. Below ``_SIMPLEX_FROM``
+    the auction was slower than ``emd2`` on most W_1 inputs measured (0.25-0.85x
+    at n = 100-250; at 500 on shifts, covariance changes and mixtures): not yet
+    part of the rule.
+
     Uniform clouds in a square (sliced W_1 0.02 of the spread) keep the
     auction, 3-6x faster than ``emd2`` at n = 2,000. A pilot auction on 512
     points (its count of column searches told these cases apart) was tried
