@@ -27,10 +27,12 @@ Cases, each on the same inputs for every library, in one process:
 Times are the best of the warm calls (Numba compile reported apart, as the
 first call minus a warm one); peak memory per call (RSS rise or tracemalloc,
 the larger). Run: python benchmarks/bench_grids.py [--quick] [--large]
-(--large: 256 x 256 flow and 512 x 512 Sinkhorn).
+(--large: 256 x 256 flow and 512 x 512 Sinkhorn), or
+``--cases digits [--repeat N]`` for the digits case alone, each round's ratio printed.
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -105,7 +107,7 @@ def row(case, ours, peer, peer_name, agree):
             fmt_bytes(peer.peak) if peer else "--", ratio, agree]
 
 
-def digits_case(repeat):
+def digits_case(repeat, verbose=False):
     import ot
     from scipy.spatial.distance import cdist
     from sklearn.datasets import load_digits
@@ -134,11 +136,21 @@ def digits_case(repeat):
     # Interleaved rounds, best of 5 x repeat: the load of a shared machine changes faster
     # than a round, so that it hits all alike.
     timings = {f: measure(f, repeat=1) for f in (ours, ours_grid, ours_cost, pot)}
+    rounds = []
     for _ in range(5 * repeat - 1):
+        seconds = []
         for f, t in timings.items():
             start = time.perf_counter()
             f()
-            t.warm = min(t.warm, time.perf_counter() - start)
+            seconds.append(time.perf_counter() - start)
+            t.warm = min(t.warm, seconds[-1])
+        rounds.append((seconds, os.getloadavg()[0]))
+    if verbose:
+        # Each round's ours / POT (as the table's column), to show how it moves with the load.
+        for seconds, load in rounds:
+            print(f"  digits round: POT loop {fmt_seconds(seconds[3])}; ours / POT: support=grid "
+                  f"{seconds[0] / seconds[3]:.2f}x, from_grid {seconds[1] / seconds[3]:.2f}x, "
+                  f"cost=M {seconds[2] / seconds[3]:.2f}x; load {load:.1f}", file=sys.stderr)
     t_ours, t_grid, t_cost, t_pot = timings.values()
 
     def gap(t):
@@ -266,26 +278,36 @@ def sinkhorn_case(sizes, eps, repeat):
     return rows
 
 
+HEADER = ["case", "divergences", "compile", "peak mem", "peer", "peer time", "peer mem",
+          "ours / peer", "agreement"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     parser.add_argument("--large", action="store_true", help="also 256x256 flow, 512x512 Sinkhorn")
+    parser.add_argument("--cases", choices=("all", "digits"), default="all",
+                        help="'digits': the digits case only, each round's ratio printed")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="rounds factor (default 3, 1 with --quick); digits: 5 x this")
     args = parser.parse_args(argv)
-    repeat = 1 if args.quick else 3
+    repeat = args.repeat or (1 if args.quick else 3)
+    if args.cases == "digits":
+        print(machine_line())
+        print(markdown_table(HEADER, digits_case(repeat, verbose=True)))
+        return
     flow_sizes = [32, 64] if args.quick else [32, 64, 128]
     sk_sizes = [32, 64] if args.quick else [32, 64, 256]
     if args.large:
         flow_sizes.append(256)
         sk_sizes.append(512)
     print(machine_line())
-    header = ["case", "divergences", "compile", "peak mem", "peer", "peer time", "peer mem",
-              "ours / peer", "agreement"]
     rows = []
     for part in (lambda: digits_case(repeat), lambda: cost_matrix_case(repeat),
                  lambda: flow_case(flow_sizes, repeat), lambda: sinkhorn_case(sk_sizes, 2e-3, repeat)):
         rows += part()
         print(f"... {len(rows)} rows, {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
-    print(markdown_table(header, rows))
+    print(markdown_table(HEADER, rows))
 
 
 if __name__ == "__main__":

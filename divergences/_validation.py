@@ -171,6 +171,14 @@ def as_weights(weights, n, name="weights"):
         If the weights are not a vector of length ``n``, are negative, not
         finite, or sum to zero.
     """
+    if (isinstance(weights, np.ndarray) and weights.dtype == np.float64 and weights.ndim == 1
+            and weights.shape[0] == n):
+        # The common case (a float64 vector) in three reductions: a finite sum of
+        # entries >= 0 with a positive peak is all the checks below ask; NaN or
+        # inf anywhere, or a sum that overflows, take the general path.
+        low, peak, total = float(weights.min()), float(weights.max()), float(weights.sum())
+        if low >= 0.0 and peak > 0.0 and math.isfinite(total):
+            return frozen(weights / math.fsum(weights))
     array = _as_float_array(weights, name)
     if array.ndim != 1 or array.shape[0] != n:
         raise InvalidMeasureError(
@@ -199,6 +207,8 @@ def as_probabilities(p, name="p"):
 
     The masses are normalised to sum to one, as in :func:`scipy.stats.entropy`.
     """
+    if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1 and p.shape[0] > 0:
+        return as_weights(p, p.shape[0], name)  # no copy first: as_weights makes a new array
     array = _as_float_array(p, name)
     if array.ndim != 1:
         raise InvalidMeasureError(

@@ -231,9 +231,15 @@ class OTResult(DivergenceResult):
         >>> OTResult.from_cost(-1e-17, order=2.0, method="exact").value
         0.0
         """
+        return cls(**cls.cost_fields(cost, order), **fields)
+
+    @staticmethod
+    def cost_fields(cost, order):
+        """``value``, ``cost`` and ``order`` of :meth:`from_cost`, as a dict (for solvers that
+        adjust the fields before making the result)."""
         cost = max(float(cost), 0.0)
         order = float(order)
-        return cls(value=cost ** (1.0 / order), cost=cost, order=order, **fields)
+        return {"value": cost ** (1.0 / order), "cost": cost, "order": order}
 
     def __post_init__(self):
         super().__post_init__()

@@ -249,16 +249,28 @@ class TestFarApartClouds:
         # Without room for the dense matrix the auction stays: nothing to choose.
         assert dv.wasserstein(x, y, max_memory=10**6).details["solver"] == "auction"
 
-    def test_auto_keeps_the_auction_when_the_means_agree(self):
-        # A covariance change and a mixture: no mean shift, the auction stays.
+    def test_auto_keeps_the_auction_for_a_covariance_change(self):
+        # No mean shift, and the mass moves little for the spread: the auction stays.
+        rng = np.random.default_rng(35)
+        x, y = rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) * [2.0, 0.5]
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "auction" and result.converged
+        assert "auto_rule" not in result.details
+
+    def test_auto_sends_a_mixture_to_the_simplex_below_the_crossover(self):
+        # No mean shift, but half the mass moves +2 and half -2 in parallel: the
+        # sliced rule picks the simplex at n = 1,000 -- and not from _MOVED_UNTIL on.
         rng = np.random.default_rng(35)
         x = rng.normal(size=(1000, 2))
         sides = np.where(rng.random(1000) < 0.5, -2.0, 2.0)
-        mixture = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
-        for y in (mixture, rng.normal(size=(1000, 2)) * [2.0, 0.5]):
-            result = dv.wasserstein(x, y)
-            assert result.details["solver"] == "auction" and result.converged
-            assert "auto_rule" not in result.details
+        y = rng.normal(size=(1000, 2)) + sides[:, None] * [1.0, 0.0]
+        assert exact._moved(x, y) >= exact._FAR_MOVED > exact._separation(x, y)
+        result = dv.wasserstein(x, y)
+        assert result.details["solver"] == "network_simplex" and result.converged
+        assert "sliced W_1" in result.details["auto_rule"]
+        assert exact._auto_solver(np.repeat(x, 4, axis=0), np.full(4000, 1 / 4000),
+                                  np.repeat(y, 4, axis=0), np.full(4000, 1 / 4000),
+                                  exact.as_ground_cost(), None) == ("auction", None)
 
     def test_auto_below_the_size_where_the_simplex_pays(self):
         rng = np.random.default_rng(36)
@@ -274,6 +286,80 @@ class TestFarApartClouds:
         assert same.details["solver"] == "auction" and "auto_rule" not in same.details
         far = dv.wasserstein(x, y + 10.0, order=2)
         assert far.details["solver"] == "auction" and far.details["centred"]
+
+    # The panel of issue 18 (benchmarks/bench_exact.py --cases panel), n = 1,000: the
+    # path solver="auto" takes, and the rule it records. (input, d, order, solver, rule)
+    PANEL = [
+        ("shift 10 axis", 2, 1.0, "network_simplex", "means are"),
+        ("shift 0.5 diagonal", 2, 1.0, "network_simplex", "means are"),
+        ("mixture", 2, 1.0, "network_simplex", "sliced W_1"),
+        ("covariance", 2, 1.0, "auction", None),
+        ("shift 0.5 axis", 2, 1.0, "network_simplex", "0.3 below"),
+        ("shift 10 axis", 2, 2.0, "auction", None),
+        ("shift 1 axis", 5, 1.0, "auction", None),
+    ]
+
+    @staticmethod
+    def panel_clouds(name, d, n=1000):
+        rng = np.random.default_rng(n + d)
+        x, z = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+        axis = np.eye(d)[0]
+        if name == "mixture":
+            return x, z + 2.0 * np.where(rng.random(n) < 0.5, -1.0, 1.0)[:, None] * axis
+        if name == "covariance":
+            return x, z * np.where(np.arange(d) == 0, 2.0, np.where(np.arange(d) == 1, 0.5, 1.0))
+        _, size, where = name.split()
+        return x, z + float(size) * (axis if where == "axis" else 1.0)
+
+    @pytest.mark.parametrize("name, d, order, solver, rule", PANEL)
+    def test_panel_path_agrees_with_emd2(self, name, d, order, solver, rule):
+        x, y = self.panel_clouds(name, d)
+        result = dv.wasserstein(x, y, order=order)
+        assert result.converged and result.details["solver"] == solver
+        if rule is None:
+            assert "auto_rule" not in result.details
+        else:
+            assert rule in result.details["auto_rule"]
+        if solver == "auction":
+            assert result.details["centred"] == (order == 2.0)
+        truth = pot_cost(x, y, order=order)
+        # Both are optimal costs of the same matrix (ours at a power-of-two scale,
+        # exactly): they differ by what the certificate allows ours above the optimum,
+        # plus the rounding of two sums of at most n + m - 1 plan entries times costs,
+        # each within (n + m) u of the cost (u = 2^-53).
+        n = len(x) + len(y)
+        tol = result.details["error_bound"] + 2 * n * 2.0**-53 * truth
+        assert abs(result.cost - truth) <= tol
+
+    @pytest.mark.parametrize("name", ["shift 10 axis", "mixture"])
+    def test_simplex_path_certificate_checked_independently(self, name):
+        # The certificate solver="auto" records on its simplex path, recomputed with
+        # numpy from the returned plan, potentials and scipy's cost matrix.
+        x, y = self.panel_clouds(name, 2)
+        result = dv.wasserstein(x, y, return_plan=True)
+        assert result.details["solver"] == "network_simplex" and result.converged
+        plan, (f, g) = result.plan, result.potentials
+        cost = cdist(x, y)
+        a = b = np.full(len(x), 1 / len(x))
+        marginal = np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum()
+        primal, dual = float(np.sum(plan * cost)), float(a @ f + b @ g)
+        reduced = cost - f[:, None] - g[None, :]
+        # Sums of n m terms at most, each within (n m) u of the exact sum (u = 2^-53);
+        # the costs themselves agree with ours to a few u.
+        rounding = len(x) * len(y) * 2.0**-53
+        assert result.details["marginal_error"] <= 1e-9
+        assert abs(marginal - result.details["marginal_error"]) <= 4 * rounding
+        assert abs(primal - result.cost) <= rounding * primal
+        assert abs((primal - dual) - result.details["duality_gap"]) <= 2 * rounding * primal
+        assert max(-reduced.min(), 0.0) <= (result.details["dual_violation"]
+                                           + 8 * 2.0**-53 * cost.max())
+        assert result.details["error_bound"] <= result.details["tolerance"]
+
+    def test_forced_solvers_record_no_auto_rule(self):
+        x, y = self.panel_clouds("shift 10 axis", 2)
+        for solver in ("auction", "network_simplex"):
+            result = dv.wasserstein(x[:300], y[:300], solver=solver)
+            assert result.details["solver"] == solver and "auto_rule" not in result.details
 
     def test_order_1_is_not_centred(self):
         rng = np.random.default_rng(32)
@@ -430,3 +516,97 @@ class TestBoxTree:
         result = dv.wasserstein(x, y)
         assert result.converged
         assert result.cost == pytest.approx(cost[rows, cols].mean(), rel=REL)
+
+
+class TestDenseCertificate:
+    """The simplex's completion-and-certificate kernel (``_kernels.dense_check``) against numpy."""
+
+    @staticmethod
+    def numpy_certificate(plan, cost, a, b, f, g):
+        marginal = np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum()
+        violation = max(0.0, -np.min(cost - f[:, None] - g[None, :]))
+        return marginal, violation, float(np.sum(plan * cost)), float(a @ f + b @ g)
+
+    @staticmethod
+    def problem(seed, n=13, m=9):
+        rng = np.random.default_rng(seed)
+        plan = rng.random((n, m)) * (rng.random((n, m)) < 0.4)
+        cost, a, b = rng.random((n, m)), rng.random(n), rng.random(m)
+        return plan, cost, a, b, rng.normal(size=n), rng.normal(size=m)
+
+    @pytest.mark.parametrize("seed", [0, 1, 2])
+    def test_certify_plan_matches_numpy(self, seed):
+        from divergences._kernels.dense_check import certify_plan
+
+        plan, cost, a, b, f, g = self.problem(seed)
+        got = certify_plan(plan, cost, a, b, f, g)
+        want = self.numpy_certificate(plan, cost, a, b, f, g)
+        # Sums of at most n m = 117 terms of magnitude below 4, summed in another
+        # order: apart by at most 2 * 117 * 4 u each (u = 2^-53).
+        np.testing.assert_allclose(got, want, rtol=0, atol=2 * 117 * 4 * 2.0**-53)
+        # The reduced costs are formed in the same order of operations: the same floats.
+        assert got[1] == want[1]
+
+    def test_completion_gives_the_c_transforms_of_empty_atoms(self):
+        from divergences._kernels.dense_check import complete_and_certify
+
+        plan, cost, a, b, f, g = self.problem(3)
+        a[[0, 4]] = 0.0
+        b[[2]] = 0.0
+        f0, g0 = f.copy(), g.copy()
+        complete_and_certify(plan, cost, a, b, f, g)
+        # Rows without mass against every column, then columns against every completed row.
+        expected_f = f0.copy()
+        expected_f[[0, 4]] = np.min(cost[[0, 4]] - g0[None, :], axis=1)
+        expected_g = g0.copy()
+        expected_g[2] = np.min(cost[:, 2] - expected_f)
+        np.testing.assert_array_equal(f, expected_f)
+        np.testing.assert_array_equal(g, expected_g)
+        # The completed rows and column are feasible against every pair.
+        assert np.min(cost[[0, 4]] - f[[0, 4], None] - g[None, :]) >= 0.0
+        assert np.min(cost[:, 2] - f - g[2]) >= 0.0
+
+    def test_simplex_with_empty_atoms_certifies_against_emd2(self):
+        from divergences.ot._simplex import dense_network_simplex
+
+        x, a, y, b = weighted_problem(40, n=30, m=25)
+        a[[3, 7]], b[[0, 11]] = 0.0, 0.0
+        a, b = a / a.sum(), b / b.sum()
+        cost = cdist(x, y)
+        plan, f, g, solved, check, primal = dense_network_simplex(a, b, cost, 10**9)
+        assert solved
+        marginal, violation, primal_np, dual_np = self.numpy_certificate(plan, cost, a, b, f, g)
+        rounding = 30 * 25 * 2.0**-53 * cost.max()
+        assert check["marginal_error"] <= 1e-15 and marginal <= 1e-15
+        # The simplex's potentials are sums along paths of its spanning tree (up to
+        # n + m edges), each within a rounding of the cost scale.
+        assert violation <= (30 + 25) * 2.0**-53 * cost.max()
+        assert check["dual_violation"] == violation
+        assert abs(check["duality_gap"] - (primal_np - dual_np)) <= 2 * rounding
+        assert abs(check["duality_gap"]) <= 2 * rounding
+        assert primal == pytest.approx(ot.emd2(a, b, cost, numItermax=10**9), rel=1e-13)
+
+    def test_a_sub_optimal_plan_shows_its_excess_as_the_gap(self):
+        # Moving mass t around a 2-cycle of an optimal plan keeps its marginals and
+        # raises its cost by t (c_il + c_kj - c_ij - c_kl); with the optimal potentials
+        # the duality gap is that rise: a certificate that can say "not optimal".
+        from divergences._kernels.dense_check import certify_plan
+        from divergences.ot._simplex import dense_network_simplex
+
+        x, a, y, b = weighted_problem(41, n=20, m=20)
+        cost = cdist(x, y)
+        plan, f, g, _, check, primal = dense_network_simplex(a, b, cost, 10**9)
+        rows, cols = np.nonzero(plan)
+        i, j = rows[0], cols[0]
+        k, l = next((r, c) for r, c in zip(rows, cols) if r != i and c != j)
+        t = min(plan[i, j], plan[k, l])
+        worse = plan.copy()
+        worse[i, j] -= t
+        worse[k, l] -= t
+        worse[i, l] += t
+        worse[k, j] += t
+        rise = t * (cost[i, l] + cost[k, j] - cost[i, j] - cost[k, l])
+        assert rise > 1e-6
+        marginal, _, worse_primal, dual = certify_plan(worse, cost, a, b, f, g)
+        assert marginal <= 1e-15
+        assert worse_primal - dual == pytest.approx(check["duality_gap"] + rise, abs=1e-14)

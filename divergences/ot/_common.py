@@ -110,6 +110,11 @@ class LengthScale:
         """``value * s^p`` (float or array), overflowing to inf only if the product does."""
         power = self.exponent * self.order
         whole = math.floor(power)
+        if (power == whole and type(value) is np.ndarray and value.dtype == np.float64
+                and value.ndim > 0):
+            # An array (the potentials) at an integer power: one exact pass.
+            with np.errstate(over="ignore", under="ignore"):
+                return np.ldexp(value, int(whole))
         if isinstance(value, float) and power == whole:
             # The common case (orders 1 and 2, a float): exact, without numpy's overhead.
             try:
@@ -149,21 +154,37 @@ class LengthScale:
 
         if self.exponent == 0 and self.shift is None:
             return result
+        fields = {"value": result.value, "cost": result.cost, "stderr": result.stderr,
+                  "potentials": result.potentials, "details": result.details,
+                  "note": result.note}
+        return dataclasses.replace(
+            result, **self.restore_fields(fields, cost_details, value_in_cost_units))
+
+    def restore_fields(self, fields, cost_details=(), value_in_cost_units=False):
+        """:meth:`restore` on a result's fields before it is made (one construction, not two).
+
+        ``fields`` holds ``value``, ``cost`` and optionally ``stderr``,
+        ``potentials``, ``details`` and ``note``; a new dict is returned.
+        """
+        fields = dict(fields)
+        if self.exponent == 0 and self.shift is None:
+            return fields
         unscale = self.to_cost_units if value_in_cost_units else self.to_length
-        value = unscale(result.value)
-        stderr = None if result.stderr is None else unscale(result.stderr)
-        cost = self.to_cost_units(result.cost)
-        details = dict(result.details)
+        scaled_value, scaled_cost = fields["value"], fields["cost"]
+        value = unscale(scaled_value)
+        stderr = fields.get("stderr")
+        cost = self.to_cost_units(scaled_cost)
+        details = dict(fields.get("details") or {})
         for key in cost_details:
             if key in details:
                 details[key] = self.to_cost_units(details[key])
         details["length_scale"] = self.length
-        note = result.note
-        if _lost(result.cost, cost) or _lost(result.value, value):
-            details["scaled_cost"] = result.cost
-            details["scaled_value"] = result.value
+        note = fields.get("note")
+        if _lost(scaled_cost, cost) or _lost(scaled_value, value):
+            details["scaled_cost"] = scaled_cost
+            details["scaled_value"] = scaled_value
             lost = "overflows" if abs(cost) == math.inf or abs(value) == math.inf else "underflows"
-            what = "value and cost" if _lost(result.value, value) else "cost"
+            what = "value and cost" if _lost(scaled_value, value) else "cost"
             note = (
                 f"{note}; " if note else ""
             ) + (
@@ -171,13 +192,12 @@ class LengthScale:
                 f"{self.length:.3g}, order {self.order:g}): details['scaled_cost'] * "
                 f"length_scale**order is the cost"
             )
-        potentials = result.potentials
+        potentials = fields.get("potentials")
         if potentials is not None:
             potentials = tuple(self.to_cost_units(f) for f in potentials)
-        return dataclasses.replace(
-            result, value=value, cost=cost, stderr=stderr, potentials=potentials,
-            details=details, note=note,
-        )
+        fields.update(value=value, cost=cost, details=details, note=note, potentials=potentials,
+                      stderr=None if stderr is None else unscale(stderr))
+        return fields
 
 
 def _lost(scaled, restored):

@@ -140,7 +140,6 @@ def solve_exact(p, q, *, cost, order=1.0, return_plan=False, max_memory=None, ma
     (0.0, True)
     """
     from ._simplex import dense_network_simplex
-    from .exact import certify
 
     _check_order(order)
     a, b = discrete_weights(p), discrete_weights(q)
@@ -158,9 +157,8 @@ def solve_exact(p, q, *, cost, order=1.0, return_plan=False, max_memory=None, ma
     if forbidden is not None:
         scaled[forbidden] = _PENALTY
     # Optimality is checked below with a certificate, which warns itself.
-    plan, f, g, solved = dense_network_simplex(np.asarray(a), np.asarray(b), scaled,
-                                               max_iter or _MAX_ITER)
-    check = certify(plan, scaled, a, b, f, g)
+    plan, f, g, solved, check, total = dense_network_simplex(
+        np.asarray(a), np.asarray(b), scaled, max_iter or _MAX_ITER)
     forbidden_mass = 0.0 if forbidden is None else float(plan[forbidden].sum())
     if forbidden_mass > 1.0 / _PENALTY:
         raise InvalidMeasureError(
@@ -168,7 +166,6 @@ def solve_exact(p, q, *, cost, order=1.0, return_plan=False, max_memory=None, ma
             f"pairs penalised still moves {forbidden_mass:.3g} of the mass through them (a "
             f"feasible plan would move at most {1.0 / _PENALTY:g})."
         )
-    total = float(np.sum(plan * scaled))
     total_scale = max(largest * 2.0**-shift, 1.0) if largest > 0 else 1.0
     bound = check["duality_gap"] + check["dual_violation"]
     tolerance = _REL_TOL * abs(total) + _ABS_TOL * total_scale

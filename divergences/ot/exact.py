@@ -48,7 +48,6 @@ SOLVERS = ("auto", "auction", "network_simplex", "network_simplex_online")
 
 # Enough for any problem that fits in memory: the simplex terminates long before.
 _MAX_ITER = 2**40
-_ROW_BLOCK = 1024
 # Certified when (duality gap + dual violation) <= _REL_TOL * cost + _ABS_TOL * scale.
 _REL_TOL = 1e-9
 _ABS_TOL = 1e-13
@@ -70,10 +69,15 @@ _SPLIT_MAX = 4
 _TREE_MAX_DIM = 3
 _TREE_LEAF_SIZE = 16
 # solver="auto" at order 1 up to _TREE_MAX_DIM dimensions, from _SIMPLEX_FROM atoms on:
-# the network simplex when the means are _FAR_APART of the clouds' spread apart
-# (see _auto_solver).
+# the network simplex when the means are _FAR_APART of the clouds' spread apart, or,
+# below _MOVED_UNTIL atoms, _NEAR_APART, or when the sliced W_1 over _SLICES fixed
+# directions is _FAR_MOVED of the spread (see _auto_solver).
 _SIMPLEX_FROM = 1_000
 _FAR_APART = 0.45
+_NEAR_APART = 0.3
+_MOVED_UNTIL = 4_000
+_FAR_MOVED = 0.36
+_SLICES = 16
 
 
 def applies(p, q, options):
@@ -97,23 +101,45 @@ def auction_applies(a, b):
 def _auto_solver(x, a, y, b, cost, max_memory):
     """``solver="auto"``'s choice, and why when it is not the plain one (else None).
 
-    The auction where it applies, except for W_1 in low dimension between
-    clouds apart for their size: the cost |x - y| is then nearly linear along
-    the parallel transport rays, so many plans are nearly optimal, the bids
-    drag on and the tree search prunes little (2-D, n = 1,000-5,000, means
-    0.5 to 10 apart: 1.3-4x slower than POT's ``emd2``), while the network
-    simplex is unaffected. Apart means ``_separation`` at least
-    ``_FAR_APART``: measured on the panel of ``benchmarks/bench_exact.py
-    --panel`` (under load), the auction was slower than ``emd2`` from a mean
-    shift of 1 along an axis of N(0, I_2) (0.71 of the spread) or 0.5 along
-    the diagonal (0.5), and about as fast at 0.5 along an axis (0.35). A
-    pilot auction on 512 points (its count of column searches told these
-    cases apart) was tried and dropped: it cost more than it saved, and on
-    a mixture and a small shift at n = 5,000 the auction it overruled was
-    the faster. Order 2 needs no rule: it is solved on the centred clouds
-    (:func:`_centred`); above ``_TREE_MAX_DIM`` dimensions the auction scans
-    every column and was 3-16x faster than ``emd2`` on every input of the
-    panel. Other ground metrics (``cost``, a
+    The auction where it applies, except for W_1 in low dimension when much
+    of the mass moves in parallel: the cost |x - y| is then nearly linear
+    along the parallel transport rays, so many plans are nearly optimal, the
+    bids drag on and the tree search prunes little, while the network simplex
+    is unaffected. Measured on the panel of ``benchmarks/bench_exact.py
+    --cases panel --forced`` (2-D, N(0, I) against mean shifts of 0.5 to 10
+    along an axis and the diagonal, a covariance change and a +-2 mixture;
+    POT's ``emd2`` as the yardstick, on a machine under load):
+
+    * clouds apart, ``_separation`` (mean gap over spread) at least
+      ``_FAR_APART`` (0.45): the auction was 0.25-0.77x ``emd2`` at
+      n = 1,000 and 2,000 on the six such shifts, and 4x slower at n = 5,000
+      shifted by (10, 0); the simplex, POT's own solver, is about 1x;
+    * below ``_MOVED_UNTIL`` (4,000) atoms, smaller shifts and mass moved
+      far without a mean shift: the shift of 0.5 along an axis (separation
+      0.34) took the auction 0.79-0.85x ``emd2`` at n = 1,000 and
+      0.72-0.74x at 2,000 (two runs each), but 1.26x at 5,000, hence
+      ``_NEAR_APART`` (0.3) below that size; the +-2 mixture (separation
+      0.03, sliced W_1 0.42 of the spread; ``_moved``) 0.48x at n = 1,000
+      and 0.40x at 2,000, but 1.55x at 5,000, while the covariance change
+      (sliced 0.30) was 1.06-1.16x, 1.35x and 2.75x: so from ``_FAR_MOVED``
+      (0.36, between 0.30 and 0.42) of the spread on, the simplex below
+      that size too.
+
+    Re-measured on the whole panel on 2026-12-02 in CPU seconds (load 5-15):
+    where this rule picks the simplex, 0.81-1.20x ``emd2`` at n = 1,000 and
+    0.85-1.17x at 2,000 (POT's solver plus about 4% of ours: parity), 1.22-1.50x
+    at 5,000; every case the auction kept, 1.17x and up. Below ``_SIMPLEX_FROM``
+    the auction was slower than ``emd2`` on most W_1 inputs measured (0.25-0.85x
+    at n = 100-250; at 500 on shifts, covariance changes and mixtures): not yet
+    part of the rule.
+
+    Uniform clouds in a square (sliced W_1 0.02 of the spread) keep the
+    auction, 3-6x faster than ``emd2`` at n = 2,000. A pilot auction on 512
+    points (its count of column searches told these cases apart) was tried
+    and dropped: it cost more than it saved. Order 2 needs no rule: it is
+    solved on the centred clouds (:func:`_centred`); above ``_TREE_MAX_DIM``
+    dimensions the auction scans every column and was 3-16x faster than
+    ``emd2`` on every input of the panel. Other ground metrics (``cost``, a
     :class:`~divergences.ot._ground.GroundCost`): those the kernels compute
     follow the same rule by the cost's degree (a norm to the power 1 is linear
     along rays too; ``sqeuclidean`` at order 1 is order 2), the others go to
@@ -125,24 +151,56 @@ def _auto_solver(x, a, y, b, cost, max_memory):
     if cost.cost_degree != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _SIMPLEX_FROM:
         return "auction", None
     separation = _separation(x, y)
-    if separation < _FAR_APART:
+    if separation >= _FAR_APART:
+        why = (f"the clouds' means are {separation:.2g} of their spread apart (at least "
+               f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
+               "simplex is faster than the auction")
+    elif size < _MOVED_UNTIL and separation >= _NEAR_APART:
+        why = (f"the clouds' means are {separation:.2g} of their spread apart (at least "
+               f"{_NEAR_APART:g} below {_MOVED_UNTIL:,} atoms): W_1 between clouds apart for "
+               "their size, where the network simplex is faster than the auction")
+    elif size < _MOVED_UNTIL and (moved := _moved(x, y)) >= _FAR_MOVED:
+        why = (f"a sliced W_1 of {moved:.2g} of the clouds' spread (at least {_FAR_MOVED:g}) "
+               f"below {_MOVED_UNTIL:,} atoms: W_1 moving mass far for the clouds' size, where "
+               "the network simplex is faster than the auction")
+    else:
         return "auction", None
     try:
         check_dense_fits(x.shape[0], y.shape[0], 2, "exact", "sinkhorn", max_memory)
     except DenseMemoryError:
         return "auction", None  # the simplex would not fit: nothing to choose
-    return "network_simplex", (
-        f"the clouds' means are {separation:.2g} of their spread apart (at least "
-        f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
-        "simplex is faster than the auction"
-    )
+    return "network_simplex", why
+
+
+def _spread(x, y):
+    """The clouds' spread: the root mean squared distance to their means, averaged."""
+    return math.sqrt(0.5 * (float(x.var(axis=0).sum()) + float(y.var(axis=0).sum())))
 
 
 def _separation(x, y):
-    """``|mean(x) - mean(y)|`` over the clouds' spread, the root mean squared distance to their means."""
+    """``|mean(x) - mean(y)|`` over the clouds' spread (:func:`_spread`)."""
     gap = x.mean(axis=0) - y.mean(axis=0)
-    spread = math.sqrt(0.5 * (float(x.var(axis=0).sum()) + float(y.var(axis=0).sum())))
+    spread = _spread(x, y)
     return float(np.linalg.norm(gap)) / spread if spread > 0.0 else math.inf
+
+
+def _moved(x, y):
+    """A sliced W_1 of two uniform clouds over their spread: how far the mass moves.
+
+    The mean over ``_SLICES`` fixed directions (the same on every call) of the
+    1-D W_1 between the projections, by sorting; sizes n and m are compared
+    on ``lcm(n, m)`` repeated atoms, as the auction sees them. A lower bound
+    of W_1 (projections are 1-Lipschitz), O(n log n) per direction.
+    """
+    spread = _spread(x, y)
+    if spread == 0.0:
+        return 0.0
+    directions = np.random.default_rng(0).normal(size=(_SLICES, x.shape[1]))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    size = math.lcm(x.shape[0], y.shape[0])
+    px = np.repeat(np.sort(x @ directions.T, axis=0), size // x.shape[0], axis=0)
+    py = np.repeat(np.sort(y @ directions.T, axis=0), size // y.shape[0], axis=0)
+    return float(np.mean(np.abs(px - py))) / spread
 
 
 def _uniform(weights):
@@ -172,59 +230,21 @@ def _positive_scale(cost, x, y):
 def certify(plan, cost, a, b, f, g):
     """Check optimality of a dense plan and potentials; return the three residuals.
 
+    Potentials of atoms without mass are checked as given (copies are completed
+    by c-transforms only inside the solver, :mod:`divergences.ot._simplex`).
+
     Returns
     -------
     dict
         ``marginal_error`` (L1), ``dual_violation`` (largest negative reduced
         cost, >= 0) and ``duality_gap`` (primal - dual).
     """
-    return _certify_dense(plan, cost, a, b, f, g)[0]
+    from .._kernels.dense_check import certify_plan
 
-
-def _certify_dense(plan, cost, a, b, f, g):
-    """:func:`certify`'s residuals and the plan's cost, in two passes over the matrices.
-
-    The plan's marginals and cost are summed over its support (a vertex of
-    the transport polytope has at most n + m - 1 entries: short sums, exact
-    to rounding), and the reduced costs are read block by block into one
-    reused buffer, so that no n-by-m temporary is made.
-    """
-    if plan.size <= _ROW_BLOCK * 64:
-        # Small problems (digits: 64 x 64) in whole-matrix operations: the same
-        # residuals, in a third of the time of the support-and-blocks version,
-        # most of which is per-call overhead at this size.
-        marginal_error = float(np.abs(plan.sum(axis=1) - a).sum() + np.abs(plan.sum(axis=0) - b).sum())
-        reduced = cost - f[:, None]
-        reduced -= g[None, :]
-        primal = float(np.vdot(plan, cost))
-        check = {
-            "marginal_error": marginal_error,
-            "dual_violation": max(float(-reduced.min()), 0.0),
-            "duality_gap": primal - float(a @ f + b @ g),
-        }
-        return check, primal
-    rows, cols = np.nonzero(plan)
-    mass = plan[rows, cols]
-    marginal_error = float(
-        np.abs(np.bincount(rows, mass, cost.shape[0]) - a).sum()
-        + np.abs(np.bincount(cols, mass, cost.shape[1]) - b).sum()
-    )
-    violation = 0.0
-    buffer = np.empty((min(_ROW_BLOCK, cost.shape[0]), cost.shape[1]))
-    for start in range(0, cost.shape[0], _ROW_BLOCK):
-        block = cost[start : start + _ROW_BLOCK]
-        reduced = buffer[: block.shape[0]]
-        np.subtract(block, g[None, :], out=reduced)
-        reduced -= f[start : start + _ROW_BLOCK, None]
-        violation = max(violation, float(-reduced.min()))
-    primal = float(mass @ cost[rows, cols])
-    dual = float(a @ f + b @ g)
-    check = {
-        "marginal_error": marginal_error,
-        "dual_violation": max(violation, 0.0),
-        "duality_gap": primal - dual,
-    }
-    return check, primal
+    marginal_error, violation, primal, dual = certify_plan(
+        *(np.ascontiguousarray(v, dtype=np.float64) for v in (plan, cost, a, b, f, g)))
+    return {"marginal_error": float(marginal_error), "dual_violation": float(violation),
+            "duality_gap": float(primal - dual)}
 
 
 def _online_violation(x, y, cost, f, g):
@@ -278,8 +298,11 @@ def solve(
         ``"auto"``: the auction for uniform clouds of equal sizes (or sizes
         n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise
         -- and also for W_1 in up to three dimensions from 1,000 points on
-        when the clouds' means are 0.45 of their spread apart, where the
-        simplex is measured faster; ``details["auto_rule"]`` then says so.
+        when the clouds' means are 0.45 of their spread apart, or below
+        4,000 points when they are 0.3 apart or a sliced W_1 is 0.36 of the
+        spread (mass moving far), where the simplex is measured faster (see the rule's
+        measurements in :func:`_auto_solver`); ``details["auto_rule"]`` then
+        says which rule chose it.
         The auction and ``"network_simplex_online"`` never hold the n-by-m
         cost matrix; ``max_memory`` concerns ``"network_simplex"`` only.
     max_iter : int, optional
@@ -345,16 +368,15 @@ def solve(
     if solver == "auction":
         outcome = _solve_auction(x, y, cost, max_iter, update)
     elif solver == "network_simplex":
-        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.matrix())
+        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.matrix)
     else:
         outcome = _solve_simplex_online(x, a, y, b, cost, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
     if update is not None and solver != "auction":
         update(check["duality_gap"])
     reporter.close()
-    result = certified_result(p, q, outcome, solver=solver, scale=geometry.scale(),
-                              order=order, ground=cost, return_plan=return_plan, rule=rule)
-    return length.restore(result, _COST_DETAILS)
+    return certified_result(p, q, outcome, solver=solver, scale=geometry.scale(), order=order,
+                            ground=cost, return_plan=return_plan, rule=rule, length=length)
 
 
 class _Geometry:
@@ -374,6 +396,7 @@ class _Geometry:
         self.x, self.y = self.length.points(x), self.length.points(y)
         self.x.flags.writeable = self.y.flags.writeable = False  # shared by the calls that hit
         self._cost, self._matrix, self._scale = cost, None, None
+        self._kept = False  # True once of() keeps it for later calls
 
     @classmethod
     def of(cls, x, y, order, cost):
@@ -384,11 +407,18 @@ class _Geometry:
         if last is not None and last[0] == key:
             return last[1]
         geometry = cls(x, y, order, cost)
+        geometry._kept = True
         cls._last = (key, geometry)  # one assignment: safe for concurrent callers
         return geometry
 
     def matrix(self):
-        """A fresh copy of the dense cost matrix between the scaled clouds."""
+        """The dense cost matrix between the scaled clouds, the caller's to overwrite.
+
+        A kept geometry hands out copies of its matrix; another one the matrix
+        itself, made on each call (a copy would cost a pass over n m entries).
+        """
+        if not self._kept:
+            return self._cost.matrix(self.x, self.y)
         if self._matrix is None:
             matrix = self._cost.matrix(self.x, self.y)
             matrix.flags.writeable = False
@@ -406,12 +436,13 @@ _GEOMETRY_PAIRS = 2**16
 
 
 def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan, rule=None,
-                     stacklevel=5):
+                     stacklevel=5, length=None):
     """The :class:`OTResult` of a solved transport problem, certified or warned about.
 
     ``outcome`` is a solver's ``(total, plan, f, g, check, n_iter, solved)``
     and ``scale`` bounds every cost (tolerances are relative to it), both in
-    the same units; the result is in those units.
+    the same units; the result is in those units, or brought back to the
+    caller's by ``length`` (a :class:`~divergences.ot._common.LengthScale`).
     """
     total, plan, f, g, check, n_iter, solved = outcome
     bound = check["duality_gap"] + check["dual_violation"]
@@ -427,9 +458,8 @@ def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
-    return OTResult.from_cost(
-        total,
-        order=order,
+    fields = dict(
+        OTResult.cost_fields(total, order),
         method="exact",
         unit=ground.value_unit,
         sizes=(p.size, q.size),
@@ -441,6 +471,9 @@ def certified_result(p, q, outcome, *, solver, scale, order, ground, return_plan
         marginal_error=check["marginal_error"],
         details=details,
     )
+    if length is not None:
+        fields = length.restore_fields(fields, _COST_DETAILS)
+    return OTResult(**fields)
 
 
 # The entries of ``details`` in cost units, rescaled with the cost.
@@ -509,9 +542,10 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
 
 
 def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
-    """POT's network simplex on the dense cost, certified; ``matrix``: that cost, already made.
+    """POT's network simplex on the dense cost, certified.
 
-    ``matrix`` is overwritten (scaled in place).
+    ``matrix``: that cost, already made, or a function making it (called once
+    the memory guard has passed); it is overwritten (scaled in place).
     """
     from ._simplex import dense_network_simplex
 
@@ -529,7 +563,7 @@ def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
         ) from None
-    cost = ground.matrix(x, y) if matrix is None else matrix
+    cost = ground.matrix(x, y) if matrix is None else matrix() if callable(matrix) else matrix
     # The simplex's own tolerances are absolute: at high orders every cost of
     # the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
     # meaningless potentials. Its largest cost brought to [1/2, 1) -- a power
@@ -539,11 +573,11 @@ def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
     if shift:
         np.ldexp(cost, -shift, out=cost)
     # Optimality is checked below with a certificate, which warns itself.
-    plan, f, g, solved = dense_network_simplex(a, b, cost, max_iter or _MAX_ITER)
-    check, total = _certify_dense(plan, cost, a, b, f, g)
-    for key in ("dual_violation", "duality_gap"):
-        check[key] = float(np.ldexp(check[key], shift))
-    total, f, g = float(np.ldexp(total, shift)), np.ldexp(f, shift), np.ldexp(g, shift)
+    plan, f, g, solved, check, total = dense_network_simplex(a, b, cost, max_iter or _MAX_ITER)
+    if shift:
+        for key in ("dual_violation", "duality_gap"):
+            check[key] = math.ldexp(check[key], shift)
+        total, f, g = math.ldexp(total, shift), np.ldexp(f, shift), np.ldexp(g, shift)
     return total, plan, f, g, check, None, solved
 
 
