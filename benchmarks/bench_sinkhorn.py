@@ -241,11 +241,11 @@ def bench_panel(args):
     chosen = None if args.inputs is None else set(args.inputs.split(","))
     for n in (int(v) for v in args.n.split(",")):
         for d in (int(v) for v in args.d.split(",")):
-            for name, kind in panel.inputs(d):
+            for name in panel.inputs(d):
                 if chosen is not None and name not in chosen:
                     continue
                 for fraction in (float(v) for v in args.eps.split(",")):
-                    row = panel.run_case(name, kind, n, d, fraction)
+                    row = panel.run_case(name, n, d, fraction)
                     print("| " + " | ".join(panel.format_row(row)) + " |", flush=True)
     print(f"load at the end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 

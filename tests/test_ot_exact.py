@@ -18,6 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 import divergences as dv
+from divergences import testing as dvt
 from divergences.exceptions import ConvergenceWarning, DenseMemoryError, MethodError
 from divergences.ot import exact
 
@@ -292,8 +293,8 @@ class TestFarApartClouds:
     PANEL = [
         ("shift 10 axis", 2, 1.0, "network_simplex", "means are"),
         ("shift 0.5 diagonal", 2, 1.0, "network_simplex", "means are"),
-        ("mixture", 2, 1.0, "network_simplex", "sliced W_1"),
-        ("covariance", 2, 1.0, "auction", None),
+        ("mixture +-2 axis", 2, 1.0, "network_simplex", "sliced W_1"),
+        ("covariance x2, x1/2", 2, 1.0, "auction", None),
         ("shift 0.5 axis", 2, 1.0, "network_simplex", "0.3 below"),
         ("shift 10 axis", 2, 2.0, "auction", None),
         ("shift 1 axis", 5, 1.0, "auction", None),
@@ -301,15 +302,7 @@ class TestFarApartClouds:
 
     @staticmethod
     def panel_clouds(name, d, n=1000):
-        rng = np.random.default_rng(n + d)
-        x, z = rng.normal(size=(n, d)), rng.normal(size=(n, d))
-        axis = np.eye(d)[0]
-        if name == "mixture":
-            return x, z + 2.0 * np.where(rng.random(n) < 0.5, -1.0, 1.0)[:, None] * axis
-        if name == "covariance":
-            return x, z * np.where(np.arange(d) == 0, 2.0, np.where(np.arange(d) == 1, 0.5, 1.0))
-        _, size, where = name.split()
-        return x, z + float(size) * (axis if where == "axis" else 1.0)
+        return dvt.panel_clouds(name, n, d, rng=n + d)  # as bench_exact draws them
 
     @pytest.mark.parametrize("name, d, order, solver, rule", PANEL)
     def test_panel_path_agrees_with_emd2(self, name, d, order, solver, rule):
@@ -331,7 +324,7 @@ class TestFarApartClouds:
         tol = result.details["error_bound"] + 2 * n * 2.0**-53 * truth
         assert abs(result.cost - truth) <= tol
 
-    @pytest.mark.parametrize("name", ["shift 10 axis", "mixture"])
+    @pytest.mark.parametrize("name", ["shift 10 axis", "mixture +-2 axis"])
     def test_simplex_path_certificate_checked_independently(self, name):
         # The certificate solver="auto" records on its simplex path, recomputed with
         # numpy from the returned plan, potentials and scipy's cost matrix.

@@ -12,9 +12,7 @@ oscillate by at most ``osc(C) = max C - min C``. So two solutions with errors
 delta_2)`` (to first order; the second-order terms are below 1e-12 here).
 """
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import ot
@@ -22,6 +20,7 @@ import pytest
 from scipy.special import logsumexp
 
 import divergences as dv
+from divergences import testing as dvt
 from divergences.exceptions import ConvergenceWarning
 from divergences.ot import sinkhorn as solver
 from divergences.ot._sinkhorn_loop import alternate
@@ -29,17 +28,9 @@ from divergences.ot._sinkhorn_loop import alternate
 ROUNDING = np.finfo(np.float64).eps
 
 
-def _load_panel():
-    """benchmarks/_sinkhorn_panel.py (not a package): the panel's inputs as the benchmark draws
-    them, so the tests and the README's table run on the same data."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_sinkhorn_panel.py"
-    spec = importlib.util.spec_from_file_location("_sinkhorn_panel", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_panel = _load_panel().draw
+def _panel(name, n, d, seed=0):
+    """The panel's clouds as ``bench_sinkhorn.py --cases panel`` draws them (seed 0)."""
+    return dvt.panel_clouds(name, n, d, rng=seed)
 
 
 def _eps(cost, fraction):
@@ -61,11 +52,11 @@ def _online(monkeypatch):
 
 class TestAcceleratedLoopAgainstPOT:
     @pytest.mark.parametrize("kind, d, fraction", [
-        (("shift", 1.0), 2, 0.01),
-        (("shift", 10.0), 1, 0.1),
-        (("cov", 2.0), 1, 0.1),
-        (("mixture", 2.0), 5, 0.1),
-        (("diag", 0.5), 5, 0.1),
+        ("shift 1 axis", 2, 0.01),
+        ("shift 10 axis", 1, 0.1),
+        ("scale x2 axis", 1, 0.1),
+        ("mixture +-2 axis", 5, 0.1),
+        ("shift 0.5 diagonal", 5, 0.1),
     ])
     def test_value_matches_sinkhorn_log(self, kind, d, fraction, monkeypatch):
         n = 100
@@ -92,7 +83,7 @@ class TestAcceleratedLoopAgainstPOT:
     def test_value_matches_plain_sinkhorn2(self):
         # POT's plain (exp-domain) Sinkhorn is fine at eps = 10% of the median cost.
         n = 200
-        x, y = _panel(("shift", 2.0), n, 2)
+        x, y = _panel("shift 2 axis", n, 2)
         a = b = np.full(n, 1.0 / n)
         cost = ot.dist(x, y)
         eps = _eps(cost, 0.1)
@@ -117,7 +108,7 @@ class TestAcceleratedLoopAgainstPOT:
         # memory=0 is plain Sinkhorn (the reference the acceleration is measured against):
         # same fixed point, more iterations.
         n = 100
-        x, y = _panel(("shift", 1.0), n, 2)
+        x, y = _panel("shift 1 axis", n, 2)
         cost = ot.dist(x, y)
         a = b = np.full(n, 1.0 / n)
         eps = _eps(cost, 0.1)
@@ -149,7 +140,7 @@ def _dense_softmins(cost, a, b):
 class TestWarmStart:
     def test_reaches_the_same_fixed_point_in_fewer_iterations(self):
         n = 80
-        x, y = _panel(("shift", 1.0), n, 2, seed=3)
+        x, y = _panel("shift 1 axis", n, 2, seed=3)
         cost = ot.dist(x, y)
         a = b = np.full(n, 1.0 / n)
         eps = _eps(cost, 0.02)
@@ -180,7 +171,7 @@ class TestNonConvergence:
     def test_warns_and_records(self, path, monkeypatch):
         if path == "online":
             _online(monkeypatch)
-        x, y = _panel(("shift", 2.0), 60, 2)
+        x, y = _panel("shift 2 axis", 60, 2)
         with pytest.warns(ConvergenceWarning, match="max_iter"):
             r = dv.wasserstein(x, y, order=2, method="sinkhorn", eps=1e-3, max_iter=3)
         assert not r.converged and r.marginal_error > 1e-6
@@ -201,7 +192,7 @@ class TestDenseSoftmin:
         from divergences._kernels.costs import cost_matrix, reduced_exponent
 
         n = 200
-        x, y = _panel(("shift", 1.0), n, 2)
+        x, y = _panel("shift 1 axis", n, 2)
         a = b = np.full(n, 1.0 / n)
         # The solver's own (unit-scaled, tree-ordered) problem.
         ground = solver._ground(2.0, None)
@@ -235,7 +226,7 @@ class TestDenseSoftmin:
     @pytest.mark.parametrize("fraction", [0.1, 0.01, 0.001])
     def test_solve_matches_online(self, fraction, monkeypatch):
         n = 60
-        x, y = _panel(("mixture", 2.0), n, 2)
+        x, y = _panel("mixture +-2 axis", n, 2)
         eps = _eps(ot.dist(x, y), fraction)
         dense = dv.wasserstein(x, y, order=2, method="sinkhorn", eps=eps, tol=1e-8)
         _online(monkeypatch)
@@ -250,7 +241,7 @@ class TestDenseSoftmin:
     def test_memory_guard(self, monkeypatch):
         # The dense path holds two n-by-m float64 matrices: it runs only where they fit in
         # _DENSE_BYTES, and is never chosen above it (the online kernel is O(n + m)).
-        x, y = _panel(("shift", 1.0), 40, 2)
+        x, y = _panel("shift 1 axis", 40, 2)
         monkeypatch.setattr(solver, "_DENSE_BYTES", 16 * 40 * 40)
         r = dv.wasserstein(x, y, order=2, method="sinkhorn", eps=0.5)
         assert r.details["softmin"]["kind"] == "dense"

@@ -140,3 +140,39 @@ def test_bad_parameters_are_refused():
 @given(dvt.parallel_lines(kind="samples"))
 def test_parallel_lines_as_samples(pair):
     assert pair.p.dim == 2 and math.isfinite(pair.wasserstein(1))
+
+
+class TestTransportPanel:
+    """divergences.testing's panel of point-cloud pairs (issue 18), used by the benchmarks."""
+
+    @pytest.mark.parametrize("d", [1, 2, 5])
+    def test_every_input_changes_y_as_its_name_says(self, d):
+        n = 4000
+        for name in dvt.panel_inputs(d):
+            x, y = dvt.panel_clouds(name, n, d, rng=7)
+            assert x.shape == y.shape == (n, d)
+            # The same seed gives the same first cloud for every input.
+            np.testing.assert_array_equal(x, dvt.panel_clouds("shift 1 axis", n, d, rng=7)[0])
+            mean, sd = y.mean(axis=0), y.std(axis=0)
+            tol = 5.0 / np.sqrt(n)  # five standard errors of a mean of unit-variance draws
+            expected_mean, expected_sd = np.zeros(d), np.ones(d)
+            words = name.split()
+            if words[0] == "shift":
+                expected_mean[:1 if words[2] == "axis" else d] = float(words[1])
+            elif name == "scale x2 axis":
+                expected_sd[0] = 2.0
+            elif name == "covariance x2, x1/2":
+                expected_sd[:2] = (2.0, 0.5)[:d]
+            else:  # mixture +-2 along the first axis: sd sqrt(1 + 4)
+                expected_sd[0] = np.sqrt(5.0)
+            np.testing.assert_allclose(mean, expected_mean, atol=tol * expected_sd.max())
+            np.testing.assert_allclose(sd, expected_sd, atol=tol * 2 * expected_sd.max())
+
+    def test_a_seed_repeats_and_bad_names_are_refused(self):
+        a = dvt.panel_clouds("mixture +-2 axis", 50, 2, rng=3)
+        b = dvt.panel_clouds("mixture +-2 axis", 50, 2, rng=np.random.default_rng(3))
+        np.testing.assert_array_equal(a[1], b[1])
+        with pytest.raises(ValueError, match="name"):
+            dvt.panel_clouds("shift 1 diagonal", 50, 1)  # no diagonal in one dimension
+        with pytest.raises(ValueError, match="d"):
+            dvt.panel_inputs(0)

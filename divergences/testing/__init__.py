@@ -16,6 +16,8 @@ Pairs with a known divergence (:class:`KnownPair`)
 Continuous laws with known KL and JS, to calibrate sample estimators (:class:`CalibrationPair`)
     :func:`mean_shift`, :func:`scale_change`, :func:`mixture`, :func:`student_t`,
     :func:`log_normal`, :func:`banana`, and the panel :func:`calibration_pairs`.
+Point clouds for transport solvers (issue 18's panel: shifts, scale, mixture)
+    :func:`panel_inputs`, :func:`panel_clouds`, :data:`PANEL_SHIFTS`.
 
 Needs the ``hypothesis`` package (``pip install hypothesis``); ``import
 divergences`` does not import it, only ``divergences.testing`` does.
@@ -59,6 +61,7 @@ from ._known import (
     planted_permutations,
     shifted_copies,
 )
+from ._panel import PANEL_SHIFTS, panel_clouds, panel_inputs
 from ._strategies import (
     gaussians,
     histogram_tuples,
@@ -73,6 +76,9 @@ from ._strategies import (
 )
 
 __all__ = [
+    "PANEL_SHIFTS",
+    "panel_inputs",
+    "panel_clouds",
     "well_scaled_floats",
     "probability_vectors",
     "histograms",
