@@ -254,8 +254,8 @@ def panel(sizes, dims, orders, inputs=None, forced=False, repeat=1):
     rows, ratios, cpu_ratios = [], [], []
     for n in sizes:
         for d in dims:
-            for name in names:
-                x, y = panel_clouds(name, n, d, rng=n + d)
+            for name in (name for name in names if name in panel_inputs(d)):
+                x, y = panel_clouds(name, n, d, rng=n + d)  # no diagonal shift at d = 1
                 for order in orders:
                     def pot():
                         cost = cdist(x, y) if order == 1.0 else cdist(x, y) ** order
