@@ -40,6 +40,44 @@ def test_ball_mass_is_exact_for_an_isotropic_gaussian(d, monkeypatch):
     np.testing.assert_allclose(approx[ok], exact[ok], rtol=0, atol=1e-8)
 
 
+def log_isotropic_mean_by_quad(d, slope, curvature):
+    """``log E exp(-slope u_1 - curvature |u|^2)``, u uniform in the unit ball, by scipy quad.
+
+    The sphere mean of ``exp(z u_1)`` is ``Gamma(b) (2/z)^(b-1) I_(b-1)(z)``, b = d/2
+    (scipy's exponentially scaled ``ive``, so that slopes of hundreds do not overflow).
+    """
+    from scipy.integrate import quad
+    from scipy.special import gammaln, ive
+
+    b = 0.5 * d
+
+    def log_sphere(z):
+        if z < 1e-4:  # the series' first terms: (2/z)^(b-1) would overflow
+            return math.log1p(z * z / (4 * b))
+        return gammaln(b) + (b - 1) * math.log(2 / z) + math.log(ive(b - 1, z)) + z
+
+    # Scaled by the integrand's value at s = 1 (its largest for these slopes).
+    top = math.log(d) - curvature + log_sphere(slope)
+    integrand = lambda s: math.exp(math.log(d) + (d - 1) * math.log(max(s, 1e-300))
+                                   - curvature * s * s + log_sphere(slope * s) - top)
+    value, _ = quad(integrand, 0.0, 1.0, epsabs=0, epsrel=1e-12, limit=200)
+    return top + math.log(value)
+
+
+@pytest.mark.parametrize("d", [1, 2, 5, 10])
+def test_isotropic_ball_means_against_quadrature(d):
+    # Both paths of the kernel: the nodes' series side by side below slope 600, node by
+    # node in the log domain above; and each of the three radial rules (slopes 5, 12).
+    slopes = np.array([0.0, 1e-8, 0.3, 2.0, 5.0, 11.0, 30.0, 120.0, 599.0, 601.0, 900.0])
+    curvatures = np.array([0.0, 0.4, 7.0])
+    slope, curvature = (a.ravel() for a in np.meshgrid(slopes, curvatures))
+    got = shape._log_isotropic_ball_means(d, slope, curvature)
+    want = [log_isotropic_mean_by_quad(d, s, c) for s, c in zip(slope, curvature)]
+    # quad's relative 1e-12 and the rules' rounding-level error: 1e-9 relative to the
+    # log-mean's size (up to ~900 nats here).
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
 @pytest.mark.parametrize("d", [2, 5])
 def test_ball_mass_under_an_anisotropic_gaussian(d, monkeypatch):
     rng = np.random.default_rng(10 + d)

@@ -174,25 +174,46 @@ def ball_log_means_serial(gradients, radii, nodes_t, anisotropic, isotropic):
 # --------------------------------------------------------------- the exact isotropic mean
 
 
+#: Length of the table of series factors ``1 / ((d/2 + k) (k + 1))`` that
+#: :func:`_log_sphere_mean` multiplies by (a division is several times slower and sits
+#: on the series' dependency chain); later terms, for ``z`` beyond ~60, divide.
+_SERIES_TABLE = 256
+
+
 @njit(cache=True, nogil=True)
-def _log_sphere_mean(half_d, z):
+def _series_factors(half_d):
+    """``1 / ((half_d + k) (k + 1))`` for ``k < _SERIES_TABLE``."""
+    factors = np.empty(_SERIES_TABLE)
+    for k in range(_SERIES_TABLE):
+        factors[k] = 1.0 / ((half_d + k) * (k + 1.0))
+    return factors
+
+
+@njit(cache=True, nogil=True)
+def _log_sphere_mean(half_d, z, factors):
     """``log 0F1(; d/2; z^2/4)``: the log-mean of ``exp(z u_1)`` over the unit sphere of R^d.
 
     ``0F1(; b; z^2/4) = sum_k (z^2/4)^k / ((b)_k k!)`` (``= Gamma(b) (2/z)^(b-1)
     I_(b-1)(z)``; ``cosh z`` in 1-D), summed until the terms stop counting. All
     terms are positive: no cancellation, accurate to rounding. The sum is
     rescaled as it grows so that no term overflows (``z`` beyond ~700).
+    ``factors``: :func:`_series_factors` of ``half_d``.
     """
     q = 0.25 * z * z
+    # The terms grow while k < q / b: the sum may stop only after that.
+    rising = q / half_d
     term = 1.0
     total = 1.0
     log_scale = 0.0
     k = 0
     while True:
-        term *= q / ((half_d + k) * (k + 1.0))
+        if k < _SERIES_TABLE:
+            term *= q * factors[k]
+        else:
+            term *= q / ((half_d + k) * (k + 1.0))
         total += term
         k += 1
-        if term <= 1e-17 * total and k > q / half_d:
+        if term <= 1e-17 * total and k > rising:
             break
         if total > 1e280:
             total *= 1e-280
@@ -201,36 +222,107 @@ def _log_sphere_mean(half_d, z):
     return np.log(total) + log_scale
 
 
+#: Below this slope the sphere means of all of a ball's radial nodes stay below 1e261
+#: (``0F1 <= exp(z)``): :func:`_isotropic_lockstep` needs no rescaling.
+_LOCKSTEP_BELOW = 600.0
+
+
 @njit(cache=True, nogil=True)
-def _isotropic_one(d, slope, curvature, nodes, weights, count, terms):
+def _isotropic_lockstep(d, slope, curvature, nodes, base, count, factors, scratch, bits):
+    """:func:`_isotropic_one` for ``slope < _LOCKSTEP_BELOW``: the nodes' series side by side.
+
+    The ``0F1`` series of all ``count`` radial nodes are summed together, term
+    by term, in loops over the nodes that the compiler vectorises, until every
+    node's series has stopped counting (the per-node test of
+    :func:`_log_sphere_mean`); a node whose series stopped earlier adds terms
+    below ``1e-17`` of its sum, which change it by rounding at most. The radial
+    sum is then taken in the linear domain, scaled by its largest weight: no
+    sphere mean exceeds ``exp(slope) < 1e261``, so nothing overflows and one
+    ``log`` replaces one per node. Equal to :func:`_isotropic_one` to rounding.
+    """
+    half_d = 0.5 * d
+    q = scratch[0]
+    term = scratch[1]
+    total = scratch[2]
+    weight = scratch[3]
+    scaled = scratch[4]
+    top = -np.inf
+    for j in range(count):
+        s = nodes[j]
+        z = slope * s
+        q[j] = 0.25 * z * z
+        term[j] = 1.0
+        total[j] = 1.0
+        weight[j] = base[j] - curvature * s * s
+        top = max(top, weight[j])
+    # The terms grow while k < q / b (largest at the outermost node): no stop before that.
+    rising = q[count - 1] / half_d
+    k = 0
+    while True:
+        f = factors[k] if k < _SERIES_TABLE else 1.0 / ((half_d + k) * (k + 1.0))
+        done = True
+        for j in range(count):
+            term[j] *= q[j] * f
+            total[j] += term[j]
+            done &= term[j] <= 1e-17 * total[j]
+        k += 1
+        if done and k > rising:
+            break
+    for j in range(count):
+        weight[j] -= top
+    _exp_nonpositive(weight[:count], scaled[:count], bits[:count])
+    radial = 0.0
+    for j in range(count):
+        radial += scaled[j] * total[j]
+    return np.log(d) + top + np.log(radial)
+
+
+@njit(cache=True, nogil=True)
+def _isotropic_one(d, slope, curvature, nodes, base, count, factors, terms, scaled, bits):
     """``log d int_0^1 s^(d-1) exp(-curvature s^2) M(slope s) ds``, Gauss--Legendre on [0, 1].
 
-    ``nodes[:count]``, ``weights[:count]``: the rule; ``terms``: scratch.
+    ``nodes[:count]``: the rule's nodes; ``base[:count]``: ``log w_j + (d - 1) log s_j``
+    (its weights and the radial density, the same for every ball); ``terms``,
+    ``scaled``, ``bits``: scratch. Node by node in the log domain: any slope.
     """
     half_d = 0.5 * d
     top = -np.inf
     for j in range(count):
         s = nodes[j]
-        v = (np.log(weights[j]) + (d - 1) * np.log(s) - curvature * s * s
-             + _log_sphere_mean(half_d, slope * s))
+        v = base[j] - curvature * s * s + _log_sphere_mean(half_d, slope * s, factors)
         terms[j] = v
         top = max(top, v)
+    for j in range(count):
+        terms[j] -= top
+    _exp_nonpositive(terms[:count], scaled[:count], bits[:count])
     total = 0.0
     for j in range(count):
-        total += np.exp(terms[j] - top)
+        total += scaled[j]
     return np.log(d) + top + np.log(total)
 
 
 @njit(cache=True, nogil=True)
 def _isotropic_range(d, slope, curvature, rules, lengths, limits, first, last, out):
-    terms = np.empty(rules.shape[2])
+    longest = rules.shape[2]
+    scratch = np.empty((5, longest))
+    bits = np.empty(longest, dtype=np.int64)
+    factors = _series_factors(0.5 * d)
+    # Per rule, the log of its weights times the radial density s^(d-1): per block, not per ball.
+    base = np.empty((rules.shape[0], longest))
+    for rule in range(rules.shape[0]):
+        for j in range(lengths[rule]):
+            base[rule, j] = np.log(rules[rule, 1, j]) + (d - 1) * np.log(rules[rule, 0, j])
     for i in range(first, last):
         # The fewest nodes that integrate this slope to rounding (see isotropic_log_means).
         rule = 0
         while rule < limits.shape[0] and slope[i] > limits[rule]:
             rule += 1
-        out[i] = _isotropic_one(d, slope[i], curvature[i], rules[rule, 0], rules[rule, 1],
-                                lengths[rule], terms)
+        if slope[i] < _LOCKSTEP_BELOW:
+            out[i] = _isotropic_lockstep(d, slope[i], curvature[i], rules[rule, 0], base[rule],
+                                         lengths[rule], factors, scratch, bits)
+        else:
+            out[i] = _isotropic_one(d, slope[i], curvature[i], rules[rule, 0], base[rule],
+                                    lengths[rule], factors, scratch[0], scratch[1], bits)
 
 
 @njit(cache=True, nogil=True, parallel=True)
