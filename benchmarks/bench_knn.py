@@ -40,6 +40,10 @@ Sections:
 6. ``bias`` -- each variant and k on the same Gaussians (N(0, I_5) vs
    N(0.5 * 1, I_5), true KL 0.625) over several seeds: mean bias, spread over
    seeds, and the mean reported standard error.
+7. ``interleaved`` (only when named) -- the default call and universal-divergence
+   (and ``--base``'s default) in turn, ``--rounds`` times, first as the machine
+   is and then with ``--load`` busy processes added: median and best wall time,
+   median CPU time, their ratios.
 
 Timings are wall-clock on whatever machine runs this; on a shared, loaded
 machine they are noisy -- compare ratios taken in the same run (each table
@@ -324,6 +328,52 @@ def section_stages(n, d, k):
                           "cKDTree / Numba leaf order"], base_rows))
 
 
+def section_interleaved(n, d, k, rounds, load, extra=None):
+    """The default call against universal-divergence, interleaved, idle and under added load.
+
+    Each round runs every contender once, in turn (this checkout's default, the
+    ``--base`` revision's default where given, universal-divergence), so that a
+    change in the machine's load falls on all of them alike; wall and CPU time
+    (``time.process_time``: every thread of this process) per call, median and
+    best over the rounds. Then again with ``load`` busy processes added
+    (``_harness.background_load``, started and stopped here).
+    """
+    from _harness import conditions
+
+    x, y = gaussian_pair(n, n, d, seed=0)
+    contenders = {"divergences knn default (this checkout)": ours_default}
+    contenders.update({name: fn for name, fn in (extra or {}).items() if "default" in name})
+    contenders["universal-divergence"] = universal_divergence
+    for fn in contenders.values():
+        if fn is not universal_divergence:
+            fn(x[:2000], y[:2000], k)  # kernels compiled or loaded from the cache
+    peak = peak_rss_during(lambda: ours_default(x, y, k))[1]
+    for condition in conditions(load):
+        walls, cpus, values, loads = defaultdict(list), defaultdict(list), {}, []
+        for _ in range(rounds):
+            loads.append(os.getloadavg()[0])
+            for name, fn in contenders.items():
+                start, cpu = time.perf_counter(), time.process_time()
+                values[name] = fn(x, y, k)
+                walls[name].append(time.perf_counter() - start)
+                cpus[name].append(time.process_time() - cpu)
+        loads.append(os.getloadavg()[0])
+        ud = "universal-divergence"
+        rows = [[name, fmt_seconds(float(np.median(walls[name]))), fmt_seconds(min(walls[name])),
+                 fmt_seconds(float(np.median(cpus[name]))),
+                 f"{np.median(walls[ud]) / np.median(walls[name]):.1f}x",
+                 f"{min(walls[ud]) / min(walls[name]):.1f}x",
+                 f"{np.median(cpus[ud]) / np.median(cpus[name]):.1f}x", f"{values[name]:.6f}"]
+                for name in contenders]
+        print(f"\n### Default KL against universal-divergence, interleaved ({rounds} rounds), "
+              f"d = {d}, n = m = {n:,}, k = {k}, {condition}; load average "
+              f"{min(loads):.1f}-{max(loads):.1f} over the rounds\n")
+        print(markdown_table(["contender", "median wall", "best wall", "median CPU",
+                              "UD / it, median wall", "UD / it, best wall", "UD / it, CPU",
+                              "estimate"], rows))
+    print(f"\nPeak memory of one default call (this checkout): {fmt_bytes(peak)}")
+
+
 def section_large(n, d, k):
     script = os.path.abspath(__file__)
     rows, base = [], None
@@ -428,7 +478,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--sections", default="speed,stages,large,dims,brute,bias",
-                        help="comma-separated: speed, stages, large, dims, brute, bias")
+                        help="comma-separated: speed, stages, large, dims, brute, bias, "
+                             "interleaved (not in the default run)")
     parser.add_argument("--cases", default=None,
                         help="speed section inputs as d:n,d:n,... (default: --d, --n)")
     parser.add_argument("--base", default=None,
@@ -439,6 +490,9 @@ def main():
     parser.add_argument("--d", type=int, default=5)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --sections interleaved")
+    parser.add_argument("--load", type=int, default=2,
+                        help="busy processes added for the loaded half of --sections interleaved")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--compile-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -470,6 +524,8 @@ def main():
             "speed": lambda: [section_speed(n, d, args.k, extra=extra) for d, n in
                               cases or [(args.d, args.n or 100_000)]],
             "stages": lambda: section_stages(args.n or 100_000, args.d, args.k),
+            "interleaved": lambda: section_interleaved(args.n or 100_000, args.d, args.k,
+                                                       args.rounds, args.load, extra),
             "large": lambda: section_large(1_000_000, 3, args.k),
             "dims": lambda: (section_dimensions(100_000, 5, (1, 2, 3, 5, 8, 10)),
                              section_dimensions(1_000_000, 5, (3,))),
