@@ -279,7 +279,7 @@ def section_stages(n, d, k):
     trend = knn_estimators.subsample_trend
 
     def trend_timed(*args, **kwargs):
-        phase[0] = "convergence check (2 halves, 4 quarters)"
+        phase[0] = "convergence check (4 quarters; 2 halves where needed)"
         start = time.perf_counter()
         try:
             return trend(*args, **kwargs)
