@@ -58,21 +58,21 @@ LEVEL_TOL = 1e-2
 LEVEL_ITER = 20
 # The "auto" annealing rule of alternate (what entropic_ot runs): first TRIAL_ITER
 # iterations at the target eps from zero potentials; if the marginal error is then
-# above TRIAL_TOL, anneal instead, from TRIAL_START * eps (or the cost scale, if
-# lower) down. Measured on issue #18's panel at n = 1,000 (26 inputs, d = 1, 2, 5;
-# 2026-12-02, benchmarks/results/2026-12-02/sinkhorn_rule*.txt): after 8
-# iterations at the target the error was 1e-7 to 1.5e-2 on every input at eps =
-# 10% of the median cost (all then converged without annealing, in fewer
-# iterations than annealed: 4-29 against 9-43), 0.2-0.8 at 1% (2e-7 to 8e-3 for
-# the far-apart shift 10), and 0.4-1.8 at 0.1%, where it stalls (1,000-2,800
-# iterations without annealing, against 200-400 annealed). On the dense
-# soft-min each annealing level costs a new Gibbs kernel (an exp per cost entry,
-# ~12 iterations' worth at n = 1,000), so skipping the annealing where it does not
-# pay matters there. Annealing from 16-64 eps took as many iterations as from the
-# cost scale (within 10%) with 7-8 kernels instead of 14-19.
+# above TRIAL_TOL, anneal instead (from the cost scale down, as rule "scale").
+# Measured on issue #18's panel at n = 1,000 (26 inputs, d = 1, 2, 5; 2026-12-02,
+# benchmarks/results/2026-12-02/sinkhorn_rule*.txt): after 8 iterations at the
+# target the error was 1e-7 to 1.5e-2 on every input at eps = 10% of the median
+# cost (all then converged without annealing, in fewer iterations: 4-30 against
+# 9-43 annealed), 0.2-0.8 at 1% (2e-7 to 8e-3 for the far-apart shift 10), and
+# 0.4-1.8 at 0.1%, where it stalls (1,000-2,800 iterations without annealing,
+# against 50-400 annealed). On the dense soft-min each annealing level costs a new
+# Gibbs kernel (an exp per cost entry, several iterations' worth at n = 1,000), so
+# skipping it where it does not pay matters. Starting the annealing lower (at 16-64
+# eps) saved kernels on the panel at d = 2 but not robustly: "scale x2 axis" at d =
+# 1, eps 0.1%, took 1,325 / 1,000 / 368 iterations from 16 / 32 / 64 eps against 319
+# from the cost scale; so an abandoned trial anneals from the cost scale.
 TRIAL_ITER = 8
 TRIAL_TOL = 0.1
-TRIAL_START = 32.0
 
 
 def marginal_error(w, h, h_plain, eps):
@@ -197,8 +197,8 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
         Without ``start``: ``"scale"`` anneals from ``scale`` down;
         ``"direct"`` runs at ``eps`` from zero potentials; ``"auto"`` tries
         ``TRIAL_ITER`` iterations at ``eps`` and goes on if the marginal error
-        is then at most ``TRIAL_TOL``, else anneals from ``min(scale,
-        TRIAL_START * eps)`` (see the constants for the measurements).
+        is then at most ``TRIAL_TOL``, else anneals as ``"scale"`` (see the
+        constants for the measurements).
 
     Returns
     -------
@@ -247,8 +247,7 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
             return _finish(a, b, f, image, g, info, eps, 0, record)
         record["trial_error"] = info["marginal_error"]
         record["route"] = "annealed"
-        f, n_before = _anneal(applier, a, memory,
-                              schedule(eps, min(scale, TRIAL_START * eps), scaling), record)
+        f, n_before = _anneal(applier, a, memory, schedule(eps, scale, scaling), record)
         n_before += info["n_iter"]
     f, image, g, info = iterate(applier(eps), f, **settings)
     return _finish(a, b, f, image, g, info, eps, n_before, record)
