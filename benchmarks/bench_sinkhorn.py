@@ -205,6 +205,8 @@ def main():
     parser.add_argument("--inputs", default=None,
                         help="panel: comma-separated input names (e.g. 'shift 1,cov'); all by default")
     parser.add_argument("--no-ott", action="store_true", help="panel: leave OTT-JAX out")
+    parser.add_argument("--ott-budget", type=float, default=None,
+                        help="panel: seconds OTT-JAX may run (default _sinkhorn_panel.OTT_BUDGET_S)")
     args = parser.parse_args()
     cases = set((args.cases or "pot,geomloss,sliced" + (",big" if args.big else "")).split(","))
     print(f"numba compile (sinkhorn + sliced kernels): {compile_time():.1f} s")
@@ -241,6 +243,9 @@ def bench_panel(args):
     print("| " + " | ".join(headers + ["load (1 min)"]) + " |")
     print("|" + "---|" * (len(headers) + 1))
     chosen = None if args.inputs is None else set(args.inputs.split(","))
+    if args.ott_budget is not None:
+        panel.OTT_BUDGET_S = args.ott_budget
+        print(f"OTT-JAX budget {args.ott_budget:g} s")
     for n in (int(v) for v in args.n.split(",")):
         for d in (int(v) for v in args.d.split(",")):
             for name in panel.inputs(d):
