@@ -84,11 +84,19 @@ class DenseSoftmin:
     def _apply(self, h, h0, w, out0, product, online, eps, out, columns):
         if eps != self.eps or self.kernel is None:
             # The first call, or a new level of the annealing: a new kernel,
-            # absorbing this potential and the other side's last one (zero at
-            # the start, where eps is the cost scale and nothing underflows).
+            # absorbing this potential and the other side's last one. At the start
+            # the other side's reference is its cost minimum (min_i C_ij for the
+            # columns): each column of the kernel then holds an entry exp(-h / eps)
+            # of the start potential, so the first soft-min stays within TAU of it
+            # where eps is far below the costs (the solver's trial at the target
+            # eps from zero potentials) instead of falling back to the online
+            # kernel (19 ms of 33 at n = 1,000, d = 5, shift 10, eps 1%).
             self.eps = eps
             if self.kernel is None:
-                self.f0, self.g0 = np.zeros(self.a.shape[0]), np.zeros(self.b.shape[0])
+                if columns:
+                    self.f0, self.g0 = np.zeros(self.a.shape[0]), self.cost.min(axis=0)
+                else:
+                    self.f0, self.g0 = self.cost.min(axis=1), np.zeros(self.b.shape[0])
             if columns:
                 self._absorb(h, self.g0)
             else:
