@@ -624,6 +624,10 @@ def _same_cloud(x, a, y, b):
     ix, iy = np.flatnonzero(a > 0.0), np.flatnonzero(b > 0.0)
     if ix.shape != iy.shape or x.shape[1] != y.shape[1]:
         return None
+    # A necessary condition first, a plain sort of one coordinate: two different clouds
+    # (the common case) are told apart without the full lexicographic sort of both.
+    if not np.array_equal(np.sort(x[ix, 0]), np.sort(y[iy, 0])):
+        return None
     # Sorted lexicographically by coordinates, then weight (np.lexsort's last key is primary).
     ix = ix[np.lexsort(np.column_stack([x[ix], a[ix]]).T[::-1])]
     iy = iy[np.lexsort(np.column_stack([y[iy], b[iy]]).T[::-1])]
