@@ -51,3 +51,15 @@ def ott_sinkhorn_divergence(eps, tol, max_iter=100_000):
         return value
 
     return lambda x, y: float(solve(jnp.asarray(x), jnp.asarray(y)))
+
+
+def _ott_linear():
+    """OTT-JAX's modules for one linear (two-cloud) Sinkhorn solve, or None."""
+    loaded = _ott()
+    if loaded is None:
+        return None
+    from ott.problems.linear import linear_problem
+    from ott.solvers.linear import sinkhorn
+
+    return loaded[0], loaded[1], loaded[2], linear_problem, sinkhorn
+

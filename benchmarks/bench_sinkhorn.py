@@ -23,8 +23,8 @@
 5. ``--cases panel``: issue #18's fixed panel of inputs (mean shifts, a
    covariance change, a mixture; d, n and eps from ``--d``, ``--n``,
    ``--eps``, fractions of the median cost) against POT's plain
-   ``sinkhorn2`` and ``sinkhorn_log`` to the same marginal error
-   (:mod:`_sinkhorn_panel`).
+   ``sinkhorn2``, ``sinkhorn_log`` and OTT-JAX (CPU, float64, jitted;
+   ``--no-ott`` leaves it out) to the same marginal error (:mod:`_sinkhorn_panel`).
 
 Numba compile time is reported apart; times are the best of a few warm runs,
 in one process, on the same inputs. Peak memory is tracemalloc's (Python and
@@ -204,6 +204,9 @@ def main():
                         help="panel: eps as fractions of the median cost")
     parser.add_argument("--inputs", default=None,
                         help="panel: comma-separated input names (e.g. 'shift 1,cov'); all by default")
+    parser.add_argument("--no-ott", action="store_true", help="panel: leave OTT-JAX out")
+    parser.add_argument("--ott-budget", type=float, default=None,
+                        help="panel: seconds OTT-JAX may run (default _sinkhorn_panel.OTT_BUDGET_S)")
     args = parser.parse_args()
     cases = set((args.cases or "pot,geomloss,sliced" + (",big" if args.big else "")).split(","))
     print(f"numba compile (sinkhorn + sliced kernels): {compile_time():.1f} s")
@@ -236,18 +239,26 @@ def bench_panel(args):
 
     print(f"panel, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
           f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print("| " + " | ".join(panel.HEADERS) + " |")
-    print("|" + "---|" * len(panel.HEADERS))
+    headers = panel.HEADERS if not args.no_ott else panel.HEADERS[:-2]
+    print("| " + " | ".join(headers + ["load (1 min)"]) + " |")
+    print("|" + "---|" * (len(headers) + 1))
     chosen = None if args.inputs is None else set(args.inputs.split(","))
+    if args.ott_budget is not None:
+        panel.OTT_BUDGET_S = args.ott_budget
+        print(f"OTT-JAX budget {args.ott_budget:g} s")
     for n in (int(v) for v in args.n.split(",")):
         for d in (int(v) for v in args.d.split(",")):
             for name in panel.inputs(d):
                 if chosen is not None and name not in chosen:
                     continue
                 for fraction in (float(v) for v in args.eps.split(",")):
-                    row = panel.run_case(name, n, d, fraction)
-                    print("| " + " | ".join(panel.format_row(row)) + " |", flush=True)
+                    row = panel.run_case(name, n, d, fraction, with_ott=not args.no_ott)
+                    cells = panel.format_row(row) + [f"{os.getloadavg()[0]:.1f}"]
+                    print("| " + " | ".join(cells) + " |", flush=True)
     print(f"load at the end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    for (shape_x, _, cap, _), seconds in panel.OTT_COMPILE_S.items():
+        print(f"OTT-JAX compilation (timed apart), n = {shape_x[0]}, d = {shape_x[1]}, "
+              f"cap {cap} iterations: {seconds:.1f} s")
 
 
 if __name__ == "__main__":

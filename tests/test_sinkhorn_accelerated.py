@@ -254,3 +254,144 @@ class TestDenseSoftmin:
         assert 16 * 2100 * 2100 > solver._DENSE_BYTES
         assert solver._dense_softmin(cloud, cloud, 0.5, solver._ground(2.0, None).kernel,
                                      None, None) is None
+
+
+class TestAnnealingRule:
+    """The "auto" rule of the shared loop: a trial at the target eps, annealing only if the
+    trial's error stays above TRIAL_TOL (both routes checked against POT)."""
+
+    @staticmethod
+    def _pot_log(a, b, cost, eps):
+        # POT's log-domain Sinkhorn to its own error, which enters the bound.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = ot.bregman.sinkhorn_log(a, b, cost, eps, numItermax=20_000, stopThr=1e-9)
+        return _primal(plan, cost, a, b, eps)
+
+    # (At 0.1% the trial is abandoned too, but POT's sinkhorn_log takes minutes there.)
+    @pytest.mark.parametrize("fraction, route", [(0.1, "direct"), (0.01, "annealed")])
+    def test_both_routes_match_pot(self, fraction, route):
+        from divergences.ot import _sinkhorn_loop as loop
+
+        n = 100
+        x, y = _panel("shift 1 axis", n, 2)
+        a = b = np.full(n, 1.0 / n)
+        cost = ot.dist(x, y)
+        eps = _eps(cost, fraction)
+        r = dv.wasserstein(x, y, order=2, method="sinkhorn", eps=eps, tol=1e-8)
+        schedule = r.details["schedule"]
+        assert r.converged and schedule["rule"] == "auto" and schedule["route"] == route
+        if route == "direct":
+            # The trial went on to convergence: no annealing level, one kernel.
+            assert schedule["levels"] == [] and schedule["trial_error"] is None
+            assert r.details["softmin"]["absorptions"] == 1
+        else:
+            # Abandoned after TRIAL_ITER iterations with a large error; then the
+            # annealing from the cost scale (in the solver's unit-scaled costs, <= 1),
+            # halving while above eps.
+            assert schedule["trial_error"] > loop.TRIAL_TOL
+            assert schedule["trial_iter"] == loop.TRIAL_ITER
+            levels = np.array(schedule["levels"])
+            assert levels.size >= 2 and levels[0] <= 1.0
+            np.testing.assert_allclose(levels[1:] / levels[:-1], 0.5)
+            assert r.n_iter > loop.TRIAL_ITER + levels.size
+        value, error = self._pot_log(a, b, cost, eps)
+        bound = np.ptp(cost) * (r.marginal_error + error) + 1e3 * ROUNDING * abs(value)
+        assert abs(r.cost - value) <= bound
+
+    @pytest.mark.parametrize("fraction", [0.1, 0.01, 0.001])
+    def test_auto_and_full_annealing_agree(self, fraction):
+        # The rule changes the route, not the fixed point: same dual value to the
+        # marginal errors (both to tol 1e-9), on the dense and the exact paths alike.
+        n = 120
+        x, y = _panel("mixture +-2 axis", n, 5)
+        a = b = np.full(n, 1.0 / n)
+        cost = ot.dist(x, y)
+        eps = _eps(cost, fraction)
+        out = {}
+        # Without annealing 0.1% takes thousands of iterations: "direct" is left out there.
+        rules = ("auto", "scale") + (("direct",) if fraction >= 0.01 else ())
+        for rule in rules:
+            out[rule] = solver.entropic_ot(x, a, y, b, eps=eps, order=2.0, tol=1e-9,
+                                           max_iter=50_000, scaling=0.5, rule=rule)[2]
+            assert out[rule]["converged"] and out[rule]["schedule"]["rule"] == rule
+        assert out["scale"]["schedule"]["route"] == "annealed"
+        assert "direct" not in out or out["direct"]["schedule"]["route"] == "direct"
+        for rule in (rule for rule in rules if rule != "scale"):
+            bound = np.ptp(cost) * (out[rule]["marginal_error"] + out["scale"]["marginal_error"])
+            assert abs(out[rule]["dual"] - out["scale"]["dual"]) <= bound + 1e3 * ROUNDING
+
+    @pytest.mark.parametrize("fraction, max_iter, route", [
+        (0.1, 3, "direct"),  # stopped inside the trial
+        (0.001, 20, "annealed"),  # trial abandoned, then too few iterations at eps
+    ])
+    def test_non_convergence_still_warns(self, fraction, max_iter, route):
+        x, y = _panel("shift 2 axis", 100, 2)
+        eps = _eps(ot.dist(x, y), fraction)
+        with pytest.warns(ConvergenceWarning, match="max_iter"):
+            r = dv.wasserstein(x, y, order=2, method="sinkhorn", eps=eps, max_iter=max_iter)
+        assert not r.converged and r.marginal_error > 1e-6
+        assert r.details["schedule"]["route"] == route
+        assert np.isfinite(r.cost) and np.isfinite(r.value)
+
+    def test_bad_rule(self):
+        cost = np.array([[0.0, 1.0], [1.0, 0.0]])
+        a = np.full(2, 0.5)
+        to_columns, to_rows = _dense_softmins(cost, a, a)
+        with pytest.raises(ValueError, match="rule"):
+            alternate(to_columns, to_rows, a, a, eps=0.1, scale=1.0, tol=1e-6, max_iter=10,
+                      scaling=0.5, rule="fast")
+
+    def test_warm_start_skips_the_rule(self):
+        n = 50
+        x, y = _panel("shift 1 axis", n, 2)
+        cost = ot.dist(x, y)
+        a = b = np.full(n, 1.0 / n)
+        to_columns, to_rows = _dense_softmins(cost, a, b)
+        _, _, info = alternate(to_columns, to_rows, a, b, eps=_eps(cost, 0.01),
+                               scale=float(cost.max()), tol=1e-8, max_iter=10_000, scaling=0.5,
+                               start=np.zeros(n), rule="auto")
+        assert info["converged"] and info["schedule"]["route"] == "warm start"
+
+
+class TestDenseKernelPieces:
+    def test_gibbs_exponent_matches_numpy(self):
+        from divergences._kernels.costs import gibbs_exponent
+
+        rng = np.random.default_rng(4)
+        cost = rng.random((7, 5))
+        f, g = rng.normal(size=7), rng.normal(size=5)
+        out = np.empty_like(cost)
+        top = gibbs_exponent(f, g, cost, 1.0 / 0.3, out)
+        expected = (f[:, None] + g[None, :] - cost) / 0.3
+        np.testing.assert_allclose(out, expected, rtol=4 * ROUNDING, atol=0)
+        assert top == expected.max()
+
+    @pytest.mark.parametrize("fraction", [0.1, 0.001])
+    def test_plan_sums_through_the_kernel_match_the_exact_ones(self, fraction):
+        # The kernel's diag(u) K diag(v) against the plan computed entry by entry
+        # from the cost; the kernel was absorbed at other potentials, so u, v != 1.
+        from divergences.ot._dense_softmin import DenseSoftmin
+
+        n, m = 40, 30
+        x, y = _panel("shift 1 axis", max(n, m), 2)
+        x, y = x[:n], y[:m]
+        cost = ot.dist(x, y)
+        a, b = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+        eps = _eps(cost, fraction)
+        to_columns, to_rows = _dense_softmins(cost, a, b)
+        dense = DenseSoftmin(cost, a, b, eps, to_columns, to_rows)
+        f, g, _ = alternate(dense.to_columns, dense.to_rows, a, b, eps=eps,
+                            scale=float(cost.max()), tol=1e-3, max_iter=10_000, scaling=0.5,
+                            rule="auto")
+        rng = np.random.default_rng(5)
+        f = f + eps * rng.uniform(-3, 3, size=n)
+        g = g + eps * rng.uniform(-3, 3, size=m)
+        fast = dense._kernel_plan_sums(f, g)
+        assert fast is not None
+        plan = a[:, None] * b[None, :] * np.exp((f[:, None] + g[None, :] - cost) / eps)
+        np.testing.assert_allclose(fast[1], plan.sum(1), rtol=1e-11)
+        np.testing.assert_allclose(fast[2], plan.sum(0), rtol=1e-11)
+        assert abs(fast[0] - np.sum(plan * cost)) <= 1e-11 * np.sum(plan * cost)
+        # Potentials beyond TAU of the absorbed ones are not trusted to the kernel.
+        assert dense._kernel_plan_sums(f + 200 * eps, g) is None

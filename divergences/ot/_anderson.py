@@ -61,9 +61,32 @@ class Anderson:
         self._reset()
 
     def _reset(self):
-        self._d_images, self._d_residuals = [], []
+        # The differences live in ring buffers (rows of _d_images, _d_residuals), with
+        # their Gram matrix updated one row per step: a step costs O(memory * n) and no
+        # copies (stacking the history anew each step took ~0.5 ms at n = 1,000,
+        # memory 16, as long as the two matrix-vector products of a Sinkhorn step).
+        # The least-squares solution does not depend on the columns' order.
+        self._d_images = self._d_residuals = self._gram = None
+        self._count = 0  # differences stored so far (the ring holds min(count, memory))
         self._last = None  # (image, residual) of the last accepted iterate
         self.mixed = False  # whether the last step was a mixed one (else plain)
+
+    def _push(self, d_image, d_residual):
+        """Store one difference pair, overwriting the oldest once the ring is full."""
+        if self._d_images is None:
+            size = d_image.shape[0]
+            self._d_images = np.empty((self.memory, size))
+            self._d_residuals = np.empty((self.memory, size))
+            self._gram = np.empty((self.memory, self.memory))
+        slot = self._count % self.memory
+        self._d_images[slot] = d_image
+        self._d_residuals[slot] = d_residual
+        self._count += 1
+        used = min(self._count, self.memory)
+        row = self._d_residuals[:used] @ d_residual
+        self._gram[slot, :used] = row
+        self._gram[:used, slot] = row
+        return used
 
     def step(self, x, image):
         """The next iterate from ``x`` and its image ``G(x)`` (a new array)."""
@@ -77,24 +100,19 @@ class Anderson:
         if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(img))):
             self._reset()
             return out
-        if self._last is not None:
-            last_image, last_residual = self._last
-            self._d_images.append(img - last_image)
-            self._d_residuals.append(residual - last_residual)
-            if len(self._d_images) > self.memory:
-                del self._d_images[0], self._d_residuals[0]
+        last = self._last
         self._last = (img, residual)
-        if not self._d_residuals:
+        if last is None:
             return out
-        dr = np.column_stack(self._d_residuals)
-        gram = dr.T @ dr
+        used = self._push(img - last[0], residual - last[1])
+        gram = self._gram[:used, :used].copy()
         gram[np.diag_indices_from(gram)] += _RIDGE * max(float(np.max(np.diag(gram))), 1e-300)
         try:
-            gamma = np.linalg.solve(gram, dr.T @ residual)
+            gamma = np.linalg.solve(gram, self._d_residuals[:used] @ residual)
         except np.linalg.LinAlgError:
             self._reset()
             return out
-        out[act] = img - np.column_stack(self._d_images) @ gamma
+        out[act] = img - gamma @ self._d_images[:used]
         self.mixed = True
         return out
 

@@ -56,6 +56,23 @@ SLACK = 2.0
 # right for the next eps.
 LEVEL_TOL = 1e-2
 LEVEL_ITER = 20
+# The "auto" annealing rule of alternate (what entropic_ot runs): first TRIAL_ITER
+# iterations at the target eps from zero potentials; if the marginal error is then
+# above TRIAL_TOL, anneal instead (from the cost scale down, as rule "scale").
+# Measured on issue #18's panel at n = 1,000 (26 inputs, d = 1, 2, 5; 2026-12-02,
+# benchmarks/results/2026-12-02/sinkhorn_rule*.txt): after 8 iterations at the
+# target the error was 1e-7 to 1.5e-2 on every input at eps = 10% of the median
+# cost (all then converged without annealing, in fewer iterations: 4-30 against
+# 9-43 annealed), 0.2-0.8 at 1% (2e-7 to 8e-3 for the far-apart shift 10), and
+# 0.4-1.8 at 0.1%, where it stalls (1,000-2,800 iterations without annealing,
+# against 50-400 annealed). On the dense soft-min each annealing level costs a new
+# Gibbs kernel (an exp per cost entry, several iterations' worth at n = 1,000), so
+# skipping it where it does not pay matters. Starting the annealing lower (at 16-64
+# eps) saved kernels on the panel at d = 2 but not robustly: "scale x2 axis" at d =
+# 1, eps 0.1%, took 1,325 / 1,000 / 368 iterations from 16 / 32 / 64 eps against 319
+# from the cost scale; so an abandoned trial anneals from the cost scale.
+TRIAL_ITER = 8
+TRIAL_TOL = 0.1
 
 
 def marginal_error(w, h, h_plain, eps):
@@ -90,7 +107,8 @@ def schedule(eps, start, scaling):
     return levels
 
 
-def iterate(apply, x, *, tol, max_iter, weights, memory=MEMORY, active=None, progress=None):
+def iterate(apply, x, *, tol, max_iter, weights, memory=MEMORY, active=None, progress=None,
+            abandon=None):
     """The fixed point of ``x -> G(x)``, Anderson-accelerated and safeguarded.
 
     Parameters
@@ -109,14 +127,17 @@ def iterate(apply, x, *, tol, max_iter, weights, memory=MEMORY, active=None, pro
         Anderson's memory; 0 runs the plain iteration.
     progress : callable, optional
         Called as ``progress(error)`` after each call.
+    abandon : callable (n_iter, error) -> bool, optional
+        Asked after each accepted step; True stops the iteration there, with
+        ``info["abandoned"]`` set (the caller then takes another route).
 
     Returns
     -------
     x, image, aux : the last accepted iterate, its image and its ``aux``
     info : dict
         ``n_iter`` (calls, rejected steps included), ``marginal_error`` (of
-        ``x``), ``converged`` and ``acceleration`` (what ran, steps accepted
-        and rejected).
+        ``x``), ``converged``, ``abandoned`` and ``acceleration`` (what ran,
+        steps accepted and rejected).
     """
     anderson = Anderson(weights, memory, active)
     image, error, aux = apply(x)
@@ -124,7 +145,11 @@ def iterate(apply, x, *, tol, max_iter, weights, memory=MEMORY, active=None, pro
     if progress is not None:
         progress(error)
     best = error
+    abandoned = False
     while not error <= tol and n_iter < max_iter:
+        if abandon is not None and abandon(n_iter, error):
+            abandoned = True
+            break
         candidate = anderson.step(x, image)
         c_image, c_error, c_aux = apply(candidate)
         n_iter += 1
@@ -141,12 +166,12 @@ def iterate(apply, x, *, tol, max_iter, weights, memory=MEMORY, active=None, pro
         x, image, error, aux = candidate, c_image, c_error, c_aux
         best = min(best, error)
     info = {"n_iter": n_iter, "marginal_error": error, "converged": bool(error <= tol),
-            "acceleration": anderson.record()}
+            "abandoned": abandoned, "acceleration": anderson.record()}
     return x, image, aux, info
 
 
 def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, progress=None,
-              start=None, memory=MEMORY):
+              start=None, memory=MEMORY, rule="scale"):
     """Log-domain Sinkhorn with soft-min operators given as functions.
 
     Parameters
@@ -168,6 +193,12 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
         say): then there is no annealing.
     memory : int
         Anderson's memory (:func:`iterate`); 0 for plain Sinkhorn.
+    rule : {"scale", "auto", "direct"}
+        Without ``start``: ``"scale"`` anneals from ``scale`` down;
+        ``"direct"`` runs at ``eps`` from zero potentials; ``"auto"`` tries
+        ``TRIAL_ITER`` iterations at ``eps`` and goes on if the marginal error
+        is then at most ``TRIAL_TOL``, else anneals as ``"scale"`` (see the
+        constants for the measurements).
 
     Returns
     -------
@@ -175,9 +206,12 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
         Potentials with ``g = T_a(f)`` (the plan's columns are exact).
     info : dict
         ``dual`` (``<a, f> + <b, g> - eps (mass - 1)``, the estimate of
-        OT_eps), ``n_iter`` (annealing included), ``marginal_error`` (the
-        rows' L1 error, the columns being exact), ``converged`` and
-        ``acceleration``.
+        OT_eps), ``n_iter`` (annealing and trial included), ``marginal_error``
+        (the rows' L1 error, the columns being exact), ``converged``,
+        ``acceleration`` and ``schedule`` (what ran: ``rule``, ``route``
+        ``"warm start"``, ``"direct"`` or ``"annealed"``, the annealing's
+        ``levels`` and, for ``"auto"``, the trial's ``trial_iter`` and
+        ``trial_error``).
     """
     def applier(level):
         def apply(f):
@@ -186,21 +220,59 @@ def alternate(to_columns, to_rows, a, b, *, eps, scale, tol, max_iter, scaling, 
             return image, marginal_error(a, f, image, level), g
         return apply
 
-    n_annealing = 0
-    if start is None:
-        f = np.zeros(a.shape[0])
-        for level in schedule(eps, scale, scaling):
-            f, _, _, level_info = iterate(applier(level), f, tol=LEVEL_TOL, max_iter=LEVEL_ITER,
-                                          weights=a, memory=memory, active=a > 0.0)
-            n_annealing += level_info["n_iter"]
-    else:
+    if rule not in ("scale", "auto", "direct"):
+        raise ValueError(f"rule: must be 'scale', 'auto' or 'direct', got {rule!r}")
+    settings = {"tol": tol, "max_iter": max_iter, "weights": a, "memory": memory,
+                "active": a > 0.0, "progress": progress}
+    record = {"rule": rule, "route": "warm start", "levels": []}
+    n_before = 0
+    if start is not None:
         f = np.array(start, dtype=np.float64)
+    elif rule == "scale":
+        record["route"] = "annealed"
+        f, n_before = _anneal(applier, a, memory, schedule(eps, scale, scaling), record)
+    else:
+        record["route"] = "direct"
+        abandon = None
+        if rule == "auto":
+            # The trial: abandoned after TRIAL_ITER iterations if the error is still large.
+            def abandon(n_iter, error):
+                return n_iter == TRIAL_ITER and error > TRIAL_TOL
+        f, image, g, info = iterate(applier(eps), np.zeros(a.shape[0]), abandon=abandon,
+                                    **settings)
+        if rule == "auto":
+            record.update(trial_iter=min(info["n_iter"], TRIAL_ITER),
+                          trial_error=info["marginal_error"] if info["abandoned"] else None)
+        if not info["abandoned"]:
+            return _finish(a, b, f, image, g, info, eps, 0, record)
+        record["trial_error"] = info["marginal_error"]
+        record["route"] = "annealed"
+        f, n_before = _anneal(applier, a, memory, schedule(eps, scale, scaling), record)
+        n_before += info["n_iter"]
+    f, image, g, info = iterate(applier(eps), f, **settings)
+    return _finish(a, b, f, image, g, info, eps, n_before, record)
 
-    f, image, g, info = iterate(applier(eps), f, tol=tol, max_iter=max_iter, weights=a,
-                                memory=memory, active=a > 0.0, progress=progress)
+
+def _anneal(applier, a, memory, levels, record):
+    """Each level of the annealing to ``LEVEL_TOL``, warm-starting the next, from zero
+    potentials. Returns ``f`` at the last level and the iterations taken; the levels
+    go into ``record``."""
+    f, n_iter = np.zeros(a.shape[0]), 0
+    for level in levels:
+        f, _, _, level_info = iterate(applier(level), f, tol=LEVEL_TOL, max_iter=LEVEL_ITER,
+                                      weights=a, memory=memory, active=a > 0.0)
+        n_iter += level_info["n_iter"]
+    record["levels"] = [float(level) for level in levels]
+    return f, n_iter
+
+
+def _finish(a, b, f, image, g, info, eps, n_before, record):
+    """The dual value, total iterations and schedule record of :func:`alternate`'s result."""
     # The columns are exact, so the plan's mass is that of its rows.
     info["dual"] = _dot(a, f) + _dot(b, g) - eps * (_mass(a, f, image, eps) - 1.0)
-    info["n_iter"] += n_annealing
+    info["n_iter"] += n_before
+    info["schedule"] = record
+    del info["abandoned"]
     return f, g, info
 
 

@@ -257,12 +257,14 @@ def _softmin_record(dense):
 
 
 def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None, metric=None,
-                memory=MEMORY):
+                memory=MEMORY, rule="auto"):
     """Log-domain Sinkhorn between ``(x, a)`` and ``(y, b)``: annealed (or coarse to fine) and
     Anderson-accelerated, by the shared loop :func:`divergences.ot._sinkhorn_loop.alternate`.
 
     The cost is ``|x - y|^order``, or that of the :class:`GroundCost` ``metric``
     (whose ``order`` is then ``order``). ``memory`` is Anderson's (0: plain Sinkhorn).
+    ``rule`` is the annealing rule of :func:`~divergences.ot._sinkhorn_loop.alternate`
+    (``"auto"``: annealing only where a trial at ``eps`` converges slowly).
 
     Returns
     -------
@@ -274,8 +276,10 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
         included), ``coarse_n_iter`` (on the coarse levels, all of them;
         each costs a fraction of a full one), ``marginal_error`` (L1, rows
         plus columns, of the plan defined by ``f, g``), ``converged``,
-        ``acceleration`` (:func:`~divergences.ot._sinkhorn_loop.iterate`) and
-        ``softmin`` (which soft-min ran at eps: ``"online"`` or ``"dense"``).
+        ``acceleration`` (:func:`~divergences.ot._sinkhorn_loop.iterate`),
+        ``schedule`` (which route the annealing rule took, and why:
+        :func:`~divergences.ot._sinkhorn_loop.alternate`) and ``softmin`` (which
+        soft-min ran at eps: ``"online"`` or ``"dense"``).
 
     ``progress``, when given, is called as ``progress(marginal_error)`` after
     each iteration at the target eps (coarse levels included).
@@ -285,7 +289,7 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     source, target = _Cloud(x, a), _Cloud(y, b)
     a, b = source.weights, target.weights
     settings = {"eps": eps, "order": order, "tol": tol, "max_iter": max_iter, "scaling": scaling,
-                "progress": progress, "metric": metric, "memory": memory}
+                "progress": progress, "metric": metric, "memory": memory, "rule": rule}
     start, coarse_iter = None, 0
     if _is_large(len(source), len(target)):
         # Coarse to fine: solve between the clouds' cluster centroids, then
@@ -308,12 +312,13 @@ def entropic_ot(x, a, y, b, *, eps, order, tol, max_iter, scaling, progress=None
     with _blas_for(dense):
         f, g, info = alternate(to_columns, to_rows, a, b, eps=eps,
                                scale=ground.cost_scale(x, y), tol=tol, max_iter=max_iter,
-                               scaling=scaling, progress=progress, start=start, memory=memory)
+                               scaling=scaling, progress=progress, start=start, memory=memory,
+                               rule=rule)
+        if dense is not None:
+            # The plan's cost and marginals from the matrix at hand (for solve).
+            transport, rows, cols = dense.plan_sums(f, g)
+            info["plan_sums"] = (transport, source.unsort(rows), target.unsort(cols))
     info.update(coarse_n_iter=coarse_iter, softmin=_softmin_record(dense))
-    if dense is not None:
-        # The plan's cost and marginals from the matrix at hand (for solve).
-        transport, rows, cols = dense.plan_sums(f, g)
-        info["plan_sums"] = (transport, source.unsort(rows), target.unsort(cols))
     return source.unsort(f), target.unsort(g), info
 
 
@@ -498,7 +503,8 @@ def solve(
         p, q, f, g, info, transport=transport, marginal_error=marginal_error, eps=eps, tol=tol,
         value=transport ** (1.0 / order), order=order, unit=ground.value_unit, plan=plan,
         note=f"entropic plan at eps={user_eps:g}; cost is the regularised objective OT_eps",
-        coarse_n_iter=info["coarse_n_iter"], softmin=info["softmin"], **ground.details())
+        coarse_n_iter=info["coarse_n_iter"], softmin=info["softmin"],
+        schedule=info.get("schedule"), **ground.details())
     return length.restore(result, ("eps", "transport_cost", "entropic_term"))
 
 
@@ -617,6 +623,10 @@ def _same_cloud(x, a, y, b):
         return every, every
     ix, iy = np.flatnonzero(a > 0.0), np.flatnonzero(b > 0.0)
     if ix.shape != iy.shape or x.shape[1] != y.shape[1]:
+        return None
+    # A necessary condition first, a plain sort of one coordinate: two different clouds
+    # (the common case) are told apart without the full lexicographic sort of both.
+    if not np.array_equal(np.sort(x[ix, 0]), np.sort(y[iy, 0])):
         return None
     # Sorted lexicographically by coordinates, then weight (np.lexsort's last key is primary).
     ix = ix[np.lexsort(np.column_stack([x[ix], a[ix]]).T[::-1])]
