@@ -71,10 +71,15 @@ def peak_rss_during(fn):
 
 
 class Timing:
-    """First-call time, best warm time, peak memory and the last result of a function."""
+    """First-call time, best warm time, peak memory and the last result of a function.
 
-    def __init__(self, first, warm, peak, result):
+    ``cpu`` is the least process CPU time (every thread's) of the warm calls,
+    NaN where not measured.
+    """
+
+    def __init__(self, first, warm, peak, result, cpu=float("nan")):
         self.first, self.warm, self.peak, self.result = first, warm, peak, result
+        self.cpu = cpu
 
     @property
     def compile(self):
@@ -83,17 +88,19 @@ class Timing:
 
 
 def measure(fn, *, repeat=3, memory=True):
-    """Time ``fn()``: first call, best of ``repeat`` warm calls, peak memory of one warm call."""
+    """Time ``fn()``: first call, best of ``repeat`` warm calls (wall and CPU), peak memory of
+    one warm call."""
     start = time.perf_counter()
     result = fn()
     first = time.perf_counter() - start
-    warm = float("inf")
+    warm = cpu = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = fn()
         warm = min(warm, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - cpu_start)
     peak = peak_rss_during(fn)[1] if memory else float("nan")
-    return Timing(first, warm, peak, result)
+    return Timing(first, warm, peak, result, cpu if repeat > 0 else float("nan"))
 
 
 def timed(fn, *args, repeat=1, **kwargs):

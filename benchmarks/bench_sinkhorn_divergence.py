@@ -22,7 +22,7 @@ value is S_eps / 2 at our ``eps = 2 blur^2`` (GeomLoss documentation,
 S_eps converged to ``tol=1e-9`` by this library (the oracle is the same fixed point
 whatever solver reaches it). First calls (Numba compilation and cache loading,
 KeOps compilation) are timed apart; the times are the best of ``--repeat`` warm
-calls. Each table is printed with no load added and with ``--load`` busy
+calls, wall and CPU (the process's, every thread's) each. Each table is printed with no load added and with ``--load`` busy
 processes started and stopped by the benchmark. torch and the library use the same
 number of threads (``--threads``, default: every core).
 
@@ -91,22 +91,24 @@ def table(sizes, blurs, repeat, dense_limit, peers, references, use_ott):
                 timing = measure(lambda: dv.sinkhorn_divergence(x, y, eps=eps, **options),
                                  repeat=repeat, memory=False)
                 iters = timing.result.details.get("n_iter_each", {})
-                timings[label] = (timing.first, timing.warm, float(timing.result), "+".join(
-                    str(iters[k]) for k in ("ab", "aa", "bb") if k in iters))
+                timings[label] = (timing.first, timing.warm, timing.cpu, float(timing.result),
+                                  "+".join(str(iters[k]) for k in ("ab", "aa", "bb") if k in iters))
             for name, run in peers.items():
                 if "tensorized" in name and 3 * 8 * n * n > dense_limit:
                     continue
                 timing = measure(lambda: run(x, y, blur), repeat=repeat, memory=False)
-                timings[name] = (timing.first, timing.warm, timing.result, "")
+                timings[name] = (timing.first, timing.warm, timing.cpu, timing.result, "")
             ott = ott_sinkhorn_divergence(eps, tol=1e-6) if use_ott else None
             if ott is not None:
                 timing = measure(lambda: ott(x, y), repeat=repeat, memory=False)
-                timings["OTT-JAX, threshold 1e-6"] = (timing.first, timing.warm, timing.result, "")
-            ours = timings["divergences"][1]
-            for name, (first, warm, value, iters) in timings.items():
-                rows.append([f"{n:,}", f"{blur:g}", name, fmt_seconds(warm), fmt_seconds(first),
-                             iters or "-", f"{abs(value - reference) / abs(reference):.0e}",
-                             f"{warm / ours:.2f}"])
+                timings["OTT-JAX, threshold 1e-6"] = (timing.first, timing.warm, timing.cpu,
+                                                      timing.result, "")
+            ours, ours_cpu = timings["divergences"][1:3]
+            for name, (first, warm, cpu, value, iters) in timings.items():
+                rows.append([f"{n:,}", f"{blur:g}", name, fmt_seconds(warm), fmt_seconds(cpu),
+                             fmt_seconds(first), iters or "-",
+                             f"{abs(value - reference) / abs(reference):.0e}",
+                             f"{warm / ours:.2f}", f"{cpu / ours_cpu:.2f}"])
     return rows
 
 
@@ -142,9 +144,9 @@ def main(argv=None):
         rows = table(sizes, blurs, args.repeat, args.dense_limit, peers, references,
                      not args.no_ott)
         print(f"## {condition} (load average {load_average()})\n")
-        print(markdown_table(["n = m", "blur", "contender", "warm", "first call",
+        print(markdown_table(["n = m", "blur", "contender", "warm", "warm CPU", "first call",
                               "iterations (ab+aa+bb)", "rel. error vs converged",
-                              "time / divergences"], rows))
+                              "time / divergences", "CPU / divergences"], rows))
         print()
     print(f"peak RSS of the process: {max_rss_mib():.0f} MiB (torch's allocator is not traced)")
 

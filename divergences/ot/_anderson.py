@@ -34,7 +34,8 @@ import numpy as np
 
 __all__ = ["Anderson"]
 
-# Tikhonov regularisation relative to the largest diagonal entry of the Gram matrix.
+# Tikhonov regularisation relative to the largest diagonal entry of the Gram matrix
+# (the default; callers near the solution pass a smaller one, see _sinkhorn_loop.WARM_RIDGE).
 _RIDGE = 1e-4
 
 
@@ -50,10 +51,13 @@ class Anderson:
     active : ndarray of bool, optional
         The coordinates that take part (others always take the plain image:
         for Sinkhorn, atoms without mass, whose potential may be infinite).
+    ridge : float, optional
+        The Tikhonov term relative to the Gram matrix's largest diagonal entry.
     """
 
-    def __init__(self, weights, memory, active=None):
+    def __init__(self, weights, memory, active=None, ridge=_RIDGE):
         self.memory = int(memory)
+        self.ridge = float(ridge)
         self.active = np.ones(weights.shape[0], dtype=bool) if active is None else active
         self.sqrt_w = np.sqrt(weights[self.active])
         self.accepted = 0
@@ -106,7 +110,7 @@ class Anderson:
             return out
         used = self._push(img - last[0], residual - last[1])
         gram = self._gram[:used, :used].copy()
-        gram[np.diag_indices_from(gram)] += _RIDGE * max(float(np.max(np.diag(gram))), 1e-300)
+        gram[np.diag_indices_from(gram)] += self.ridge * max(float(np.max(np.diag(gram))), 1e-300)
         try:
             gamma = np.linalg.solve(gram, self._d_residuals[:used] @ residual)
         except np.linalg.LinAlgError:
