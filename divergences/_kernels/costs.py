@@ -254,17 +254,17 @@ def _scale_rows_serial(out, factor):
 _DENSE_SERIAL_BELOW = 2**17
 
 
-def dense_costs(kind, q, order, x, y, exponent_of_two=None):
+def dense_costs(kind, q, order, x, y, exponent_of_two=None, threads=1):
     """The dense (n, m) cost matrix ``metric(x_i, y_j) ** order`` and its largest entry.
 
-    Rows are split over :func:`divergences._threads.get_threads` threads (one
+    Rows are split over up to ``threads`` threads (the calling thread alone
     below ``_DENSE_SERIAL_BELOW`` pairs). With ``exponent_of_two``, a function
     of the largest entry returning an integer ``k``, the matrix is multiplied by
     ``2 ** -k`` (exact: a power of two) in a second pass, skipped when
     ``k == 0``; then ``(matrix, largest, k)`` is returned, ``largest`` before
     the scaling.
     """
-    from .._threads import run_kernel
+    from . import launch
 
     # Fresh writable arrays: the kernels are compiled for those (read-only
     # points, as the solvers keep them, would be a second specialisation).
@@ -273,20 +273,19 @@ def dense_costs(kind, q, order, x, y, exponent_of_two=None):
     e = float(reduced_exponent(kind, q, float(order)))
     out = np.empty((x.shape[0], yt.shape[1]))
     row_max = np.zeros(x.shape[0])
-    work = out.size
-    run_kernel(_dense_costs_parallel, _dense_costs_serial, work, _DENSE_SERIAL_BELOW,
-               int(kind), float(q), e, x, yt, out, row_max)
-    largest = float(power_host(row_max.max(initial=0.0), e))
+    count = threads if out.size >= _DENSE_SERIAL_BELOW else 1
+    launch(_dense_costs_parallel, _dense_costs_serial, count, int(kind), float(q), e, x, yt, out,
+           row_max)
+    largest = float(_power_host(row_max.max(initial=0.0), e))
     if exponent_of_two is None:
         return out, largest
     shift = int(exponent_of_two(largest))
     if shift:
-        run_kernel(_scale_rows_parallel, _scale_rows_serial, work, _DENSE_SERIAL_BELOW,
-                   out, math.ldexp(1.0, -shift))
+        launch(_scale_rows_parallel, _scale_rows_serial, count, out, math.ldexp(1.0, -shift))
     return out, largest, shift
 
 
-def power_host(r, e):
+def _power_host(r, e):
     """:func:`power` in Python (the same special cases, so the same rounding)."""
     if e == 1.0:
         return r

@@ -177,9 +177,10 @@ class GroundCost:
             # The kernels' matrix (rows in parallel, the power fused): for the
             # Euclidean metric at orders 1 and 2 the same bits as cdist, faster.
             from .._kernels.costs import dense_costs
+            from .._threads import get_threads
 
             kind, q, order = self.kernel
-            return dense_costs(kind, q, order, x, y)[0]
+            return dense_costs(kind, q, order, x, y, threads=get_threads())[0]
         else:
             try:
                 cost = np.asarray(cdist(x, y, self.metric), dtype=np.float64)

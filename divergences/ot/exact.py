@@ -467,7 +467,8 @@ class _Geometry:
         from .._kernels.costs import dense_costs
 
         kind, q, order = self._cost.kernel
-        cost, _, shift = dense_costs(kind, q, order, self.x, self.y, _largest_exponent)
+        cost, _, shift = dense_costs(kind, q, order, self.x, self.y, _largest_exponent,
+                                     threads=get_threads())
         return cost, shift
 
     def scale(self):
