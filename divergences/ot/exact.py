@@ -130,7 +130,11 @@ def _auto_solver(x, a, y, b, cost, max_memory):
     Re-measured on the whole panel on 2026-12-02 in CPU seconds (load 5-15):
     where this rule picks the simplex, 0.81-1.20x ``emd2`` at n = 1,000 and
     0.85-1.17x at 2,000 (POT's solver plus about 4% of ours: parity), 1.22-1.50x
-    at 5,000; every case the auction kept, 1.17x and up.
+    at 5,000; every case the auction kept, 1.17x and up. Again at n = 1,000 and
+    2,000, best of 3 (load 10-23; benchmarks/results/2026-12-02/
+    exact_panel_1000_2000_repeat3.md): the simplex cases 0.73-1.25x and 0.87-1.17x
+    (the same pivots as POT's, since the matrices differ by a power of two: parity
+    and scatter), the auction's 1.31x and up.
 
     Small problems (raw output: benchmarks/results/2026-12-02/
     exact_small_n.txt; both solvers forced, certified, best of 5 in CPU
