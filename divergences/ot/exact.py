@@ -463,8 +463,9 @@ class _Geometry:
         For the metrics the kernels compute, one parallel pass builds the
         matrix and finds its largest entry, and a second scales it only when
         ``k != 0`` (:func:`divergences._kernels.costs.dense_costs`): at
-        n = m = 1,000 in 2-D, 1.5 ms where ``cdist`` alone took 2.3 ms and its
-        ``max`` and ``ldexp`` two more passes (one core, load 9).
+        n = m = 1,000 in 2-D, 1.2-1.6 ms where ``cdist`` alone took 2.0 ms and
+        its ``max`` and ``ldexp`` two more passes (CPU, load 7;
+        benchmarks/bench_exact_parts.py).
         """
         if self._kept or not self._cost.online:
             return _to_unit_largest(self.matrix())
