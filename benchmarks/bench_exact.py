@@ -75,7 +75,8 @@ def main(argv=None):
     parser.add_argument("--dims", default="2,5", help="panel dimensions")
     parser.add_argument("--orders", default="1,2", help="panel orders")
     parser.add_argument("--inputs", default=None,
-                        help="comma-separated panel inputs (default: all); see PANEL_INPUTS")
+                        help="panel inputs separated by ';' (default: all; 'covariance x2, "
+                             "x1/2' has a comma in its name); see PANEL_INPUTS")
     parser.add_argument("--forced", action="store_true",
                         help="panel: also time our auction and network simplex, forced")
     args = parser.parse_args(argv)
@@ -83,7 +84,7 @@ def main(argv=None):
         print(panel([int(v) for v in args.sizes.split(",")],
                     [int(v) for v in args.dims.split(",")],
                     [float(v) for v in args.orders.split(",")],
-                    None if args.inputs is None else args.inputs.split(","), args.forced,
+                    None if args.inputs is None else _input_names(args.inputs), args.forced,
                     max(args.repeat, 1)))
         return
     import ot
@@ -167,6 +168,16 @@ def main(argv=None):
               f"{fmt_bytes(peak)}, converged={result.converged}, W_1 = {result.value:.12f}, "
               f"certified duality gap {result.details['duality_gap']:.1e} "
               f"(relative {result.details['duality_gap'] / result.cost:.1e}).")
+
+
+def _input_names(text):
+    """``--inputs``: names separated by ';' (or by ',' where no name has one), each checked."""
+    names = [name.strip() for name in text.split(";" if ";" in text else ",")]
+    unknown = [name for name in names if name not in PANEL_INPUTS]
+    if unknown:
+        raise SystemExit(f"--inputs: unknown {unknown}; choose from {PANEL_INPUTS} "
+                         "(separated by ';')")
+    return names
 
 
 def shapes(n, rng):

@@ -53,9 +53,9 @@ def test_auction_reports_its_eps_scaling_phases(clouds):
     x, _ = clouds
     y = x[::-1] + [0.6, 0.8]
     seen, record = _recorder()
-    reported = dv.wasserstein(x, y, progress=record)
+    reported = dv.wasserstein(x, y, progress=record, solver="auction")
     assert reported.details["solver"] == "auction"
-    assert float(reported) == float(dv.wasserstein(x, y))
+    assert float(reported) == float(dv.wasserstein(x, y, solver="auction"))
     assert seen and {stage for stage, _, _ in seen} == {"auction"}
     _assert_counted_from_one(seen)
     eps = [error for _, _, error in seen]

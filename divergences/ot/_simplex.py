@@ -9,6 +9,14 @@ completes the potentials of the atoms without mass by c-transforms, which
 keeps them dual feasible, and measures the certificate (the certificate checks
 every pair). Where POT's private binding is missing or differs (another POT
 version), :func:`ot.emd` is used, and certified the same way.
+
+No warm start: POT 0.9.7's ``alpha_init``/``beta_init`` (an initial tree of
+the arcs with the least reduced costs) made W_1 solves 3-5x faster given the
+optimal potentials, but not given cheap approximate ones -- an auction stopped
+at 1e-2 to 1e-4 of the cost, the potentials of a quarter-size subproblem
+extended by c-transforms, or the 1-D potential along the clouds' mean shift:
+0.6-1.2x, no gain on the panel (benchmarks/results/2026-12-02/
+exact_warm_start_trials.txt).
 """
 
 import warnings

@@ -68,11 +68,13 @@ _SPLIT_MAX = 4
 # a box tree of the columns, beyond it by scanning them all.
 _TREE_MAX_DIM = 3
 _TREE_LEAF_SIZE = 16
-# solver="auto" at order 1 up to _TREE_MAX_DIM dimensions, from _SIMPLEX_FROM atoms on:
+# solver="auto": the network simplex below _SMALL atoms, and at order 1 up to
+# _TREE_MAX_DIM dimensions below _SIMPLEX_FROM; from _SIMPLEX_FROM atoms on at order 1:
 # the network simplex when the means are _FAR_APART of the clouds' spread apart, or,
 # below _MOVED_UNTIL atoms, _NEAR_APART, or when the sliced W_1 over _SLICES fixed
 # directions is _FAR_MOVED of the spread (see _auto_solver).
-_SIMPLEX_FROM = 1_000
+_SMALL = 250
+_SIMPLEX_FROM = 500
 _FAR_APART = 0.45
 _NEAR_APART = 0.3
 _MOVED_UNTIL = 4_000
@@ -128,10 +130,29 @@ def _auto_solver(x, a, y, b, cost, max_memory):
     Re-measured on the whole panel on 2026-12-02 in CPU seconds (load 5-15):
     where this rule picks the simplex, 0.81-1.20x ``emd2`` at n = 1,000 and
     0.85-1.17x at 2,000 (POT's solver plus about 4% of ours: parity), 1.22-1.50x
-    at 5,000; every case the auction kept, 1.17x and up. Below ``_SIMPLEX_FROM``
-    the auction was slower than ``emd2`` on most W_1 inputs measured (0.25-0.85x
-    at n = 100-250; at 500 on shifts, covariance changes and mixtures): not yet
-    part of the rule.
+    at 5,000; every case the auction kept, 1.17x and up. Again at n = 1,000 and
+    2,000, best of 3 (load 10-23; benchmarks/results/2026-12-02/
+    exact_panel_1000_2000_repeat3.md): the simplex cases 0.73-1.25x and 0.87-1.17x
+    (the same pivots as POT's, since the matrices differ by a power of two: parity
+    and scatter), the auction's 1.31x and up.
+
+    Small problems (raw output: benchmarks/results/2026-12-02/
+    exact_small_n.txt; both solvers forced, certified, best of 5 in CPU
+    seconds, load 5-9, the ten panel inputs, d = 2 and 5, orders 1 and 2;
+    below, "x" is the auction's speed over the simplex's):
+
+    * n = 100: the simplex faster on all 40 cases (auction 0.19-0.70x); n = 200:
+      on 28 of 40, every 2-D one (0.19-0.73x), the auction ahead on 12 in 5-D
+      by at most 1.31x; n = 300: the auction ahead on all 20 in 5-D
+      (1.12-1.83x) and 7 of 10 W_2 in 2-D (0.68-1.17x). Hence ``_SMALL`` (250):
+      below it, the simplex whatever the order and dimension.
+    * W_1 in 2-D: the simplex faster on all ten inputs at n = 300 and 400
+      (auction 0.27-0.79x), on nine of ten at 500 and 700 (0.31-0.98x); the
+      tenth, the covariance change, which the rule above keeps for the
+      auction (separation 0.03, sliced W_1 0.30), 1.48x and 1.42x. Hence
+      ``_SIMPLEX_FROM`` (500): below it the simplex for W_1 in low dimension,
+      from it the rule above (measured from n = 1,000 on, and at 500 and 700
+      sending the other nine inputs to the simplex).
 
     Uniform clouds in a square (sliced W_1 0.02 of the spread) keep the
     auction, 3-6x faster than ``emd2`` at n = 2,000. A pilot auction on 512
@@ -148,10 +169,16 @@ def _auto_solver(x, a, y, b, cost, max_memory):
     if not (cost.online and auction_applies(a, b)):
         return "network_simplex", None
     size = math.lcm(x.shape[0], y.shape[0])
-    if cost.cost_degree != 1.0 or x.shape[1] > _TREE_MAX_DIM or size < _SIMPLEX_FROM:
+    low_order_one = cost.cost_degree == 1.0 and x.shape[1] <= _TREE_MAX_DIM
+    if size < _SMALL:
+        why = (f"{size:,} atoms, below {_SMALL:,}: at this size the network simplex is "
+               "faster than the auction")
+    elif low_order_one and size < _SIMPLEX_FROM:
+        why = (f"W_1 in {x.shape[1]}-D on {size:,} atoms, below {_SIMPLEX_FROM:,}: at this "
+               "size the network simplex is faster than the auction")
+    elif not low_order_one:
         return "auction", None
-    separation = _separation(x, y)
-    if separation >= _FAR_APART:
+    elif (separation := _separation(x, y)) >= _FAR_APART:
         why = (f"the clouds' means are {separation:.2g} of their spread apart (at least "
                f"{_FAR_APART:g}): W_1 between clouds apart for their size, where the network "
                "simplex is faster than the auction")
@@ -297,10 +324,11 @@ def solve(
     solver : {"auto", "auction", "network_simplex", "network_simplex_online"}
         ``"auto"``: the auction for uniform clouds of equal sizes (or sizes
         n, m with ``lcm(n, m) <= 4 max(n, m)``), the network simplex otherwise
-        -- and also for W_1 in up to three dimensions from 1,000 points on
-        when the clouds' means are 0.45 of their spread apart, or below
-        4,000 points when they are 0.3 apart or a sliced W_1 is 0.36 of the
-        spread (mass moving far), where the simplex is measured faster (see the rule's
+        -- and also below 250 atoms, for W_1 in up to three dimensions below
+        500, and for it from 500 on when the clouds' means are 0.45 of their
+        spread apart, or below 4,000 atoms when they are 0.3 apart or a sliced
+        W_1 is 0.36 of the spread (mass moving far), where the simplex is
+        measured faster (see the rule's
         measurements in :func:`_auto_solver`); ``details["auto_rule"]`` then
         says which rule chose it.
         The auction and ``"network_simplex_online"`` never hold the n-by-m
@@ -334,7 +362,11 @@ def solve(
     >>> x = rng.normal(size=(500, 2))
     >>> r = dv.wasserstein(x, x[::-1] + [0.6, 0.8])   # a translation by a vector of norm 1
     >>> round(r.value, 12), r.details["solver"], r.converged
-    (1.0, 'auction', True)
+    (1.0, 'network_simplex', True)
+    >>> "means are" in r.details["auto_rule"]   # W_1 between clouds apart: the simplex
+    True
+    >>> dv.wasserstein(x, x[::-1] + [0.6, 0.8], solver="auction").details["solver"]
+    'auction'
     >>> f, g = r.potentials
     >>> bool(abs(f.mean() + g.mean() - r.cost) <= r.details["tolerance"])
     True
@@ -368,7 +400,7 @@ def solve(
     if solver == "auction":
         outcome = _solve_auction(x, y, cost, max_iter, update)
     elif solver == "network_simplex":
-        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.matrix)
+        outcome = _solve_simplex(x, a, y, b, cost, max_iter, max_memory, geometry.unit_matrix)
     else:
         outcome = _solve_simplex_online(x, a, y, b, cost, max_iter)
     total, plan, f, g, check, n_iter, solved = outcome
@@ -424,6 +456,25 @@ class _Geometry:
             matrix.flags.writeable = False
             self._matrix = matrix
         return self._matrix.copy()
+
+    def unit_matrix(self):
+        """``(matrix, k)``: :meth:`matrix` multiplied by ``2**-k``, its largest entry in [1/2, 1).
+
+        For the metrics the kernels compute, one parallel pass builds the
+        matrix and finds its largest entry, and a second scales it only when
+        ``k != 0`` (:func:`divergences._kernels.costs.dense_costs`): at
+        n = m = 1,000 in 2-D, 1.2-1.6 ms where ``cdist`` alone took 2.0 ms and
+        its ``max`` and ``ldexp`` two more passes (CPU, load 7;
+        benchmarks/bench_exact_parts.py).
+        """
+        if self._kept or not self._cost.online:
+            return _to_unit_largest(self.matrix())
+        from .._kernels.costs import dense_costs
+
+        kind, q, order = self._cost.kernel
+        cost, _, shift = dense_costs(kind, q, order, self.x, self.y, _largest_exponent,
+                                     threads=get_threads())
+        return cost, shift
 
     def scale(self):
         if self._scale is None:
@@ -541,11 +592,32 @@ def _not_certified(solver, solved, check, total, bound, tolerance):
     )
 
 
+def _largest_exponent(largest):
+    """The ``k`` with ``largest * 2**-k`` in [1/2, 1) (0 for ``largest <= 0``).
+
+    The simplex's own tolerances are absolute: at high orders every cost of
+    the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
+    meaningless potentials. Its largest cost is brought to [1/2, 1) -- by a
+    power of two, so exactly -- and the answer back.
+    """
+    return int(np.frexp(largest)[1]) if largest > 0.0 else 0
+
+
+def _to_unit_largest(cost):
+    """``(cost, k)``: ``cost`` scaled in place by ``2**-k`` (:func:`_largest_exponent`)."""
+    shift = _largest_exponent(float(cost.max()))
+    if shift:
+        np.ldexp(cost, -shift, out=cost)
+    return cost, shift
+
+
 def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
     """POT's network simplex on the dense cost, certified.
 
-    ``matrix``: that cost, already made, or a function making it (called once
-    the memory guard has passed); it is overwritten (scaled in place).
+    ``matrix``: that cost, already made (it is overwritten: scaled in place),
+    or a function returning ``(cost, k)``, the cost already multiplied by
+    ``2**-k`` (:func:`_largest_exponent`; called once the memory guard has
+    passed), such as :meth:`_Geometry.unit_matrix`.
     """
     from ._simplex import dense_network_simplex
 
@@ -563,15 +635,10 @@ def _solve_simplex(x, a, y, b, ground, max_iter, max_memory, matrix=None):
             )
             + "solver='network_simplex_online' (any weights, O(n + m) memory, slow)."
         ) from None
-    cost = ground.matrix(x, y) if matrix is None else matrix() if callable(matrix) else matrix
-    # The simplex's own tolerances are absolute: at high orders every cost of
-    # the unit-scale clouds can be tiny (0.6^400 = 1e-89), and POT then returns
-    # meaningless potentials. Its largest cost brought to [1/2, 1) -- a power
-    # of two, so exactly -- and the answer back.
-    largest = float(cost.max())
-    shift = int(np.frexp(largest)[1]) if largest > 0.0 else 0
-    if shift:
-        np.ldexp(cost, -shift, out=cost)
+    if callable(matrix):
+        cost, shift = matrix()
+    else:
+        cost, shift = _to_unit_largest(ground.matrix(x, y) if matrix is None else matrix)
     # Optimality is checked below with a certificate, which warns itself.
     plan, f, g, solved, check, total = dense_network_simplex(a, b, cost, max_iter or _MAX_ITER)
     if shift:
