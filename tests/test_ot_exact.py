@@ -215,6 +215,15 @@ class TestDuality:
         assert f.mean() + g.mean() == pytest.approx(w1, rel=REL)
 
 
+def assert_auto_path(result, solver, rule):
+    """``solver="auto"`` converged on ``solver``, recording ``rule`` (None: no rule recorded)."""
+    assert result.converged and result.details["solver"] == solver
+    if rule is None:
+        assert "auto_rule" not in result.details
+    else:
+        assert rule in result.details["auto_rule"]
+
+
 class TestFarApartClouds:
     """Clouds far apart for their size: order 2 is solved on the centred clouds."""
 
@@ -295,11 +304,7 @@ class TestFarApartClouds:
         # A covariance change: the input the larger-size rule keeps for the auction.
         x, y = rng.normal(size=(sizes[0], d)), rng.normal(size=(sizes[1], d)) * 0.7
         result = dv.wasserstein(x, y, order=order)
-        assert result.converged and result.details["solver"] == solver
-        if rule is None:
-            assert "auto_rule" not in result.details
-        else:
-            assert rule in result.details["auto_rule"]
+        assert_auto_path(result, solver, rule)
         assert result.cost == pytest.approx(pot_cost(x, y, order=order), rel=REL)
 
     def test_auto_from_500_atoms_applies_the_w1_rule(self):
@@ -348,11 +353,7 @@ class TestFarApartClouds:
     def test_panel_path_agrees_with_emd2(self, name, d, order, solver, rule):
         x, y = self.panel_clouds(name, d)
         result = dv.wasserstein(x, y, order=order)
-        assert result.converged and result.details["solver"] == solver
-        if rule is None:
-            assert "auto_rule" not in result.details
-        else:
-            assert rule in result.details["auto_rule"]
+        assert_auto_path(result, solver, rule)
         if solver == "auction":
             assert result.details["centred"] == (order == 2.0)
         truth = pot_cost(x, y, order=order)
