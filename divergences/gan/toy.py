@@ -43,11 +43,26 @@ _COMMON = {"batch_size": 256, "betas": (0.5, 0.9), "lr_schedule": "cosine"}
 #: Settings per objective: those of :func:`~divergences.gan.train` (``steps``,
 #: ``batch_size``, ``lr``, ``betas``, ``lr_schedule``, ``optimizer``: the
 #: generator's), ``critic_lr`` (the critic's or discriminator's step), the
-#: objective's own options, and ``datasets``: per data set, the settings that
+#: objective's own options, ``generator``: entries replacing those of
+#: :data:`GENERATOR`, and ``datasets``: per data set, the settings that
 #: replace these where a data set measured better with others.
 TOY_SETTINGS = {
     # The classic GAN, as in Goodfellow et al. (2014): one discriminator step per
     # generator step. Its failure modes are the point (see the notebook).
+    # Reproducibility: a seed gives bit-identical runs on one machine, whatever the
+    # hash seed or numba's thread count (tests/gan/test_toy.py), but not on another
+    # CPU. Two executions of the notebook (2 December 2026) gave js on the ring, 300
+    # steps, W1 1.1134 and 1.1821 from the same code and seed (kl 1.2833 and 1.3152;
+    # js_nonsaturating 1.0850 both times). Neither threads, hash seed, heap layout nor
+    # the notebook kernel changed it; OpenBLAS's kernels did: this AMD EPYC gets its
+    # Haswell kernels (1.1821), and OPENBLAS_CORETYPE=SkylakeX reproduces the other
+    # run exactly (1.1134, and kl's 1.2833 with its divergence warning) -- that run
+    # was on an AVX-512 Intel machine. Products differ there in the last bits, and
+    # the saturating loss, whose gradient -sigmoid(h) is tiny where D rejects and is
+    # then rescaled by Adam, amplifies them; numpy's own SIMD loops do the same
+    # (NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL": 1.1151). So the js and kl
+    # numbers of the notebook and README are one machine's: benchmarks/bench_gan.py
+    # prints the CPU and kernels beside its table.
     "js": {**_COMMON, "steps": 3000, "lr": 1e-3, "n_critic": 1, "lr_schedule": None},
     "js_nonsaturating": {**_COMMON, "steps": 3000, "lr": 1e-3, "n_critic": 1,
                          "lr_schedule": None},
@@ -150,6 +165,8 @@ TOY_SETTINGS = {
 }
 
 _TRAIN_KEYS = ("steps", "batch_size", "lr", "betas", "lr_schedule", "optimizer")
+# A setting under this key replaces entries of GENERATOR (latent_dim, hidden, activation).
+_GENERATOR_KEY = "generator"
 
 
 @dataclass
@@ -234,7 +251,8 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
         Passed to :func:`~divergences.gan.train` (e.g. to record the modes
         covered over training).
     **overrides
-        Replace settings (training or objective options).
+        Replace settings (training or objective options; ``generator=`` a
+        dict replacing entries of :data:`GENERATOR`).
 
     Returns
     -------
@@ -260,9 +278,11 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
     seed = int(rng) if not isinstance(rng, np.random.Generator) else int(rng.integers(2**31))
     streams = np.random.SeedSequence(seed).spawn(3)
     target = TOY_DATASETS[dataset].sample(target_size, np.random.default_rng(streams[0]))
-    generator = MLPGenerator(2, **GENERATOR, rng=np.random.default_rng(streams[1]))
+    architecture = {**GENERATOR, **settings.get(_GENERATOR_KEY, {})}
+    generator = MLPGenerator(2, **architecture, rng=np.random.default_rng(streams[1]))
     train_options = {k: settings[k] for k in _TRAIN_KEYS if k in settings}
-    objective_options = {k: v for k, v in settings.items() if k not in _TRAIN_KEYS}
+    objective_options = {k: v for k, v in settings.items()
+                         if k not in _TRAIN_KEYS and k != _GENERATOR_KEY}
     if "critic_lr" in objective_options:  # the critic's own step (train's lr is the generator's)
         objective_options["lr"] = objective_options.pop("critic_lr")
     history = train(generator, target, divergence=make_objective(objective, **objective_options),
