@@ -208,8 +208,9 @@ def kernels_line():
                          if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '?')} kernels"
-                     for i in threadpool_info() if i["user_api"] == "blas") or "BLAS unknown"
+    blas = ", ".join(dict.fromkeys(  # numpy's and scipy's copies often agree: name them once
+        f"{i['internal_api']} {i.get('architecture', '?')} kernels"
+        for i in threadpool_info() if i["user_api"] == "blas")) or "BLAS unknown"
     try:
         from numpy._core._multiarray_umath import __cpu_features__ as features
         simd = "AVX512F" if features.get("AVX512F") else "AVX2" if features.get("AVX2") else "SSE"

@@ -73,7 +73,9 @@ TOY_SETTINGS = {
     # 3e-3 measured 3.1x the floor, 8/8 modes, 48% high quality after 3,000 steps;
     # equal steps of 1e-3 gave 6.2x and 2/8 modes. 8,000 steps (114 CPU-seconds):
     # W1 0.173 on the ring, 2.0x the mean floor (0.085), 8/8 modes, 82% high quality;
-    # 12,000 steps (183 CPU-s, another seed): 0.122, 1.4x, 8/8, 86%. On the moons it
+    # 12,000 steps (183 CPU-s, another seed): 0.122, 1.4x, 8/8, 86%; seeds 0, 1, 2
+    # (2 December 2026, load average 5-21): 1.96, 1.21, 1.29x, 8/8 each, 84, 85, 84%,
+    # 197-198 CPU-s. On the moons it
     # does not settle: 8,000 steps ended at 0.27 (6.7x), exact W1 swinging 0.3-0.8.
     # Two critic steps instead of five, for 15,000 generator steps in the same time,
     # did worse (ring 2.6x, 68%; moons 6.7x, its exact W1 rising again late).
@@ -149,17 +151,35 @@ TOY_SETTINGS = {
     # is the step's cost. On the ring more steps mattered more than larger batches (as
     # for sliced): batches of 128 for 8,000 steps measured, seeds 0, 1, 2: W1 1.81x,
     # 1.05x, 1.10x the floor, 8/8 modes each, 86%, 87%, 86% high quality, 276, 250, 243
-    # CPU-seconds (load average 6-11 on 2 cores).
+    # CPU-seconds (load average 6-11 on 2 cores). Moons, 3,000 steps, seeds 0, 1, 2:
+    # 1.24, 1.03, 1.05x the floor, 47-58 CPU-s (load average 10-21; seed 1 run twice,
+    # in two processes: the same 0.0467). The grid (why it needs more than the ring: see
+    # sliced): with the ring's batches of 128 and 8,000 steps, a generator step of 2e-3
+    # measured 1.77x the floor, 23/25 modes, 60% high quality, 81 CPU-s (seed 0; the
+    # ring's lr 1e-3 at a quarter of 3,000 steps and batch 256: 4.10x, 0/25).
     "sinkhorn": {**_COMMON, "steps": 3000, "lr": 1e-3, "eps": 0.03, "order": 1.0, "tol": 1e-2,
-                 "datasets": {"ring": {"batch_size": 128, "steps": 8000}}},
+                 "datasets": {"ring": {"batch_size": 128, "steps": 8000},
+                              "grid": {"batch_size": 128, "steps": 8000, "lr": 2e-3}}},
     # Order 1 (sliced W_1), not 2: on the ring the W_2 gradient, proportional to the
     # distance, fades for points already near a mode and 3,000 steps left a fuzzy
     # ring (W1 3.1x the floor, 20% within 3 sd); the W_1 gradient has unit size and
     # pulls the stragglers in (1.8x, 72%). 8,000 steps: W1 0.11-0.12, 1.3-1.5x the
     # mean floor (0.085 at 2,000 points), 8/8 modes, 81-84%, 26 CPU-seconds.
     # Larger batches (512, 200 directions) helped less than more steps per second.
-    # Two moons, 8,000 steps: 1.09x the floor, 28 CPU-seconds.
-    "sliced": {**_COMMON, "steps": 8000, "lr": 1e-3, "n_projections": 100, "order": 1.0},
+    # Two moons, 8,000 steps: 1.09x the floor, 28 CPU-seconds. Seeds 0, 1, 2 (2 December
+    # 2026, load average 10-19): ring 1.82, 1.31, 1.18x, 8/8 modes each, 81, 82, 86% high
+    # quality, 25-35 CPU-s; moons 1.09, 1.04, 1.25x, 25-27 CPU-s.
+    # The 25-Gaussians grid (centres 2 apart on [-4, 4]^2, sd 0.05) is a matter of
+    # distance and steps, not of the network: the untrained generator's points spread
+    # with sd 1.1 around (1.2, -2.0), the grid's with sd 2.8 (the ring's 1.4), and Adam
+    # moves each parameter by about lr a step, with the cosine decay shrinking that
+    # step before the outer modes are reached. Seed 0, sliced, lr 1e-3: 8,000 steps
+    # 3.16x the floor (0.17 at 2,000 points), 6/25 modes, 17% high quality (34 CPU-s);
+    # 24,000 steps 2.05x, 24/25, 48% (76 CPU-s). lr 3e-3: 8,000 steps 2.54x, 13/25, 30%;
+    # 24,000 steps 1.55x, 25/25, 68% (70 CPU-s; exact W1 on the 1,000-point probe
+    # 3.12, 0.58, 0.46, 0.43, 0.37 every 6,000 steps: still falling).
+    "sliced": {**_COMMON, "steps": 8000, "lr": 1e-3, "n_projections": 100, "order": 1.0,
+               "datasets": {"grid": {"steps": 24000, "lr": 3e-3}}},
     "mmd": {**_COMMON, "steps": 3000, "lr": 1e-3},
     "energy_distance": {**_COMMON, "steps": 3000, "lr": 1e-3},
 }
