@@ -179,8 +179,8 @@ TOY_SETTINGS = {
     # 24,000 steps 2.05x, 24/25, 48% (76 CPU-s). lr 3e-3: 8,000 steps 2.54x, 13/25, 30%;
     # 24,000 steps 1.55x, 25/25, 68% (70 CPU-s; exact W1 on the 1,000-point probe
     # 3.12, 0.58, 0.46, 0.43, 0.37 every 6,000 steps: still falling); 48,000 steps
-    # 1.41x, 25/25, 83% (115 CPU-s, load average 6), the setting below; seed 1 1.05x,
-    # 25/25, 83% (132 CPU-s).
+    # 1.41x, 25/25, 83% (115 CPU-s, load average 6), the setting below; seeds 1, 2:
+    # 1.05, 1.32x, 25/25 each, 83, 84% (132, 92 CPU-s).
     "sliced": {**_COMMON, "steps": 8000, "lr": 1e-3, "n_projections": 100, "order": 1.0,
                "datasets": {"grid": {"steps": 48000, "lr": 3e-3}}},
     "mmd": {**_COMMON, "steps": 3000, "lr": 1e-3},
