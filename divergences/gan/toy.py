@@ -81,7 +81,8 @@ TOY_SETTINGS = {
     # (3 x 128 ReLU, one-sided penalty, kinks on the data; see below) at the ring's
     # generator step, 12,000 steps: critic lr 3e-3 2.20x, 22/25, 48%; critic lr 1e-3
     # 1.99x, 21/25, 52% (344 CPU-s, over the 5-minute budget; exact W1 on the probe
-    # 0.53, 0.47, 0.43, 0.43 every 3,000 steps), the grid's setting below: the kinks
+    # 0.53, 0.47, 0.43, 0.43 every 3,000 steps; seed 1 1.50x, 24/25, 57%, 481 CPU-s at
+    # load average 2-4), the grid's setting below: the kinks
     # matter here as on the moons, 25 modes spread over [-4, 4]^2 far from the origin
     # where zero biases put every kink. Not yet at the ring's goals. On the moons it
     # does not settle: 8,000 steps ended at 0.27 (6.7x), exact W1 swinging 0.3-0.8.
