@@ -189,6 +189,36 @@ def fidelity_table(seeds, steps):
                           "CPU s"], rows))
 
 
+def kernels_line():
+    """The CPU and the kernels numpy and its BLAS picked for it.
+
+    The runs are bit-reproducible on one machine, but OpenBLAS and numpy choose
+    their kernels by CPU, and those differ in the last bits of a product; the
+    saturating ``js`` and ``kl`` losses amplify such differences into other
+    runs (``TOY_SETTINGS`` says how this was found), so a table names them.
+    """
+    import platform
+
+    from threadpoolctl import threadpool_info
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = ", ".join(dict.fromkeys(  # numpy's and scipy's copies often agree: name them once
+        f"{i['internal_api']} {i.get('architecture', '?')} kernels"
+        for i in threadpool_info() if i["user_api"] == "blas")) or "BLAS unknown"
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+        simd = "AVX512F" if features.get("AVX512F") else "AVX2" if features.get("AVX2") else "SSE"
+    except ImportError:
+        simd = "?"
+    return f"CPU {model}; numpy {np.__version__} ({simd} loops); {blas}"
+
+
 def quality_table(objectives, datasets, scale, seeds, probe_every):
     from divergences.gan import toy_experiment
     from divergences.gan.toy import ROW_HEADER
@@ -249,6 +279,7 @@ def main(argv=None):
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: shared, "
           f"{os.cpu_count()} cores, load average {load} (1, 5, 15 min); timings under load: "
           "read the CPU seconds.", flush=True)
+    print(kernels_line(), flush=True)
 
     if args.fidelity:
         fidelity_table([int(s) for s in args.seeds.split(",")], args.fidelity_steps)

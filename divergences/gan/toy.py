@@ -43,11 +43,26 @@ _COMMON = {"batch_size": 256, "betas": (0.5, 0.9), "lr_schedule": "cosine"}
 #: Settings per objective: those of :func:`~divergences.gan.train` (``steps``,
 #: ``batch_size``, ``lr``, ``betas``, ``lr_schedule``, ``optimizer``: the
 #: generator's), ``critic_lr`` (the critic's or discriminator's step), the
-#: objective's own options, and ``datasets``: per data set, the settings that
+#: objective's own options, ``generator``: entries replacing those of
+#: :data:`GENERATOR`, and ``datasets``: per data set, the settings that
 #: replace these where a data set measured better with others.
 TOY_SETTINGS = {
     # The classic GAN, as in Goodfellow et al. (2014): one discriminator step per
     # generator step. Its failure modes are the point (see the notebook).
+    # Reproducibility: a seed gives bit-identical runs on one machine, whatever the
+    # hash seed or numba's thread count (tests/gan/test_toy.py), but not on another
+    # CPU. Two executions of the notebook (2 December 2026) gave js on the ring, 300
+    # steps, W1 1.1134 and 1.1821 from the same code and seed (kl 1.2833 and 1.3152;
+    # js_nonsaturating 1.0850 both times). Neither threads, hash seed, heap layout nor
+    # the notebook kernel changed it; OpenBLAS's kernels did: this AMD EPYC gets its
+    # Haswell kernels (1.1821), and OPENBLAS_CORETYPE=SkylakeX reproduces the other
+    # run exactly (1.1134, and kl's 1.2833 with its divergence warning) -- that run
+    # was on an AVX-512 Intel machine. Products differ there in the last bits, and
+    # the saturating loss, whose gradient -sigmoid(h) is tiny where D rejects and is
+    # then rescaled by Adam, amplifies them; numpy's own SIMD loops do the same
+    # (NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL": 1.1151). So the js and kl
+    # numbers of the notebook and README are one machine's: benchmarks/bench_gan.py
+    # prints the CPU and kernels beside its table.
     "js": {**_COMMON, "steps": 3000, "lr": 1e-3, "n_critic": 1, "lr_schedule": None},
     "js_nonsaturating": {**_COMMON, "steps": 3000, "lr": 1e-3, "n_critic": 1,
                          "lr_schedule": None},
@@ -58,7 +73,18 @@ TOY_SETTINGS = {
     # 3e-3 measured 3.1x the floor, 8/8 modes, 48% high quality after 3,000 steps;
     # equal steps of 1e-3 gave 6.2x and 2/8 modes. 8,000 steps (114 CPU-seconds):
     # W1 0.173 on the ring, 2.0x the mean floor (0.085), 8/8 modes, 82% high quality;
-    # 12,000 steps (183 CPU-s, another seed): 0.122, 1.4x, 8/8, 86%. On the moons it
+    # 12,000 steps (183 CPU-s, another seed): 0.122, 1.4x, 8/8, 86%; seeds 0, 1, 2
+    # (2 December 2026, load average 5-21): 1.96, 1.21, 1.29x, 8/8 each, 84, 85, 84%,
+    # 197-198 CPU-s. On the grid (seed 0, 12,000 steps) this setting measured 3.93x,
+    # 9/25 modes, 23% high quality (131 CPU-s), its exact W1 flat at 0.68 from step
+    # 6,000 on; three times both steps (9e-4, 9e-3): 5.09x, 0/25. The moons' critic
+    # (3 x 128 ReLU, one-sided penalty, kinks on the data; see below) at the ring's
+    # generator step, 12,000 steps: critic lr 3e-3 2.20x, 22/25, 48%; critic lr 1e-3
+    # 1.99x, 21/25, 52% (344 CPU-s, over the 5-minute budget; exact W1 on the probe
+    # 0.53, 0.47, 0.43, 0.43 every 3,000 steps; seed 1 1.50x, 24/25, 57%, 481 CPU-s at
+    # load average 2-4), the grid's setting below: the kinks
+    # matter here as on the moons, 25 modes spread over [-4, 4]^2 far from the origin
+    # where zero biases put every kink. Not yet at the ring's goals. On the moons it
     # does not settle: 8,000 steps ended at 0.27 (6.7x), exact W1 swinging 0.3-0.8.
     # Two critic steps instead of five, for 15,000 generator steps in the same time,
     # did worse (ring 2.6x, 68%; moons 6.7x, its exact W1 rising again late).
@@ -117,7 +143,10 @@ TOY_SETTINGS = {
     "wasserstein": {**_COMMON, "steps": 12000, "lr": 3e-4, "critic_lr": 3e-3, "n_critic": 5,
                     "datasets": {"moons": {"steps": 8000, "lr": 6e-5, "critic_lr": 1e-3,
                                            "hidden": (128, 128, 128), "activation": "relu",
-                                           "penalty": "one_sided", "bias_init": "data"}}},
+                                           "penalty": "one_sided", "bias_init": "data"},
+                                 "grid": {"critic_lr": 1e-3, "hidden": (128, 128, 128),
+                                          "activation": "relu", "penalty": "one_sided",
+                                          "bias_init": "data"}}},
     # The original WGAN: RMSProp, clip 0.01, lr 5e-5 (Arjovsky et al. 2017).
     "wgan_clip": {**_COMMON, "steps": 3000, "lr": 5e-5, "n_critic": 5, "optimizer": "rmsprop",
                   "lr_schedule": None},
@@ -134,22 +163,46 @@ TOY_SETTINGS = {
     # is the step's cost. On the ring more steps mattered more than larger batches (as
     # for sliced): batches of 128 for 8,000 steps measured, seeds 0, 1, 2: W1 1.81x,
     # 1.05x, 1.10x the floor, 8/8 modes each, 86%, 87%, 86% high quality, 276, 250, 243
-    # CPU-seconds (load average 6-11 on 2 cores).
+    # CPU-seconds (load average 6-11 on 2 cores). Moons, 3,000 steps, seeds 0, 1, 2:
+    # 1.24, 1.03, 1.05x the floor, 47-58 CPU-s (load average 10-21; seed 1 run twice,
+    # in two processes: the same 0.0467). The grid (why it needs more than the ring: see
+    # sliced): with the ring's batches of 128 and 8,000 steps, a generator step of 2e-3
+    # measured 1.77x the floor, 23/25 modes, 60% high quality, 81 CPU-s (seed 0; the
+    # ring's lr 1e-3 at a quarter of 3,000 steps and batch 256: 4.10x, 0/25); 16,000
+    # steps 1.27x, 25/25, 80%, 151 CPU-s (load average 4), the setting below; seed 1
+    # 1.13x, 25/25, 80%, 116 CPU-s.
     "sinkhorn": {**_COMMON, "steps": 3000, "lr": 1e-3, "eps": 0.03, "order": 1.0, "tol": 1e-2,
-                 "datasets": {"ring": {"batch_size": 128, "steps": 8000}}},
+                 "datasets": {"ring": {"batch_size": 128, "steps": 8000},
+                              "grid": {"batch_size": 128, "steps": 16000, "lr": 2e-3}}},
     # Order 1 (sliced W_1), not 2: on the ring the W_2 gradient, proportional to the
     # distance, fades for points already near a mode and 3,000 steps left a fuzzy
     # ring (W1 3.1x the floor, 20% within 3 sd); the W_1 gradient has unit size and
     # pulls the stragglers in (1.8x, 72%). 8,000 steps: W1 0.11-0.12, 1.3-1.5x the
     # mean floor (0.085 at 2,000 points), 8/8 modes, 81-84%, 26 CPU-seconds.
     # Larger batches (512, 200 directions) helped less than more steps per second.
-    # Two moons, 8,000 steps: 1.09x the floor, 28 CPU-seconds.
-    "sliced": {**_COMMON, "steps": 8000, "lr": 1e-3, "n_projections": 100, "order": 1.0},
+    # Two moons, 8,000 steps: 1.09x the floor, 28 CPU-seconds. Seeds 0, 1, 2 (2 December
+    # 2026, load average 10-19): ring 1.82, 1.31, 1.18x, 8/8 modes each, 81, 82, 86% high
+    # quality, 25-35 CPU-s; moons 1.09, 1.04, 1.25x, 25-27 CPU-s.
+    # The 25-Gaussians grid (centres 2 apart on [-4, 4]^2, sd 0.05) is a matter of
+    # distance and steps, not of the network: the untrained generator's points spread
+    # with sd 1.1 around (1.2, -2.0), the grid's with sd 2.8 (the ring's 1.4), and Adam
+    # moves each parameter by about lr a step, with the cosine decay shrinking that
+    # step before the outer modes are reached. Seed 0, sliced, lr 1e-3: 8,000 steps
+    # 3.16x the floor (0.17 at 2,000 points), 6/25 modes, 17% high quality (34 CPU-s);
+    # 24,000 steps 2.05x, 24/25, 48% (76 CPU-s). lr 3e-3: 8,000 steps 2.54x, 13/25, 30%;
+    # 24,000 steps 1.55x, 25/25, 68% (70 CPU-s; exact W1 on the 1,000-point probe
+    # 3.12, 0.58, 0.46, 0.43, 0.37 every 6,000 steps: still falling); 48,000 steps
+    # 1.41x, 25/25, 83% (115 CPU-s, load average 6), the setting below; seeds 1, 2:
+    # 1.05, 1.32x, 25/25 each, 83, 84% (132, 92 CPU-s).
+    "sliced": {**_COMMON, "steps": 8000, "lr": 1e-3, "n_projections": 100, "order": 1.0,
+               "datasets": {"grid": {"steps": 48000, "lr": 3e-3}}},
     "mmd": {**_COMMON, "steps": 3000, "lr": 1e-3},
     "energy_distance": {**_COMMON, "steps": 3000, "lr": 1e-3},
 }
 
 _TRAIN_KEYS = ("steps", "batch_size", "lr", "betas", "lr_schedule", "optimizer")
+# A setting under this key replaces entries of GENERATOR (latent_dim, hidden, activation).
+_GENERATOR_KEY = "generator"
 
 
 @dataclass
@@ -234,7 +287,8 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
         Passed to :func:`~divergences.gan.train` (e.g. to record the modes
         covered over training).
     **overrides
-        Replace settings (training or objective options).
+        Replace settings (training or objective options; ``generator=`` a
+        dict replacing entries of :data:`GENERATOR`).
 
     Returns
     -------
@@ -260,9 +314,11 @@ def toy_experiment(objective, dataset="ring", *, steps=None, scale=1.0, rng=0, p
     seed = int(rng) if not isinstance(rng, np.random.Generator) else int(rng.integers(2**31))
     streams = np.random.SeedSequence(seed).spawn(3)
     target = TOY_DATASETS[dataset].sample(target_size, np.random.default_rng(streams[0]))
-    generator = MLPGenerator(2, **GENERATOR, rng=np.random.default_rng(streams[1]))
+    architecture = {**GENERATOR, **settings.get(_GENERATOR_KEY, {})}
+    generator = MLPGenerator(2, **architecture, rng=np.random.default_rng(streams[1]))
     train_options = {k: settings[k] for k in _TRAIN_KEYS if k in settings}
-    objective_options = {k: v for k, v in settings.items() if k not in _TRAIN_KEYS}
+    objective_options = {k: v for k, v in settings.items()
+                         if k not in _TRAIN_KEYS and k != _GENERATOR_KEY}
     if "critic_lr" in objective_options:  # the critic's own step (train's lr is the generator's)
         objective_options["lr"] = objective_options.pop("critic_lr")
     history = train(generator, target, divergence=make_objective(objective, **objective_options),
