@@ -170,7 +170,7 @@ TOY_SETTINGS = {
     # measured 1.77x the floor, 23/25 modes, 60% high quality, 81 CPU-s (seed 0; the
     # ring's lr 1e-3 at a quarter of 3,000 steps and batch 256: 4.10x, 0/25); 16,000
     # steps 1.27x, 25/25, 80%, 151 CPU-s (load average 4), the setting below; seed 1
-    # 1.13x, 25/25, 80%, 116 CPU-s.
+    # 1.13x, 25/25, 80%, 116 CPU-s; seed 2 1.40x, 25/25, 83%, 128 CPU-s (load 1).
     "sinkhorn": {**_COMMON, "steps": 3000, "lr": 1e-3, "eps": 0.03, "order": 1.0, "tol": 1e-2,
                  "datasets": {"ring": {"batch_size": 128, "steps": 8000},
                               "grid": {"batch_size": 128, "steps": 16000, "lr": 2e-3}}},
