@@ -187,18 +187,6 @@ def pair_costs(kind, q, e, x, y, rows, cols):
 
 
 @njit(cache=True, nogil=True)
-def cost_matrix(kind, q, e, x, y):
-    """The dense (n, m) matrix ``metric(x_i, y_j) ** order`` (for callers that hold one)."""
-    yt = np.ascontiguousarray(y.T)
-    out = np.empty((x.shape[0], y.shape[0]))
-    for i in range(x.shape[0]):
-        reduced_block(kind, q, x[i], yt, 0, y.shape[0], out[i])
-        for j in range(y.shape[0]):
-            out[i, j] = power(out[i, j], e)
-    return out
-
-
-@njit(cache=True, nogil=True)
 def gibbs_exponent(f, g, cost, inv_eps, out):
     """``out_ij = (f_i + g_j - cost_ij) * inv_eps`` in one pass; returns its largest entry.
 
@@ -252,6 +240,18 @@ def _dense_costs_parallel(kind, q, e, x, yt, out, row_max):
 def _dense_costs_serial(kind, q, e, x, yt, out, row_max):
     for i in range(x.shape[0]):
         row_max[i] = _matrix_row(kind, q, e, x, yt, i, out)
+
+
+@njit(cache=True, nogil=True)
+def cost_matrix(kind, q, e, x, y):
+    """The dense (n, m) matrix ``metric(x_i, y_j) ** order`` on the calling thread.
+
+    The rows of :func:`dense_costs` (the same bits), for callers inside a
+    single-threaded solve (the dense Sinkhorn soft-min).
+    """
+    out = np.empty((x.shape[0], y.shape[0]))
+    _dense_costs_serial(kind, q, e, x, np.ascontiguousarray(y.T), out, np.empty(x.shape[0]))
+    return out
 
 
 @njit(cache=True, nogil=True, parallel=True)
